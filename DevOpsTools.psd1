@@ -1,0 +1,28 @@
+# Module manifest for DevOpsTools: the single source of the module version.
+@{
+    RootModule           = 'DevOpsTools.dll'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    GUID                 = '5b0c8c5e-3f0b-4d83-9f4c-7c1c2a9e6d41'
+    Author               = 'DevOpsTools contributors'
+    CompanyName          = 'DevOpsTools'
+    Copyright            = '(c) DevOpsTools contributors. MIT License.'
+    Description          = 'One object pipeline for infrastructure, hardening, continuous deployment and monitoring: servers on AWS EC2 or local Podman, CIS/dev-sec hardening over SSH, deployments with rollout waits and rollback, and service statistics.'
+    FormatsToProcess     = @('DevOpsTools.Format.ps1xml')
+    TypesToProcess       = @('DevOpsTools.Types.ps1xml')
+    CmdletsToExport      = @(
+        'Import-DevOpsEnvironment'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('DevOps', 'AWS', 'EC2', 'Podman', 'SSH', 'Hardening', 'CIS', 'Kubernetes', 'Deployment', 'Monitoring', 'Prometheus', 'SLO', 'Linux', 'PSEdition_Core')
+            LicenseUri   = 'https://github.com/devopstools/DevOpsTools/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/devopstools/DevOpsTools'
+            ReleaseNotes = 'See CHANGELOG.md.'
+        }
+    }
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests, packages and benchmarks the DevOpsTools module.
+.DESCRIPTION
+    Build   publishes the module into out/DevOpsTools/<version>/ (manifest, cmdlet assembly,
+            Dependencies/, formats, help, schema). Incremental: skipped when nothing changed.
+    Test    builds, then runs the xunit engine tests and the Pester suites against the built
+            module in a child pwsh, and prints one line "N passed, N failed".
+    Package writes out/packages/DevOpsTools.<version>.nupkg for Publish-/Install-PSResource.
+    Bench   runs every bench/*.ps1 script.
+    Deps    installs the system packages the tests need (Debian/Ubuntu, as root).
+    Clean   removes out/ and every bin/ and obj/ folder.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Test -PesterPath tests/Pester/Environment.Tests.ps1 -SkipUnitTests
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Bench', 'Deps', 'Clean')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester files or folders to run (default: all of tests/Pester).
+    [string[]] $PesterPath,
+
+    # Pester tags to run / skip.
+    [string[]] $Tag,
+    [string[]] $ExcludeTag,
+
+    [switch] $SkipUnitTests,
+    [switch] $SkipPester
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$Root = $PSScriptRoot
+$Manifest = Import-PowerShellDataFile (Join-Path $Root 'DevOpsTools.psd1')
+$Version = $Manifest.ModuleVersion
+$OutRoot = Join-Path $Root 'out'
+$ModuleDir = Join-Path $OutRoot "DevOpsTools/$Version"
+$Stamp = Join-Path $OutRoot ".build-$Configuration.stamp"
+
+# System packages the Podman servers and their tests use (Debian/Ubuntu names).
+$SystemPackages = @('podman', 'debootstrap', 'openssh-client', 'iptables', 'uidmap', 'ca-certificates', 'debian-archive-keyring')
+$SystemCommands = @{ podman = 'podman'; debootstrap = 'debootstrap'; 'ssh-keygen' = 'openssh-client' }
+
+function Invoke-Native {
+    param([string] $FilePath, [string[]] $ArgumentList)
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) { throw "$FilePath $($ArgumentList -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Get-NuGetPackagesFolder {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    return Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
+}
+
+function Test-BuildUpToDate {
+    if (-not (Test-Path $Stamp) -or -not (Test-Path (Join-Path $ModuleDir 'DevOpsTools.dll'))) { return $false }
+    $stampTime = (Get-Item -Force $Stamp).LastWriteTimeUtc
+    $inputs = @(
+        Get-ChildItem -Path (Join-Path $Root 'src'), (Join-Path $Root 'docs') -Recurse -File |
+            Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' }
+        Get-Item (Join-Path $Root 'DevOpsTools.psd1'), (Join-Path $Root 'Directory.Build.props'), (Join-Path $Root 'Directory.Packages.props'), (Join-Path $Root 'build.ps1')
+        Get-ChildItem -Path (Join-Path $Root 'tools') -File
+    )
+    return -not ($inputs | Where-Object { $_.LastWriteTimeUtc -gt $stampTime } | Select-Object -First 1)
+}
+
+function Invoke-Build {
+    if (Test-BuildUpToDate) {
+        Write-Host "DevOpsTools $Version is up to date in $ModuleDir"
+        return
+    }
+
+    Write-Host "Building DevOpsTools $Version ($Configuration)"
+    $publishDir = Join-Path $OutRoot "obj/engine"
+    $cmdletDir = Join-Path $OutRoot "obj/cmdlets"
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DevOpsTools.Engine'), '-c', $Configuration, '-o', $publishDir, "-p:ModuleVersion=$Version", '--nologo', '-v:q')
+    Invoke-Native dotnet @('build', (Join-Path $Root 'src/DevOpsTools'), '-c', $Configuration, '-o', $cmdletDir, "-p:ModuleVersion=$Version", '--nologo', '-v:q')
+
+    if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
+    $deps = New-Item -ItemType Directory -Force (Join-Path $ModuleDir 'Dependencies')
+    Copy-Item (Join-Path $Root 'DevOpsTools.psd1') $ModuleDir
+    Copy-Item (Join-Path $cmdletDir 'DevOpsTools.dll') $ModuleDir
+    Copy-Item (Join-Path $Root 'src/DevOpsTools/Formats/*.ps1xml') $ModuleDir
+    # The engine and its third-party assemblies, loaded by the module's private load context.
+    Get-ChildItem $publishDir -File | Where-Object { $_.Extension -in '.dll', '.so' } | Copy-Item -Destination $deps
+    Get-ChildItem $publishDir -Directory | Where-Object Name -eq 'runtimes' | Copy-Item -Destination $deps -Recurse
+    # Module resources (schemas, Podman configuration, server image recipe).
+    $resources = Join-Path $Root 'src/DevOpsTools.Engine/Resources'
+    if (Test-Path $resources) { Copy-Item (Join-Path $resources '*') $ModuleDir -Recurse }
+    Copy-Item (Join-Path $Root 'LICENSE') $ModuleDir
+
+    # Help: Markdown under docs/ becomes MAML; generated in a child pwsh so this process does
+    # not hold the freshly built assembly.
+    $helpDir = New-Item -ItemType Directory -Force (Join-Path $ModuleDir 'en-US')
+    Invoke-Native (Get-PwshPath) @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tools/New-MamlHelp.ps1'),
+        '-ModuleManifest', (Join-Path $ModuleDir 'DevOpsTools.psd1'), '-DocsPath', (Join-Path $Root 'docs/cmdlets'),
+        '-OutputPath', (Join-Path $helpDir 'DevOpsTools.dll-Help.xml'))
+    $about = Join-Path $Root 'docs/about_DevOpsTools.help.txt'
+    if (Test-Path $about) { Copy-Item $about $helpDir }
+
+    New-Item -ItemType File -Force $Stamp | Out-Null
+    Write-Host "Built $ModuleDir"
+}
+
+function Get-PwshPath {
+    # The pwsh running this script (the local dotnet tool, or an installed pwsh).
+    $self = [Environment]::ProcessPath
+    if ($self -and (Split-Path -Leaf $self) -match '^pwsh(\.exe)?$') { return $self }
+    $cmd = Get-Command pwsh -ErrorAction SilentlyContinue
+    if ($cmd) { return $cmd.Source }
+    throw 'pwsh not found; run this script with "dotnet pwsh ./build.ps1".'
+}
+
+function Invoke-Deps {
+    $missing = @($SystemCommands.GetEnumerator() | Where-Object { -not (Get-Command $_.Key -ErrorAction SilentlyContinue) } | ForEach-Object Value)
+    if ($missing.Count -eq 0) { Write-Host 'System packages: present.'; return }
+    $isRoot = (& id -u) -eq '0'
+    if ($isRoot -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Host "Installing system packages: $($SystemPackages -join ' ')"
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get @('update', '-qq')
+        Invoke-Native apt-get (@('install', '-y', '-qq') + $SystemPackages)
+    }
+    else {
+        Write-Warning ("Missing system packages ($($missing -join ', ')). The Podman tests need them. On Debian/Ubuntu run as root: " +
+            "apt-get install -y $($SystemPackages -join ' ')")
+    }
+}
+
+function Restore-TestTools {
+    Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/TestDependencies/TestDependencies.csproj'), '--nologo', '-v:q')
+}
+
+function Invoke-UnitTests {
+    $results = Join-Path $OutRoot 'test-results'
+    New-Item -ItemType Directory -Force $results | Out-Null
+    $passed = 0; $failed = 0; $skipped = 0
+    foreach ($project in Get-ChildItem (Join-Path $Root 'tests') -Recurse -Filter '*.Tests.csproj') {
+        $trx = "$($project.BaseName).trx"
+        Remove-Item (Join-Path $results $trx) -ErrorAction SilentlyContinue
+        & dotnet test $project.FullName -c $Configuration --nologo -v:q --logger "trx;LogFileName=$trx" --results-directory $results
+        $file = Join-Path $results $trx
+        if (-not (Test-Path $file)) { Write-Warning "$($project.Name): no test results (build failed?)"; $failed++; continue }
+        $counters = ([xml](Get-Content -Raw $file)).TestRun.ResultSummary.Counters
+        $passed += [int]$counters.passed
+        $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        $skipped += [int]$counters.notExecuted
+    }
+    [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
+}
+
+function Invoke-PesterTests {
+    $summary = Join-Path $OutRoot 'test-results/pester-summary.json'
+    Remove-Item $summary -ErrorAction SilentlyContinue
+    $paths = if ($PesterPath) { $PesterPath | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests/Pester') }
+    $runnerArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/Invoke-PesterSuite.ps1'),
+        '-ModuleManifest', (Join-Path $ModuleDir 'DevOpsTools.psd1'), '-SummaryPath', $summary, '-Path') + $paths
+    if ($Tag) { $runnerArgs += @('-Tag') + $Tag }
+    if ($ExcludeTag) { $runnerArgs += @('-ExcludeTag') + $ExcludeTag }
+    & (Get-PwshPath) @runnerArgs
+    if (-not (Test-Path $summary)) { Write-Warning 'Pester wrote no summary (the runner crashed).'; return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    Get-Content -Raw $summary | ConvertFrom-Json
+}
+
+function Invoke-Test {
+    Invoke-Deps
+    Invoke-Build
+    Restore-TestTools
+    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $parts = @()
+    if (-not $SkipUnitTests) { $parts += Invoke-UnitTests }
+    if (-not $SkipPester) { $parts += Invoke-PesterTests }
+    foreach ($p in $parts) { $total.Passed += $p.Passed; $total.Failed += $p.Failed; $total.Skipped += $p.Skipped }
+    Write-Host ''
+    Write-Host ("{0} passed, {1} failed, {2} skipped" -f $total.Passed, $total.Failed, $total.Skipped)
+    if ($total.Failed -gt 0 -or $total.Passed -eq 0) { exit 1 }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $packages = New-Item -ItemType Directory -Force (Join-Path $OutRoot 'packages')
+    $repoName = "DevOpsToolsBuild-$PID"
+    Register-PSResourceRepository -Name $repoName -Uri $packages.FullName -Trusted
+    try {
+        Get-ChildItem $packages -Filter "DevOpsTools.$Version.nupkg" | Remove-Item
+        Publish-PSResource -Path $ModuleDir -Repository $repoName -SkipDependenciesCheck
+        Write-Host "Packaged $(Join-Path $packages "DevOpsTools.$Version.nupkg")"
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $repoName
+    }
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    foreach ($script in Get-ChildItem (Join-Path $Root 'bench') -Filter '*.ps1' | Sort-Object Name) {
+        Write-Host "== $($script.Name)"
+        & (Get-PwshPath) -NoProfile -File $script.FullName -ModuleManifest (Join-Path $ModuleDir 'DevOpsTools.psd1')
+    }
+}
+
+function Invoke-Clean {
+    if (Test-Path $OutRoot) { Remove-Item $OutRoot -Recurse -Force }
+    Get-ChildItem $Root -Recurse -Directory -Include bin, obj | Where-Object { $_.FullName -notmatch '[\\/]\.git[\\/]' } | Remove-Item -Recurse -Force
+}
+
+foreach ($t in $Task) {
+    switch ($t) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Package' { Invoke-Package }
+        'Bench' { Invoke-Bench }
+        'Deps' { Invoke-Deps }
+        'Clean' { Invoke-Clean }
+    }
+}

@@ -1,0 +1,51 @@
+namespace DevOpsTools.Engine.Core;
+
+/// <summary>
+/// Every ErrorId the module can emit. They are part of the public contract: scripts match on
+/// them (`$_.FullyQualifiedErrorId -like 'HostKeyMismatch,*'`), so never rename one.
+/// </summary>
+public static class ErrorIds
+{
+    // General
+    public const string UnexpectedError = nameof(UnexpectedError);
+    public const string OperationCancelled = nameof(OperationCancelled);
+    public const string InvalidParameter = nameof(InvalidParameter);
+    public const string FileNotFound = nameof(FileNotFound);
+    public const string ToolNotInstalled = nameof(ToolNotInstalled);
+    public const string ExternalCommandFailed = nameof(ExternalCommandFailed);
+
+    // Environment definitions and other YAML documents
+    public const string YamlSyntaxError = nameof(YamlSyntaxError);
+    public const string YamlUnknownKey = nameof(YamlUnknownKey);
+    public const string YamlWrongType = nameof(YamlWrongType);
+    public const string YamlMissingField = nameof(YamlMissingField);
+    public const string YamlInvalidValue = nameof(YamlInvalidValue);
+    public const string YamlDuplicateKey = nameof(YamlDuplicateKey);
+    public const string EnvironmentDefinitionInvalid = nameof(EnvironmentDefinitionInvalid);
+    public const string EnvironmentNotFound = nameof(EnvironmentNotFound);
+
+    // Servers
+    public const string InvalidServerName = nameof(InvalidServerName);
+    public const string UnknownProvider = nameof(UnknownProvider);
+    public const string UnknownSize = nameof(UnknownSize);
+    public const string UnknownImage = nameof(UnknownImage);
+    public const string ProviderUnavailable = nameof(ProviderUnavailable);
+    public const string ServerCreateFailed = nameof(ServerCreateFailed);
+    public const string ServerNotFound = nameof(ServerNotFound);
+    public const string ServerRemoveFailed = nameof(ServerRemoveFailed);
+    public const string ServerNotReady = nameof(ServerNotReady);
+    public const string ImageBuildFailed = nameof(ImageBuildFailed);
+    public const string LeftoverResources = nameof(LeftoverResources);
+    public const string CloudCredentialsMissing = nameof(CloudCredentialsMissing);
+    public const string CloudRequestFailed = nameof(CloudRequestFailed);
+    public const string CloudThrottled = nameof(CloudThrottled);
+    public const string SshIngressRequired = nameof(SshIngressRequired);
+
+    // SSH
+    public const string HostKeyMismatch = nameof(HostKeyMismatch);
+    public const string HostKeyUnknown = nameof(HostKeyUnknown);
+    public const string SshConnectionFailed = nameof(SshConnectionFailed);
+    public const string SshAuthenticationFailed = nameof(SshAuthenticationFailed);
+    public const string RemoteCommandFailed = nameof(RemoteCommandFailed);
+    public const string RemoteCommandTimeout = nameof(RemoteCommandTimeout);
+}

@@ -1,0 +1,49 @@
+namespace DevOpsTools;
+
+/// <summary>
+/// A server, as its provider reports it. Every cmdlet that acts on servers binds this type from
+/// the pipeline (by value, or from a property named Server), so New-Server | Set-Hardening |
+/// Deploy-App | Get-ServiceStats compose without -PassThru.
+/// </summary>
+public sealed class Server
+{
+    public required string Name { get; init; }
+
+    public required string Environment { get; init; }
+
+    /// <summary>Podman or Aws.</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>The provider's id: a container id or an EC2 instance id.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>Normalised state: Pending, Running, Stopping, Stopped, Terminated, Unknown.</summary>
+    public string State { get; set; } = "Unknown";
+
+    /// <summary>Host name or IP address to reach SSH on.</summary>
+    public string? Address { get; init; }
+
+    public int SshPort { get; init; } = 22;
+
+    /// <summary>The admin user the module logs in as (key only, with sudo).</summary>
+    public string User { get; init; } = "admin";
+
+    /// <summary>Path to the private key file (never its content).</summary>
+    public string? IdentityFile { get; init; }
+
+    /// <summary>SHA256 fingerprint of the host key pinned when the server was created.</summary>
+    public string? HostKeyFingerprint { get; set; }
+
+    public string? Role { get; init; }
+
+    public string? Size { get; init; }
+
+    public string? Image { get; init; }
+
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>Where the server's SSH endpoint is, as "user@address:port".</summary>
+    public override string ToString() => $"{User}@{Address}:{SshPort} ({Environment}/{Name})";
+}

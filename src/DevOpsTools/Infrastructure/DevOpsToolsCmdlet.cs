@@ -1,0 +1,161 @@
+using System.Management.Automation;
+using DevOpsTools.Engine.Core;
+
+namespace DevOpsTools.Commands.Infrastructure;
+
+/// <summary>
+/// Base of every DevOpsTools cmdlet. It owns:
+/// cancellation (a token cancelled by Ctrl+C, passed to every engine call),
+/// the error boundary (exceptions become ErrorRecords with stable ids, in one place),
+/// writing engine output on the pipeline thread, and ShouldProcess with -Force semantics.
+/// </summary>
+public abstract class DevOpsToolsCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
+    protected CancellationToken CancellationToken => _stop.Token;
+
+    protected sealed override void BeginProcessing() => Guard(BeginProcessingCore);
+
+    protected sealed override void ProcessRecord() => Guard(ProcessRecordCore);
+
+    protected sealed override void EndProcessing() => Guard(EndProcessingCore);
+
+    protected virtual void BeginProcessingCore()
+    {
+    }
+
+    protected virtual void ProcessRecordCore()
+    {
+    }
+
+    protected virtual void EndProcessingCore()
+    {
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// Runs engine work on the thread pool while this (pipeline) thread writes what the work
+    /// reports. Engine exceptions propagate to the error boundary.
+    /// </summary>
+    protected T RunEngine<T>(Func<EngineContext, Task<T>> work)
+    {
+        using var sink = new PipelineSink();
+        var context = new EngineContext(sink, CancellationToken);
+        var task = Task.Run(() => work(context), CancellationToken);
+        task.ContinueWith(_ => sink.Complete(), TaskScheduler.Default);
+        sink.Drain(this);
+        return task.GetAwaiter().GetResult();
+    }
+
+    protected void RunEngine(Func<EngineContext, Task> work) =>
+        RunEngine<bool>(async context =>
+        {
+            await work(context).ConfigureAwait(false);
+            return true;
+        });
+
+    /// <summary>
+    /// ShouldProcess where -Force skips the confirmation prompt but -WhatIf always wins
+    /// (AWS Tools' rule).
+    /// </summary>
+    protected bool ShouldChange(string target, string action, bool force)
+    {
+        if (force && !IsWhatIf())
+        {
+            WriteVerbose($"Performing the operation \"{action}\" on target \"{target}\" (-Force).");
+            return true;
+        }
+
+        return ShouldProcess(target, action);
+    }
+
+    protected bool IsWhatIf()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound))
+        {
+            return bound is SwitchParameter { IsPresent: true };
+        }
+
+        return SessionState.PSVariable.GetValue("WhatIfPreference") is bool and true or SwitchParameter { IsPresent: true };
+    }
+
+    /// <summary>Writes a non-terminating error; the pipeline goes on with the next item.</summary>
+    protected void WriteEngineError(Exception exception, object? target = null) =>
+        WriteError(ErrorMapping.ToErrorRecord(exception, target));
+
+    /// <summary>Stops the pipeline with an error (e.g. a failed threshold that a CI job must see).</summary>
+    protected void ThrowEngineError(Exception exception, object? target = null) =>
+        throw new TerminatingError(ErrorMapping.ToErrorRecord(exception, target));
+
+    private void Guard(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (TerminatingError terminating)
+        {
+            ThrowTerminatingError(terminating.Record);
+        }
+        catch (PipelineStoppedException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Ctrl+C: PowerShell reports the stop itself; nothing else to say.
+            throw new PipelineStoppedException();
+        }
+        catch (DevOpsToolsAggregateException many)
+        {
+            foreach (var error in many.Errors)
+            {
+                WriteEngineError(error);
+            }
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException and not ParameterBindingException)
+        {
+            WriteEngineError(ex);
+        }
+    }
+}
+
+/// <summary>Carries a terminating error through the error boundary untouched.</summary>
+internal sealed class TerminatingError : Exception
+{
+    public TerminatingError(ErrorRecord record)
+        : base(record.Exception.Message, record.Exception)
+    {
+        Record = record;
+    }
+
+    public ErrorRecord Record { get; }
+}
+
+/// <summary>What engine work receives: where to report, and the cancellation token.</summary>
+public sealed class EngineContext
+{
+    private readonly PipelineSink _sink;
+
+    internal EngineContext(PipelineSink sink, CancellationToken cancellationToken)
+    {
+        _sink = sink;
+        CancellationToken = cancellationToken;
+    }
+
+    public IOutputSink Output => _sink;
+
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>Sends an object down the pipeline (queued, written on the pipeline thread).</summary>
+    public void Emit(object? value) => _sink.WriteObject(value);
+}

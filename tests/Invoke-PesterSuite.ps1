@@ -1,0 +1,40 @@
+<#
+.SYNOPSIS
+    Runs the Pester suites against a built module, in its own pwsh process.
+.DESCRIPTION
+    Imports Pester 6 from the NuGet packages folder (restored by tests/TestDependencies),
+    runs the given paths with DEVOPSTOOLS_TEST_MODULE pointing at the built manifest, and
+    writes {Passed, Failed, Skipped} to -SummaryPath for build.ps1 to add up.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModuleManifest,
+    [Parameter(Mandatory)] [string] $SummaryPath,
+    [Parameter(Mandatory)] [string[]] $Path,
+    [string[]] $Tag,
+    [string[]] $ExcludeTag
+)
+$ErrorActionPreference = 'Stop'
+$packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+Import-Module (Join-Path $packages 'pester/6.2.0/tools/Pester.psd1') -Force
+
+$env:DEVOPSTOOLS_TEST_MODULE = (Resolve-Path $ModuleManifest).Path
+$env:DEVOPSTOOLS_REPO_ROOT = Split-Path -Parent $PSScriptRoot
+# Podman here needs the project's engine settings (runc, cgroupfs, ulimits); see README.
+if (-not $env:CONTAINERS_CONF) {
+    $env:CONTAINERS_CONF = Join-Path $env:DEVOPSTOOLS_REPO_ROOT 'src/DevOpsTools.Engine/Resources/podman/containers.conf'
+}
+
+$config = New-PesterConfiguration
+$config.Run.Path = $Path
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Detailed'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputFormat = 'JUnitXml'
+$config.TestResult.OutputPath = Join-Path (Split-Path -Parent $SummaryPath) 'pester.junit.xml'
+if ($Tag) { $config.Filter.Tag = $Tag }
+if ($ExcludeTag) { $config.Filter.ExcludeTag = $ExcludeTag }
+
+$result = Invoke-Pester -Configuration $config
+$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+[pscustomobject]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount + $result.NotRunCount } |
+    ConvertTo-Json | Set-Content -Path $SummaryPath
