@@ -1,0 +1,78 @@
+using DevOpsTools.Engine.Core;
+
+namespace DevOpsTools.Engine.Servers;
+
+/// <summary>
+/// A place servers run (Podman locally, AWS EC2). The provider is the source of truth: every
+/// resource carries the labels/tags below and listing queries them; there is no local state.
+/// Orchestration (idempotence, throttling, waiting for SSH, rollback) lives in ServerManager,
+/// not in providers.
+/// </summary>
+public interface IServerProvider
+{
+    /// <summary>"Podman" or "Aws", as in Server.Provider.</summary>
+    string Name { get; }
+
+    /// <summary>Fails with ProviderUnavailable / ToolNotInstalled / CloudCredentialsMissing when unusable.</summary>
+    Task EnsureAvailableAsync(IOutputSink output, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Per-environment resources (Podman network; EC2 key pair and security group). Idempotent.
+    /// </summary>
+    Task PrepareEnvironmentAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts one server and returns once the provider reports it running, with Address and
+    /// SshPort set and, where the provider can tell, HostKeyFingerprint (trust on first use
+    /// through the provider). Does not wait for SSH: ServerManager does.
+    /// On failure it removes what it created, or throws LeftoverResources naming them.
+    /// </summary>
+    Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken);
+
+    /// <summary>Servers that carry the module's labels, filtered by environment/name (exact; wildcards are applied by the caller).</summary>
+    Task<IReadOnlyList<Server>> ListAsync(string? environment, CancellationToken cancellationToken);
+
+    /// <summary>Destroys a server and waits until it is gone. Idempotent for a server already gone.</summary>
+    Task RemoveAsync(Server server, IOutputSink output, CancellationToken cancellationToken);
+
+    /// <summary>Removes per-environment resources once the environment has no server left.</summary>
+    Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken);
+}
+
+/// <summary>One server to create.</summary>
+public sealed record ServerCreateRequest(string Name, string Environment, string Size, string? Image, string? Role, IReadOnlyDictionary<string, string> Tags)
+{
+    /// <summary>Application ports the server exposes (Podman publishes them on 127.0.0.1; EC2 opens them in the group).</summary>
+    public IReadOnlyList<int> Ports { get; init; } = [];
+
+    /// <summary>cloud-init user data (EC2 only), plain text; the provider base64-encodes it.</summary>
+    public string? UserData { get; init; }
+}
+
+/// <summary>What every server of one environment shares: its name, SSH key, and provider settings.</summary>
+public sealed class EnvironmentContext
+{
+    public required string Name { get; init; }
+
+    /// <summary>Path of the environment's ed25519 private key (0600).</summary>
+    public required string PrivateKeyPath { get; init; }
+
+    /// <summary>OpenSSH one-line public key ("ssh-ed25519 AAAA... devopstools-env").</summary>
+    public required string PublicKey { get; init; }
+
+    /// <summary>The admin user servers are created with and the module logs in as.</summary>
+    public string AdminUser { get; init; } = "admin";
+
+    /// <summary>Provider-specific settings (e.g. AwsSettings from the environment file or parameters).</summary>
+    public object? Settings { get; init; }
+}
+
+/// <summary>The label/tag keys every module-created resource carries.</summary>
+public static class ResourceLabels
+{
+    public const string Managed = "devopstools.managed";
+    public const string Environment = "devopstools.environment";
+    public const string Name = "devopstools.name";
+    public const string Role = "devopstools.role";
+    public const string Size = "devopstools.size";
+}
