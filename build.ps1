@@ -110,9 +110,10 @@ function Invoke-Build {
 }
 
 function Get-PwshPath {
-    # The pwsh running this script (the local dotnet tool, or an installed pwsh).
-    $self = [Environment]::ProcessPath
-    if ($self -and (Split-Path -Leaf $self) -match '^pwsh(\.exe)?$') { return $self }
+    # The pwsh running this script. Under "dotnet pwsh" the process is dotnet itself, so use
+    # the apphost in $PSHOME rather than [Environment]::ProcessPath.
+    $candidate = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+    if (Test-Path $candidate) { return $candidate }
     $cmd = Get-Command pwsh -ErrorAction SilentlyContinue
     if ($cmd) { return $cmd.Source }
     throw 'pwsh not found; run this script with "dotnet pwsh ./build.ps1".'
@@ -145,7 +146,7 @@ function Invoke-UnitTests {
     foreach ($project in Get-ChildItem (Join-Path $Root 'tests') -Recurse -Filter '*.Tests.csproj') {
         $trx = "$($project.BaseName).trx"
         Remove-Item (Join-Path $results $trx) -ErrorAction SilentlyContinue
-        & dotnet test $project.FullName -c $Configuration --nologo -v:q --logger "trx;LogFileName=$trx" --results-directory $results
+        & dotnet test $project.FullName -c $Configuration --nologo -v:q --logger "trx;LogFileName=$trx" --results-directory $results | Out-Host
         $file = Join-Path $results $trx
         if (-not (Test-Path $file)) { Write-Warning "$($project.Name): no test results (build failed?)"; $failed++; continue }
         $counters = ([xml](Get-Content -Raw $file)).TestRun.ResultSummary.Counters
@@ -164,7 +165,7 @@ function Invoke-PesterTests {
         '-ModuleManifest', (Join-Path $ModuleDir 'DevOpsTools.psd1'), '-SummaryPath', $summary, '-Path') + $paths
     if ($Tag) { $runnerArgs += @('-Tag') + $Tag }
     if ($ExcludeTag) { $runnerArgs += @('-ExcludeTag') + $ExcludeTag }
-    & (Get-PwshPath) @runnerArgs
+    & (Get-PwshPath) @runnerArgs | Out-Host
     if (-not (Test-Path $summary)) { Write-Warning 'Pester wrote no summary (the runner crashed).'; return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     Get-Content -Raw $summary | ConvertFrom-Json
 }

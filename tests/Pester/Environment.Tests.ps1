@@ -1,0 +1,83 @@
+# Import-DevOpsEnvironment end to end: valid files, and bad ones that must change nothing.
+BeforeAll {
+    Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+    $script:Examples = Join-Path $env:DEVOPSTOOLS_REPO_ROOT 'examples/environments'
+    $script:Work = Join-Path ([IO.Path]::GetTempPath()) "dot-env-$([guid]::NewGuid().ToString('N'))"
+    New-Item -ItemType Directory $Work | Out-Null
+    function New-EnvFile([string] $name, [string] $content) {
+        $path = Join-Path $Work $name
+        Set-Content -Path $path -Value $content -NoNewline
+        $path
+    }
+}
+
+AfterAll {
+    Remove-Item $Work -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Import-DevOpsEnvironment' {
+    It 'reads every shipped example environment' {
+        $envs = Get-ChildItem $Examples -Filter *.yaml | Import-DevOpsEnvironment
+        $envs.Name | Should -Contain 'test'
+        $envs | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'DevOpsTools.EnvironmentDefinition' }
+    }
+
+    It 'expands server groups into specs whose properties bind to New-Server' {
+        $env = Import-DevOpsEnvironment (Join-Path $Examples 'test.yaml')
+        $env.Servers.Count | Should -BeGreaterThan 1
+        $spec = $env.Servers[0]
+        $spec.Environment | Should -Be 'test'
+        $spec.PSObject.Properties.Name | Should -Contain 'Name'
+        $spec.PSObject.Properties.Name | Should -Contain 'Size'
+    }
+
+    It 'filters environments by -Name with wildcards' {
+        $file = New-EnvFile 'all.yaml' "name: test`n---`nname: preprod`n---`nname: prod`n"
+        (Import-DevOpsEnvironment $file -Name 'pre*').Name | Should -Be 'preprod'
+        (Import-DevOpsEnvironment $file).Count | Should -Be 3
+    }
+
+    It 'reports an unknown key with file, line, column, field and a suggestion, and returns nothing' {
+        $file = New-EnvFile 'typo.yaml' "name: test`nservers:`n  - name: web`n    szie: small`n"
+        $result = Import-DevOpsEnvironment $file -ErrorVariable errs -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'YamlUnknownKey,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        "$($errs[0])" | Should -BeLike "${file}:4:5: `$.servers[[]0].szie: unknown key 'szie'; did you mean 'size'?"
+    }
+
+    It 'reports a wrong type' {
+        $file = New-EnvFile 'type.yaml' "name: test`nservers:`n  - name: web`n    count: many`n"
+        Import-DevOpsEnvironment $file -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'YamlWrongType,*'
+        "$($errs[0])" | Should -BeLike "*type.yaml:4:12:*count*expected a whole number, found 'many'*"
+    }
+
+    It 'reports bad YAML with its position' {
+        $file = New-EnvFile 'bad.yaml' "name: test`nservers: [`n  - name: web`n"
+        Import-DevOpsEnvironment $file -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'YamlSyntaxError,*'
+        "$($errs[0])" | Should -Match 'bad\.yaml:\d+:\d+: \$: invalid YAML'
+    }
+
+    It 'reports every problem of a file as its own error record' {
+        $file = New-EnvFile 'many.yaml' "name: Bad_Name`nprovider:`n  type: openstack`nservers:`n  - name: web`n    count: 0`n"
+        Import-DevOpsEnvironment $file -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs | Should -HaveCount 3
+        $errs.FullyQualifiedErrorId | ForEach-Object { $_ -split ',' | Select-Object -First 1 } | Sort-Object |
+            Should -Be @('YamlInvalidValue', 'YamlInvalidValue', 'YamlWrongType')
+    }
+
+    It 'says which file is missing' {
+        Import-DevOpsEnvironment (Join-Path $Work 'nope.yaml') -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'FileNotFound,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        "$($errs[0])" | Should -BeLike '*nope.yaml*'
+    }
+
+    It 'stops a script under -ErrorAction Stop' {
+        $file = New-EnvFile 'stop.yaml' "nmae: test`n"
+        { Import-DevOpsEnvironment $file -ErrorAction Stop } | Should -Throw -ErrorId 'YamlUnknownKey,*'
+    }
+}
