@@ -48,3 +48,10 @@ Describe 'Help for <Name>' -ForEach $Cmdlets {
         }
     }
 }
+
+Describe 'about_DevOpsTools' {
+    It 'is installed with the module' {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        (Get-Help about_DevOpsTools | Out-String) | Should -Match 'One object pipeline'
+    }
+}
