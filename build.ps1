@@ -45,7 +45,7 @@ $ModuleDir = Join-Path $OutRoot "DevOpsTools/$Version"
 $Stamp = Join-Path $OutRoot ".build-$Configuration.stamp"
 
 # System packages the Podman servers and their tests use (Debian/Ubuntu names).
-$SystemPackages = @('podman', 'debootstrap', 'openssh-client', 'iptables', 'uidmap', 'ca-certificates', 'debian-archive-keyring')
+$SystemPackages = @('podman', 'runc', 'debootstrap', 'openssh-client', 'iptables', 'uidmap', 'ca-certificates', 'debian-archive-keyring')
 $SystemCommands = @{ podman = 'podman'; debootstrap = 'debootstrap'; 'ssh-keygen' = 'openssh-client' }
 
 function Invoke-Native {
