@@ -177,6 +177,9 @@ public sealed class ServerManager
                     await state.CleanUpIfEmptyAsync(this, output).ConfigureAwait(false);
                 }
             }
+
+            // Ctrl+C: everything half-way has been finished or removed (and said); now report the stop.
+            cancellationToken.ThrowIfCancellationRequested();
         }
         finally
         {
