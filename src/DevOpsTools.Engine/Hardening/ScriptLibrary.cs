@@ -108,9 +108,13 @@ internal static class ScriptLibrary
           done
           if [ -z "$bad" ]; then pass "permissions ok"; else fail "${bad# }"; fi
         }
-        pkgs_absent() { # packages that must not be installed
-          bad=""; for p in "$@"; do installed "$p" && bad="$bad $p"; done
+        pkgs_absent() { # packages that must not be installed (one dpkg-query for all)
+          bad=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "$@" 2>/dev/null | awk '$1 == "installed" { printf " %s", $2 }')
           if [ -z "$bad" ]; then pass "none of: $*"; else fail "installed:$bad"; fi
+        }
+        dt_files() { # one walk of the local filesystems per script: "uid gid mode type path"
+          [ -f "$DT_TMP/files.lst" ] || find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run \) -prune -o -printf '%U %G %m %y %p\n' 2>/dev/null > "$DT_TMP/files.lst"
+          cat "$DT_TMP/files.lst"
         }
 
         # ---- write helpers (plan mode writes to a staging copy, runs nothing) -----------
