@@ -13,6 +13,9 @@
     TypesToProcess       = @('DevOpsTools.Types.ps1xml')
     CmdletsToExport      = @(
         'Import-DevOpsEnvironment'
+        'Set-Hardening'
+        'Test-Hardening'
+        'Get-HardeningRule'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

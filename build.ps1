@@ -164,7 +164,7 @@ function Invoke-PesterTests {
         '-ModuleManifest', (Join-Path $ModuleDir 'DevOpsTools.psd1'), '-SummaryPath', $summary, '-Path') + $paths
     if ($Tag) { $runnerArgs += @('-Tag') + $Tag }
     if ($ExcludeTag) { $runnerArgs += @('-ExcludeTag') + $ExcludeTag }
-    & (Get-PwshPath) @runnerArgs
+    & (Get-PwshPath) @runnerArgs | Out-Host
     if (-not (Test-Path $summary)) { Write-Warning 'Pester wrote no summary (the runner crashed).'; return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     Get-Content -Raw $summary | ConvertFrom-Json
 }
