@@ -133,6 +133,20 @@ public sealed class PodmanServerFixture : IAsyncLifetime
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
+    /// <summary>Removes some servers now (benchmarks free memory between rounds).</summary>
+    public async Task RemoveAsync(IEnumerable<TestServer> servers)
+    {
+        var names = servers.Select(s => s.Container).ToList();
+        if (names.Count > 0)
+        {
+            await Podman.RunAsync(["rm", "-f", "-t", "2", .. names], timeout: TimeSpan.FromMinutes(2));
+            lock (_containers)
+            {
+                _containers.RemoveAll(names.Contains);
+            }
+        }
+    }
+
     public async Task DisposeAsync()
     {
         List<string> names;
