@@ -145,7 +145,7 @@ function Invoke-UnitTests {
     foreach ($project in Get-ChildItem (Join-Path $Root 'tests') -Recurse -Filter '*.Tests.csproj') {
         $trx = "$($project.BaseName).trx"
         Remove-Item (Join-Path $results $trx) -ErrorAction SilentlyContinue
-        & dotnet test $project.FullName -c $Configuration --nologo -v:q --logger "trx;LogFileName=$trx" --results-directory $results
+        & dotnet test $project.FullName -c $Configuration --nologo -v:q --logger "trx;LogFileName=$trx" --results-directory $results | Out-Host
         $file = Join-Path $results $trx
         if (-not (Test-Path $file)) { Write-Warning "$($project.Name): no test results (build failed?)"; $failed++; continue }
         $counters = ([xml](Get-Content -Raw $file)).TestRun.ResultSummary.Counters
