@@ -17,6 +17,9 @@
         'Get-Server'
         'Remove-Server'
         'Invoke-ServerCommand'
+        'Set-Hardening'
+        'Test-Hardening'
+        'Get-HardeningRule'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -48,4 +48,14 @@ public static class ErrorIds
     public const string SshAuthenticationFailed = nameof(SshAuthenticationFailed);
     public const string RemoteCommandFailed = nameof(RemoteCommandFailed);
     public const string RemoteCommandTimeout = nameof(RemoteCommandTimeout);
+
+    // Hardening
+    public const string HardeningProfileNotFound = nameof(HardeningProfileNotFound);
+    public const string HardeningProfileInvalid = nameof(HardeningProfileInvalid);
+    public const string HardeningUnknownRule = nameof(HardeningUnknownRule);
+    public const string HardeningUnknownParameter = nameof(HardeningUnknownParameter);
+    public const string HardeningServerFailed = nameof(HardeningServerFailed);
+    public const string HardeningCheckFailed = nameof(HardeningCheckFailed);
+    public const string HardeningRolledBack = nameof(HardeningRolledBack);
+    public const string HardeningThresholdNotMet = nameof(HardeningThresholdNotMet);
 }

@@ -119,6 +119,12 @@ public sealed class YamlBinder
             type = underlying;
         }
 
+        if (typeof(YamlNode).IsAssignableFrom(type))
+        {
+            // Raw node: the caller validates it and reports errors at the node's own position.
+            return IsNull(node) ? null : node;
+        }
+
         if (type == typeof(string))
         {
             return Scalar(node, path, "a string", s => s);

@@ -151,7 +151,16 @@ public sealed class PodmanServerProvider : IServerProvider
             "--label", $"{ResourceLabels.Name}={request.Name}",
             "--label", $"{ResourceLabels.Size}={request.Size}",
             "--env", $"DEVOPSTOOLS_AUTHORIZED_KEYS={environment.PublicKey}",
+            // The server owns its network namespace like a real host: nftables needs NET_ADMIN.
+            // Never more (no SYS_ADMIN, no unmasked /proc/sys): the kernel is the host's.
+            "--cap-add", "NET_ADMIN",
         };
+        // /proc/sys is read-only in a container, so the namespaced network sysctls of the
+        // hardening baseline are set here, at creation; Set-Hardening persists and verifies them.
+        foreach (var sysctl in Hardening.HardeningCatalog.ContainerSysctls)
+        {
+            arguments.AddRange(["--sysctl", sysctl]);
+        }
         if (request.Role is not null)
         {
             arguments.AddRange(["--label", $"{ResourceLabels.Role}={request.Role}"]);
