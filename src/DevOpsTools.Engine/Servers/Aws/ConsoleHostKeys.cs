@@ -1,0 +1,45 @@
+using System.Security.Cryptography;
+
+namespace DevOpsTools.Engine.Servers.Aws;
+
+/// <summary>Reads the host public keys cloud-init writes to the EC2 console.</summary>
+internal static class ConsoleHostKeys
+{
+    private const string Begin = "-----BEGIN SSH HOST KEY KEYS-----";
+    private const string End = "-----END SSH HOST KEY KEYS-----";
+
+    /// <summary>OpenSSH-style "SHA256:..." fingerprint of the ed25519 host key, or null.</summary>
+    public static string? Ed25519Fingerprint(string console)
+    {
+        var start = console.LastIndexOf(Begin, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var end = console.IndexOf(End, start, StringComparison.Ordinal);
+        if (end < 0)
+        {
+            return null;
+        }
+
+        foreach (var raw in console[(start + Begin.Length)..end].Split('\n'))
+        {
+            var parts = raw.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length >= 2 && parts[0] == "ssh-ed25519")
+            {
+                try
+                {
+                    var blob = Convert.FromBase64String(parts[1]);
+                    return "SHA256:" + Convert.ToBase64String(SHA256.HashData(blob)).TrimEnd('=');
+                }
+                catch (FormatException)
+                {
+                    return null;
+                }
+            }
+        }
+
+        return null;
+    }
+}
