@@ -13,6 +13,10 @@
     TypesToProcess       = @('DevOpsTools.Types.ps1xml')
     CmdletsToExport      = @(
         'Import-DevOpsEnvironment'
+        'New-Server'
+        'Get-Server'
+        'Remove-Server'
+        'Invoke-ServerCommand'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

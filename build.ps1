@@ -45,7 +45,7 @@ $ModuleDir = Join-Path $OutRoot "DevOpsTools/$Version"
 $Stamp = Join-Path $OutRoot ".build-$Configuration.stamp"
 
 # System packages the Podman servers and their tests use (Debian/Ubuntu names).
-$SystemPackages = @('podman', 'debootstrap', 'openssh-client', 'iptables', 'uidmap', 'ca-certificates', 'debian-archive-keyring')
+$SystemPackages = @('podman', 'runc', 'debootstrap', 'openssh-client', 'iptables', 'uidmap', 'ca-certificates', 'debian-archive-keyring')
 $SystemCommands = @{ podman = 'podman'; debootstrap = 'debootstrap'; 'ssh-keygen' = 'openssh-client' }
 
 function Invoke-Native {
@@ -165,6 +165,7 @@ function Invoke-PesterTests {
         '-ModuleManifest', (Join-Path $ModuleDir 'DevOpsTools.psd1'), '-SummaryPath', $summary, '-Path') + $paths
     if ($Tag) { $runnerArgs += @('-Tag') + $Tag }
     if ($ExcludeTag) { $runnerArgs += @('-ExcludeTag') + $ExcludeTag }
+    # Out-Host: the runner's output is for people; only the summary object is this function's result.
     & (Get-PwshPath) @runnerArgs | Out-Host
     if (-not (Test-Path $summary)) { Write-Warning 'Pester wrote no summary (the runner crashed).'; return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     Get-Content -Raw $summary | ConvertFrom-Json

@@ -37,6 +37,21 @@ public interface IServerProvider
 
     /// <summary>Removes per-environment resources once the environment has no server left.</summary>
     Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sizes beyond small/medium/large that this provider accepts (e.g. EC2 instance types).
+    /// ServerManager rejects anything else with UnknownSize before creating anything.
+    /// </summary>
+    bool SupportsSize(string size) => false;
+
+    /// <summary>
+    /// The server's SSH host key as an OpenSSH public key line ("ssh-ed25519 AAAA..."), read through
+    /// the provider (Podman: `podman exec`; EC2: the console output), waiting up to
+    /// <paramref name="timeout"/> for the server to generate it. ServerManager records it in
+    /// known_hosts (trust on first use through the provider). Null when the provider cannot tell;
+    /// ServerManager then trusts the key the server presents on the first SSH connection.
+    /// </summary>
+    Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }
 
 /// <summary>One server to create.</summary>

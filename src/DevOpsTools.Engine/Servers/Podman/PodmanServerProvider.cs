@@ -1,0 +1,337 @@
+using System.Globalization;
+using System.Text.Json;
+using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Ssh;
+
+namespace DevOpsTools.Engine.Servers.Podman;
+
+/// <summary>
+/// Servers as systemd containers on this machine: `podman run --systemd=always /sbin/init` of the
+/// module's Debian 12 image, one podman network per environment, SSH published on 127.0.0.1 on a
+/// free port. Containers and networks carry the devopstools.* labels; listing queries them.
+/// </summary>
+[ServerProvider("Podman")]
+public sealed class PodmanServerProvider : IServerProvider
+{
+    private const string HostKeyFile = "/etc/ssh/ssh_host_ed25519_key.pub";
+    private readonly ProviderOptions _options;
+    private PodmanCli? _podman;
+
+    public PodmanServerProvider(ProviderOptions options)
+    {
+        _options = options;
+    }
+
+    public string Name => "Podman";
+
+    private PodmanCli Podman => _podman ??= PodmanCli.Locate();
+
+    public static string ContainerName(string environment, string name) => $"devopstools-{environment}.{name}";
+
+    public static string NetworkName(string environment) => $"devopstools-{environment}";
+
+    public async Task EnsureAvailableAsync(IOutputSink output, CancellationToken cancellationToken)
+    {
+        var podman = Podman;
+        ProcessResult result;
+        try
+        {
+            result = await podman.RunAsync(["info", "--format", "{{.Host.OCIRuntime.Name}} {{.Host.CgroupsVersion}}"], cancellationToken, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new DevOpsToolsException(ErrorIds.ProviderUnavailable, ErrorKind.ResourceUnavailable, $"podman did not answer within 60 s (podman info): {ex.Message}", Name, ex);
+        }
+
+        if (!result.Succeeded)
+        {
+            throw new DevOpsToolsException(ErrorIds.ProviderUnavailable, ErrorKind.ResourceUnavailable,
+                $"podman is not usable (podman info failed, exit code {result.ExitCode}): {ExternalProcess.Tail(result.StdErr)}" +
+                (podman.ContainersConf is { } conf ? $" (CONTAINERS_CONF={conf})" : string.Empty), Name)
+            {
+                RecommendedAction = "Check `podman info`. On hosts where podman's defaults fail, point CONTAINERS_CONF at <module>/podman/containers.conf (see the README, Servers).",
+            };
+        }
+
+        output.WriteDebug($"podman: {result.StdOut.Trim()}; CONTAINERS_CONF={podman.ContainersConf ?? "(user's configuration)"}");
+    }
+
+    public async Task PrepareEnvironmentAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+    {
+        var network = NetworkName(environment.Name);
+        if ((await Podman.RunAsync(["network", "exists", network], cancellationToken).ConfigureAwait(false)).Succeeded)
+        {
+            return;
+        }
+
+        var created = await Podman.RunAsync(
+            ["network", "create", "--label", $"{ResourceLabels.Managed}=true", "--label", $"{ResourceLabels.Environment}={environment.Name}", network],
+            cancellationToken).ConfigureAwait(false);
+        if (!created.Succeeded && !(await Podman.RunAsync(["network", "exists", network], CancellationToken.None).ConfigureAwait(false)).Succeeded)
+        {
+            throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.InvalidOperation,
+                $"Creating podman network {network} failed: {ExternalProcess.Tail(created.StdErr)}", network);
+        }
+
+        output.WriteVerbose($"Created podman network {network} for environment {environment.Name}.");
+    }
+
+    /// <summary>Builds the default image if podman does not have it yet (once per machine).</summary>
+    public Task<string> EnsureImageAsync(IOutputSink output, CancellationToken cancellationToken) =>
+        new PodmanImage(Podman).EnsureAsync(output, cancellationToken);
+
+    public async Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+    {
+        var image = request.Image ?? await EnsureImageAsync(output, cancellationToken).ConfigureAwait(false);
+        var (cpus, memory) = ServerSizes.Resources(request.Size);
+        cpus = Math.Min(cpus, Environment.ProcessorCount);
+        var container = ContainerName(request.Environment, request.Name);
+        var arguments = new List<string>
+        {
+            "run", "--detach", "--name", container, "--hostname", request.Name,
+            "--network", NetworkName(request.Environment), "--network-alias", request.Name,
+            "--systemd=always", "--publish", "127.0.0.1::22",
+            "--cpus", cpus.ToString(CultureInfo.InvariantCulture), "--memory", $"{memory}m",
+            "--label", $"{ResourceLabels.Managed}=true",
+            "--label", $"{ResourceLabels.Environment}={request.Environment}",
+            "--label", $"{ResourceLabels.Name}={request.Name}",
+            "--label", $"{ResourceLabels.Size}={request.Size}",
+            "--env", $"DEVOPSTOOLS_AUTHORIZED_KEYS={environment.PublicKey}",
+        };
+        if (request.Role is not null)
+        {
+            arguments.AddRange(["--label", $"{ResourceLabels.Role}={request.Role}"]);
+        }
+
+        foreach (var (key, value) in request.Tags)
+        {
+            arguments.AddRange(["--label", $"{TagPrefix}{key}={value}"]);
+        }
+
+        foreach (var port in request.Ports)
+        {
+            arguments.AddRange(["--publish", $"127.0.0.1::{port}"]);
+        }
+
+        arguments.AddRange([image, "/sbin/init"]);
+
+        try
+        {
+            await Podman.RunCheckedAsync(arguments, cancellationToken, TimeSpan.FromMinutes(3), container, ErrorIds.ServerCreateFailed).ConfigureAwait(false);
+            return await GetAsync(container, cancellationToken).ConfigureAwait(false)
+                ?? throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.InvalidOperation, $"Container {container} disappeared right after it was started.", container);
+        }
+        catch (Exception)
+        {
+            // Whatever `podman run` got to (created, half-started) goes: the caller sees only the error.
+            await RemoveContainerAsync(container, output).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var container = server.Id ?? ContainerName(server.Environment, server.Name);
+        var deadline = DateTime.UtcNow + timeout;
+        string? lastError = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var result = await Podman.RunAsync(["exec", container, "cat", HostKeyFile], cancellationToken, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            var line = result.StdOut.Trim();
+            if (result.Succeeded && OpenSshKeys.ParsePublicKeyLine(line) is not null)
+            {
+                return line;
+            }
+
+            lastError = result.StdErr.Trim();
+            var state = await Podman.RunAsync(["container", "inspect", "--format", "{{.State.Status}}", container], cancellationToken).ConfigureAwait(false);
+            if (!state.Succeeded || state.StdOut.Trim() is not ("running" or "created" or "configured" or "initialized"))
+            {
+                var logs = await Podman.RunAsync(["logs", "--tail", "20", container], cancellationToken).ConfigureAwait(false);
+                throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.InvalidOperation,
+                    $"Container {container} is not running ({(state.Succeeded ? state.StdOut.Trim() : "gone")}) while waiting for its SSH host key: {ExternalProcess.Tail(logs.StdOut + logs.StdErr)}", server);
+            }
+
+            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new DevOpsToolsException(ErrorIds.ServerNotReady, ErrorKind.OperationTimeout,
+            $"Server '{server.Environment}/{server.Name}' did not generate its SSH host key within {timeout.TotalSeconds:0} s: stuck reading the host key ({lastError})", server);
+    }
+
+    public async Task<IReadOnlyList<Server>> ListAsync(string? environment, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string> { "ps", "--all", "--format", "json", "--filter", $"label={ResourceLabels.Managed}=true" };
+        if (environment is not null)
+        {
+            arguments.AddRange(["--filter", $"label={ResourceLabels.Environment}={environment}"]);
+        }
+
+        var json = await RunListingAsync(arguments, cancellationToken).ConfigureAwait(false);
+        return ParseContainers(json, new KnownHostsStore(_options.Data), new SshKeyStore(_options.Data));
+    }
+
+    public async Task RemoveAsync(Server server, IOutputSink output, CancellationToken cancellationToken)
+    {
+        var container = ContainerName(server.Environment, server.Name);
+        var target = server.Id ?? container;
+        var result = await Podman.RunAsync(["rm", "--force", "--ignore", "--time", "10", target], cancellationToken, TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new DevOpsToolsException(ErrorIds.ServerRemoveFailed, ErrorKind.InvalidOperation,
+                $"Removing server '{server.Environment}/{server.Name}' (container {container}) failed: {ExternalProcess.Tail(result.StdErr)}", server);
+        }
+
+        // Wait until podman no longer lists it.
+        for (var i = 0; i < 60; i++)
+        {
+            if (!(await Podman.RunAsync(["container", "exists", target], cancellationToken).ConfigureAwait(false)).Succeeded)
+            {
+                return;
+            }
+
+            await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new DevOpsToolsException(ErrorIds.ServerRemoveFailed, ErrorKind.OperationTimeout,
+            $"Container {container} of server '{server.Environment}/{server.Name}' still exists 30 s after it was removed.", server);
+    }
+
+    public async Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+    {
+        var names = await Podman.RunCheckedAsync(
+            ["network", "ls", "--filter", $"label={ResourceLabels.Environment}={environment.Name}", "--filter", $"label={ResourceLabels.Managed}=true", "--format", "{{.Name}}"],
+            cancellationToken).ConfigureAwait(false);
+        foreach (var network in names.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var result = await Podman.RunAsync(["network", "rm", network], cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded && (await Podman.RunAsync(["network", "exists", network], CancellationToken.None).ConfigureAwait(false)).Succeeded)
+            {
+                throw new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
+                    $"Podman network {network} of environment '{environment.Name}' could not be removed: {ExternalProcess.Tail(result.StdErr)}", network);
+            }
+
+            output.WriteVerbose($"Removed podman network {network}.");
+        }
+    }
+
+    internal const string TagPrefix = "devopstools.tag.";
+
+    internal static IReadOnlyList<Server> ParseContainers(string json, KnownHostsStore? knownHosts, SshKeyStore? keys)
+    {
+        var servers = new List<Server>();
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return servers;
+        }
+
+        using var document = JsonDocument.Parse(json);
+        foreach (var item in document.RootElement.EnumerateArray())
+        {
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (item.TryGetProperty("Labels", out var labelsElement) && labelsElement.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var label in labelsElement.EnumerateObject())
+                {
+                    labels[label.Name] = label.Value.GetString() ?? string.Empty;
+                }
+            }
+
+            if (!labels.TryGetValue(ResourceLabels.Environment, out var environment) || !labels.TryGetValue(ResourceLabels.Name, out var name))
+            {
+                continue;
+            }
+
+            string? address = null;
+            var port = 0;
+            if (item.TryGetProperty("Ports", out var ports) && ports.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var mapping in ports.EnumerateArray())
+                {
+                    if (mapping.TryGetProperty("container_port", out var containerPort) && containerPort.GetInt32() == 22)
+                    {
+                        address = mapping.TryGetProperty("host_ip", out var ip) && !string.IsNullOrEmpty(ip.GetString()) ? ip.GetString() : "127.0.0.1";
+                        port = mapping.GetProperty("host_port").GetInt32();
+                    }
+                }
+            }
+
+            var state = item.TryGetProperty("State", out var stateElement) ? stateElement.GetString() : null;
+            DateTimeOffset? created = item.TryGetProperty("Created", out var createdElement) && createdElement.ValueKind == JsonValueKind.Number
+                ? DateTimeOffset.FromUnixTimeSeconds(createdElement.GetInt64())
+                : null;
+            string? fingerprint = null;
+            if (address is not null && knownHosts?.Get(address, port).FirstOrDefault() is { Blob: not null } known)
+            {
+                fingerprint = OpenSshKeys.Fingerprint(known.Blob);
+            }
+
+            servers.Add(new Server
+            {
+                Name = name,
+                Environment = environment,
+                Provider = "Podman",
+                Id = item.TryGetProperty("Id", out var id) ? id.GetString() : null,
+                State = NormaliseState(state),
+                Address = address,
+                SshPort = port == 0 ? 22 : port,
+                User = "admin",
+                IdentityFile = keys?.PrivateKeyPath(environment),
+                HostKeyFingerprint = fingerprint,
+                Role = labels.GetValueOrDefault(ResourceLabels.Role),
+                Size = labels.GetValueOrDefault(ResourceLabels.Size),
+                Image = item.TryGetProperty("Image", out var image) ? image.GetString() : null,
+                Tags = labels.Where(l => l.Key.StartsWith(TagPrefix, StringComparison.Ordinal)).ToDictionary(l => l.Key[TagPrefix.Length..], l => l.Value),
+                CreatedAt = created,
+            });
+        }
+
+        return servers;
+    }
+
+    internal static string NormaliseState(string? state) => state?.ToLowerInvariant() switch
+    {
+        "running" => "Running",
+        "created" or "configured" or "initialized" => "Pending",
+        "stopping" => "Stopping",
+        "exited" or "stopped" or "paused" => "Stopped",
+        "removing" => "Terminated",
+        _ => "Unknown",
+    };
+
+    private async Task<Server?> GetAsync(string container, CancellationToken cancellationToken)
+    {
+        var json = await RunListingAsync(["ps", "--all", "--format", "json", "--filter", $"name=^{container}$"], cancellationToken).ConfigureAwait(false);
+        return ParseContainers(json, null, new SshKeyStore(_options.Data)).FirstOrDefault();
+    }
+
+    private async Task<string> RunListingAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var result = await Podman.RunAsync(arguments, cancellationToken, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new DevOpsToolsException(ErrorIds.ProviderUnavailable, ErrorKind.ResourceUnavailable,
+                $"podman ps failed (exit code {result.ExitCode}): {ExternalProcess.Tail(result.StdErr)}", Name);
+        }
+
+        return result.StdOut;
+    }
+
+    private async Task RemoveContainerAsync(string container, IOutputSink output)
+    {
+        try
+        {
+            var result = await Podman.RunAsync(["rm", "--force", "--ignore", "--time", "5", container], CancellationToken.None, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                output.WriteError(new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
+                    $"Container {container} was left behind after a failed create: {ExternalProcess.Tail(result.StdErr)}. Remove it with: podman rm -f {container}", container));
+            }
+        }
+        catch (Exception ex) when (ex is TimeoutException or DevOpsToolsException)
+        {
+            output.WriteError(new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
+                $"Container {container} may have been left behind after a failed create ({ex.Message}). Remove it with: podman rm -f {container}", container));
+        }
+    }
+}

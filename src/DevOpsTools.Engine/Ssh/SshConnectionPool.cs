@@ -1,0 +1,245 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using DevOpsTools.Engine.Core;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace DevOpsTools.Engine.Ssh;
+
+/// <summary>
+/// SSH connections to servers, one per server, opened on first use and reused until the pool is
+/// disposed (one pool per cmdlet invocation, so connections are reused within a pipeline).
+/// Every connection authenticates with the environment's key and verifies the host key against
+/// the module's known_hosts: a mismatch is a HostKeyMismatch security error and nothing runs.
+/// <para>Hardening and deployment get a shell with:
+/// <c>await using var pool = new SshConnectionPool(ModuleData.Default); var shell = pool.GetShell(server);
+/// var result = await shell.RunAsync(script, sudo: true, timeout, token);</c></para>
+/// </summary>
+public sealed class SshConnectionPool : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<PooledConnection>>> _connections = new(StringComparer.Ordinal);
+    private readonly SshKeyStore _keys;
+    private int _disposed;
+
+    public SshConnectionPool(ModuleData data)
+    {
+        Data = data;
+        KnownHosts = new KnownHostsStore(data);
+        _keys = new SshKeyStore(data);
+    }
+
+    public ModuleData Data { get; }
+
+    public KnownHostsStore KnownHosts { get; }
+
+    /// <summary>Time-out of one TCP connect + SSH handshake + authentication.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Keep-alive on pooled connections, so NAT/firewalls do not drop them while idle.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A shell for one server; connects lazily on its first command. Disposing it keeps the pooled connection open.</summary>
+    public IRemoteShell GetShell(Server server) => new SshRemoteShell(this, server);
+
+    /// <summary>The pooled, connected client for a server (connecting, or reconnecting after a drop).</summary>
+    internal async Task<SshClient> GetClientAsync(Server server, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var key = PoolKey(server);
+        while (true)
+        {
+            var lazy = _connections.GetOrAdd(key, _ => new Lazy<Task<PooledConnection>>(() => ConnectAsync(server, ConnectTimeout, CancellationToken.None)));
+            PooledConnection connection;
+            try
+            {
+                connection = await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A failed connect is not cached: the next caller tries again.
+                _connections.TryRemove(new KeyValuePair<string, Lazy<Task<PooledConnection>>>(key, lazy));
+                throw;
+            }
+
+            if (connection.Client.IsConnected)
+            {
+                return connection.Client;
+            }
+
+            if (_connections.TryRemove(new KeyValuePair<string, Lazy<Task<PooledConnection>>>(key, lazy)))
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Opens a new connection (not pooled), verifying the host key. The caller disposes it.</summary>
+    public async Task<PooledConnection> ConnectAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(server.Address))
+        {
+            throw new DevOpsToolsException(ErrorIds.SshConnectionFailed, ErrorKind.ConnectionError, $"Server '{server.Environment}/{server.Name}' has no address to connect to (state {server.State}).", server);
+        }
+
+        var expected = KnownHosts.Get(server.Address, server.SshPort);
+        if (expected.Count == 0)
+        {
+            throw new DevOpsToolsException(ErrorIds.HostKeyUnknown, ErrorKind.SecurityError,
+                $"No host key is recorded for server '{server.Environment}/{server.Name}' ({KnownHostsStore.HostPattern(server.Address, server.SshPort)}) in {KnownHosts.Path}; refusing to connect.", server)
+            {
+                RecommendedAction = "Run New-Server again for this server (it records the host key through the provider), or add the key to known_hosts after checking it.",
+            };
+        }
+
+        var keyPath = server.IdentityFile ?? _keys.PrivateKeyPath(server.Environment);
+        if (!File.Exists(keyPath))
+        {
+            throw new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
+                $"The SSH key of environment '{server.Environment}' ({keyPath}) does not exist, so server '{server.Name}' cannot be logged into.", server);
+        }
+
+        var keyFile = new PrivateKeyFile(keyPath);
+        var info = new ConnectionInfo(server.Address, server.SshPort, server.User, new PrivateKeyAuthenticationMethod(server.User, keyFile))
+        {
+            Timeout = timeout,
+            ChannelCloseTimeout = TimeSpan.FromSeconds(5),
+        };
+
+        // Only negotiate the host key types that are recorded, so the server cannot pick another one.
+        var recordedTypes = expected.Select(k => k.Type).ToHashSet(StringComparer.Ordinal);
+        if (recordedTypes.Contains(OpenSshKeys.Ed25519))
+        {
+            foreach (var algorithm in info.HostKeyAlgorithms.Keys.Where(a => a != OpenSshKeys.Ed25519).ToList())
+            {
+                info.HostKeyAlgorithms.Remove(algorithm);
+            }
+        }
+
+        var client = new SshClient(info) { KeepAliveInterval = KeepAliveInterval };
+        (string Type, string Fingerprint)? mismatch = null;
+        client.HostKeyReceived += (_, e) =>
+        {
+            var ok = expected.Any(k => k.Type == e.HostKeyName && k.Blob.AsSpan().SequenceEqual(e.HostKey));
+            e.CanTrust = ok;
+            if (!ok)
+            {
+                mismatch = (e.HostKeyName, OpenSshKeys.Fingerprint(e.HostKey));
+            }
+        };
+
+        try
+        {
+            using var timeoutSource = new CancellationTokenSource(timeout);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+            try
+            {
+                await client.ConnectAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new SshOperationTimeoutException($"Connecting to {server.Address}:{server.SshPort} took longer than {timeout.TotalSeconds:0} s.");
+            }
+
+            return new PooledConnection(client, keyFile);
+        }
+        catch (Exception ex)
+        {
+            client.Dispose();
+            keyFile.Dispose();
+            if (mismatch is { } seen)
+            {
+                var expectedPrints = string.Join(", ", expected.Select(k => $"{k.Type} {OpenSshKeys.Fingerprint(k.Blob)}"));
+                throw new DevOpsToolsException(ErrorIds.HostKeyMismatch, ErrorKind.SecurityError,
+                    $"Host key of server '{server.Environment}/{server.Name}' ({KnownHostsStore.HostPattern(server.Address, server.SshPort)}) does not match the recorded key: " +
+                    $"expected {expectedPrints}, the server presented {seen.Type} {seen.Fingerprint}. Nothing was run on it.", server, ex)
+                {
+                    RecommendedAction = $"If the server was rebuilt on purpose, remove its line from {KnownHosts.Path} (or remove and re-create the server); otherwise investigate: someone may be intercepting the connection.",
+                };
+            }
+
+            if (ex is DevOpsToolsException or OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw ErrorClassifier.Classify(ex, server) is var classified && classified.ErrorId != ErrorIds.UnexpectedError
+                ? new DevOpsToolsException(classified.ErrorId, classified.Kind, $"{server.Environment}/{server.Name} ({server.Address}:{server.SshPort}): {classified.Message}", server, ex)
+                : new DevOpsToolsException(ErrorIds.SshConnectionFailed, ErrorKind.ConnectionError, $"SSH connection to {server.Environment}/{server.Name} ({server.Address}:{server.SshPort}) failed: {ex.Message}", server, ex);
+        }
+    }
+
+    /// <summary>Closes and forgets the pooled connection to a server (e.g. before removing it).</summary>
+    public async Task ForgetAsync(Server server)
+    {
+        if (_connections.TryRemove(PoolKey(server), out var lazy) && lazy.IsValueCreated)
+        {
+            try
+            {
+                (await lazy.Value.ConfigureAwait(false)).Dispose();
+            }
+            catch (Exception ex) when (ex is DevOpsToolsException or SshException or SocketException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var lazy in _connections.Values)
+        {
+            if (!lazy.IsValueCreated)
+            {
+                continue;
+            }
+
+            try
+            {
+                (await lazy.Value.ConfigureAwait(false)).Dispose();
+            }
+            catch (Exception)
+            {
+                // A connection that never opened has nothing to close.
+            }
+        }
+
+        _connections.Clear();
+    }
+
+    private static string PoolKey(Server server) => $"{server.User}@{server.Address}:{server.SshPort}/{server.Environment}/{server.Name}";
+}
+
+/// <summary>An open SSH connection and the key it authenticated with.</summary>
+public sealed class PooledConnection : IDisposable
+{
+    private readonly PrivateKeyFile _key;
+
+    internal PooledConnection(SshClient client, PrivateKeyFile key)
+    {
+        Client = client;
+        _key = key;
+    }
+
+    public SshClient Client { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (Client.IsConnected)
+            {
+                Client.Disconnect();
+            }
+        }
+        catch (Exception ex) when (ex is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+
+        Client.Dispose();
+        _key.Dispose();
+    }
+}

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Text;
+using DevOpsTools.Engine.Core;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace DevOpsTools.Engine.Ssh;
+
+/// <summary>
+/// <see cref="IRemoteShell"/> over a pooled SSH connection. The script goes to `sh -s` on stdin
+/// (never on the command line). The remote side runs under coreutils `timeout`, so a time-out
+/// kills the script's whole process group on the server even if the connection is lost; on
+/// Ctrl+C a second command on the same connection kills it (matched by a per-run marker), and
+/// the call returns within a few seconds either way.
+/// </summary>
+internal sealed class SshRemoteShell : IRemoteShell
+{
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
+    private readonly SshConnectionPool _pool;
+
+    public SshRemoteShell(SshConnectionPool pool, Server server)
+    {
+        _pool = pool;
+        Server = server;
+    }
+
+    public Server Server { get; }
+
+    public async Task<RemoteResult> RunAsync(string script, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), "The time-out must be positive.");
+        }
+
+        var watch = Stopwatch.StartNew();
+        var client = await _pool.GetClientAsync(Server, cancellationToken).ConfigureAwait(false);
+        var marker = "devopstools-run-" + Guid.NewGuid().ToString("N");
+        var seconds = (long)Math.Ceiling(timeout.TotalSeconds);
+        var commandText = (sudo ? "sudo -n " : string.Empty) + $"timeout -k {KillGrace.TotalSeconds:0} {seconds} sh -s {marker}";
+
+        using var command = client.CreateCommand(commandText, Encoding.UTF8);
+        var execution = command.ExecuteAsync(CancellationToken.None);
+        try
+        {
+            using (var input = command.CreateInputStream())
+            {
+                var bytes = Encoding.UTF8.GetBytes(script.EndsWith('\n') ? script : script + "\n");
+                await input.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            // The remote `timeout` ends the script first; the local deadline is a backstop for a
+            // connection that stops answering.
+            await execution.WaitAsync(timeout + KillGrace + KillGrace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            await StopRemoteAsync(client, command, execution, marker, sudo).ConfigureAwait(false);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException($"The command on {Server.Environment}/{Server.Name} was cancelled and stopped.", ex, cancellationToken);
+            }
+
+            throw TimedOut(timeout, ex);
+        }
+        catch (SshException ex)
+        {
+            await _pool.ForgetAsync(Server).ConfigureAwait(false);
+            throw ErrorClassifier.Classify(ex, Server);
+        }
+
+        var exitCode = command.ExitStatus ?? (command.ExitSignal is null ? -1 : 128 + SignalNumber(command.ExitSignal));
+        var elapsed = watch.Elapsed;
+
+        // 124: `timeout` ended the script (137: it had to use SIGKILL).
+        if (exitCode is 124 or 137 && elapsed >= timeout - TimeSpan.FromMilliseconds(500))
+        {
+            throw TimedOut(timeout, null);
+        }
+
+        return new RemoteResult(exitCode, command.Result, command.Error, elapsed);
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private DevOpsToolsException TimedOut(TimeSpan timeout, Exception? inner) =>
+        new(ErrorIds.RemoteCommandTimeout, ErrorKind.OperationTimeout,
+            $"The command on {Server.Environment}/{Server.Name} did not finish within {timeout.TotalSeconds:0} s and was stopped.", Server, inner);
+
+    /// <summary>Kills the remote script's processes and waits briefly for the channel to close.</summary>
+    private static async Task StopRemoteAsync(SshClient client, SshCommand command, Task execution, string marker, bool sudo)
+    {
+        // "[d]evopstools-run-..." matches the marker but not this pkill's own command line.
+        var pattern = "[" + marker[0] + "]" + marker[1..];
+        try
+        {
+            using var kill = client.CreateCommand((sudo ? "sudo -n " : string.Empty) + $"pkill -TERM -f '{pattern}'");
+            await kill.ExecuteAsync(CancellationToken.None).WaitAsync(KillGrace).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SshException or TimeoutException or InvalidOperationException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            // The connection is gone: the remote `timeout` still ends the script.
+        }
+
+        try
+        {
+            await execution.WaitAsync(KillGrace).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            try
+            {
+                command.CancelAsync(forceKill: true, millisecondsTimeout: 1000);
+            }
+            catch (Exception cancelError) when (cancelError is SshException or InvalidOperationException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private static int SignalNumber(string signal) => signal switch
+    {
+        "HUP" => 1,
+        "INT" => 2,
+        "QUIT" => 3,
+        "KILL" => 9,
+        "SEGV" => 11,
+        "PIPE" => 13,
+        "ALRM" => 14,
+        "TERM" => 15,
+        _ => 0,
+    };
+}

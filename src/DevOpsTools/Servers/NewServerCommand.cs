@@ -1,0 +1,122 @@
+using System.Collections;
+using System.Management.Automation;
+using DevOpsTools.Commands.Infrastructure;
+using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Servers;
+
+namespace DevOpsTools.Commands.Servers;
+
+/// <summary>Creates servers (Podman containers or EC2 instances) and waits until they answer SSH.</summary>
+[Cmdlet(VerbsCommon.New, "Server", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(Server))]
+public sealed class NewServerCommand : DevOpsToolsCmdlet
+{
+    private readonly List<NewServerRequest> _requests = [];
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Environment { get; set; } = string.Empty;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProviderNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Provider { get; set; } = ServerProviderRegistry.DefaultProvider;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SizeCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Size { get; set; } = "small";
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Image { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Role { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Tags")]
+    public IDictionary? Tag { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Ports")]
+    public int[]? Port { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 100)]
+    public int ThrottleLimit { get; set; } = 10;
+
+    [Parameter]
+    public SwitchParameter NoWait { get; set; }
+
+    /// <summary>Time-out of the SSH readiness stage, per server.</summary>
+    [Parameter]
+    [ValidateRange(5, 3600)]
+    public int TimeoutSec { get; set; } = 180;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Region { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Profile")]
+    public string? ProfileName { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? EndpointUrl { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? AllowSshFrom { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? UserData { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Tag is not null)
+        {
+            foreach (DictionaryEntry entry in Tag)
+            {
+                tags[entry.Key?.ToString() ?? string.Empty] = entry.Value?.ToString() ?? string.Empty;
+            }
+        }
+
+        foreach (var name in Name)
+        {
+            var request = new ServerCreateRequest(name, Environment, Size, Image, Role, tags)
+            {
+                Ports = Port ?? [],
+                UserData = UserData,
+            };
+            if (ShouldProcess($"{Environment}/{name}", $"Create server ({Provider}, {Size}{(Role is null ? string.Empty : ", role " + Role)})"))
+            {
+                _requests.Add(new NewServerRequest(Provider, request));
+            }
+        }
+    }
+
+    protected override void EndProcessingCore()
+    {
+        if (_requests.Count == 0)
+        {
+            return;
+        }
+
+        var settings = AwsParameters.ToSettings(Region, ProfileName, EndpointUrl, AllowSshFrom);
+        var options = new CreateOptions
+        {
+            ThrottleLimit = ThrottleLimit,
+            NoWait = NoWait.IsPresent,
+            ReadyTimeout = TimeSpan.FromSeconds(TimeoutSec),
+            Settings = settings,
+        };
+        RunEngine(context =>
+        {
+            var manager = new ServerManager(ModuleData.Default, settings);
+            return manager.CreateAsync(_requests, options, context.Output, server => context.Emit(server), context.CancellationToken);
+        });
+    }
+}
