@@ -23,6 +23,12 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
     private readonly SemaphoreSlim _imageLock = new(1, 1);
     private readonly Dictionary<string, Image> _images = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Used by the provider registry: settings come from parameters or the environment file.</summary>
+    public AwsServerProvider(ProviderOptions options)
+        : this(options.Settings as AwsSettings ?? new AwsSettings())
+    {
+    }
+
     public AwsServerProvider(AwsSettings settings, Func<AwsSettings, IAmazonEC2>? clientFactory = null)
     {
         _settings = settings;
@@ -36,9 +42,6 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
 
     /// <summary>Until running and status checks pass (Terraform's create default).</summary>
     public TimeSpan CreateTimeout { get; init; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>How long to look for the host keys in the console output after the instance runs.</summary>
-    public TimeSpan HostKeyTimeout { get; init; } = TimeSpan.FromMinutes(4);
 
     /// <summary>Until terminated (Terraform's delete default).</summary>
     public TimeSpan DeleteTimeout { get; init; } = TimeSpan.FromMinutes(20);
@@ -131,9 +134,7 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             deadline.CancelAfter(CreateTimeout);
             var instance = await WaitForStateAsync(instanceId, "running", retry, deadline.Token, cancellationToken, "waiting for the instance to run").ConfigureAwait(false);
             await WaitForStatusChecksAsync(instanceId, retry, deadline.Token, cancellationToken).ConfigureAwait(false);
-            var fingerprint = await ReadHostKeyFingerprintAsync(instanceId, retry, output, cancellationToken).ConfigureAwait(false);
-            var server = ToServer(instance, fingerprint);
-            return server;
+            return ToServer(instance);
         }
         catch (Exception ex)
         {
@@ -179,7 +180,7 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             {
                 foreach (var instance in reservation.Instances ?? [])
                 {
-                    servers.Add(ToServer(instance, fingerprint: null));
+                    servers.Add(ToServer(instance));
                 }
             }
 
@@ -497,35 +498,45 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         static bool IsPassing(string? value) => value is null or "ok" or "not-applicable";
     }
 
+    public bool SupportsSize(string size) => AwsSizes.IsInstanceType(size);
+
     /// <summary>
     /// cloud-init prints the host's public keys between "-----BEGIN SSH HOST KEY KEYS-----" and
     /// "-----END SSH HOST KEY KEYS-----" on the console: trust on first use through the provider,
-    /// not through the network. Absent (console not yet written), the SSH waiter pins on first contact.
+    /// not through the network. Null when the console has none in time (ServerManager then pins
+    /// the key presented on first contact, with a warning).
     /// </summary>
-    private async Task<string?> ReadHostKeyFingerprintAsync(string instanceId, AwsRetry retry, IOutputSink output, CancellationToken cancellationToken)
+    public async Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var until = DateTime.UtcNow + HostKeyTimeout;
-        while (DateTime.UtcNow < until)
+        if (server.Id is null)
         {
-            var console = await retry.RunAsync("GetConsoleOutput", ct => Ec2.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = instanceId, Latest = true }, ct), cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        var retry = new AwsRetry(NullOutputSink.Instance);
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var console = await retry.RunAsync("GetConsoleOutput", ct => Ec2.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = server.Id, Latest = true }, ct), cancellationToken).ConfigureAwait(false);
             if (!string.IsNullOrEmpty(console.Output))
             {
-                var text = Encoding.UTF8.GetString(Convert.FromBase64String(console.Output));
-                var fingerprint = ConsoleHostKeys.Ed25519Fingerprint(text);
-                if (fingerprint is not null)
+                var key = ConsoleHostKeys.Ed25519Key(Encoding.UTF8.GetString(Convert.FromBase64String(console.Output)));
+                if (key is not null)
                 {
-                    return fingerprint;
+                    return key;
                 }
+            }
+
+            if (DateTime.UtcNow >= until)
+            {
+                return null;
             }
 
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }
-
-        output.WriteWarning($"Instance {instanceId}: no host keys in the console output after {HostKeyTimeout.TotalMinutes:F0} min; the host key will be pinned on first SSH contact.");
-        return null;
     }
 
-    private Server ToServer(Instance instance, string? fingerprint)
+    private static Server ToServer(Instance instance)
     {
         var tags = (instance.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
         tags.TryGetValue(ResourceLabels.Name, out var name);
@@ -542,7 +553,6 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             Address = instance.PublicIpAddress ?? instance.PrivateIpAddress,
             SshPort = 22,
             User = "admin",
-            HostKeyFingerprint = fingerprint,
             Role = role,
             Size = size ?? instance.InstanceType?.Value,
             Image = instance.ImageId,

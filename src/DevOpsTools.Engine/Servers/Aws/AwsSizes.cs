@@ -16,6 +16,8 @@ internal static partial class AwsSizes
     [GeneratedRegex("^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\\.[a-z0-9]+$")]
     private static partial Regex InstanceType();
 
+    public static bool IsInstanceType(string size) => InstanceType().IsMatch(size);
+
     public static string ToInstanceType(string size)
     {
         if (Map.TryGetValue(size, out var type))

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace DevOpsTools.Engine.Servers.Aws;
 
 /// <summary>Reads the host public keys cloud-init writes to the EC2 console.</summary>
@@ -8,8 +6,8 @@ internal static class ConsoleHostKeys
     private const string Begin = "-----BEGIN SSH HOST KEY KEYS-----";
     private const string End = "-----END SSH HOST KEY KEYS-----";
 
-    /// <summary>OpenSSH-style "SHA256:..." fingerprint of the ed25519 host key, or null.</summary>
-    public static string? Ed25519Fingerprint(string console)
+    /// <summary>The ed25519 host key as an OpenSSH public key line ("ssh-ed25519 AAAA..."), or null.</summary>
+    public static string? Ed25519Key(string console)
     {
         var start = console.LastIndexOf(Begin, StringComparison.Ordinal);
         if (start < 0)
@@ -30,8 +28,8 @@ internal static class ConsoleHostKeys
             {
                 try
                 {
-                    var blob = Convert.FromBase64String(parts[1]);
-                    return "SHA256:" + Convert.ToBase64String(SHA256.HashData(blob)).TrimEnd('=');
+                    _ = Convert.FromBase64String(parts[1]);
+                    return $"{parts[0]} {parts[1]}";
                 }
                 catch (FormatException)
                 {
