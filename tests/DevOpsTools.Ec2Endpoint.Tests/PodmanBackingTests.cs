@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Text;
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Xunit;
+
+namespace DevOpsTools.Ec2Endpoint.Tests;
+
+/// <summary>Runs only where rootful podman can start the backing image; otherwise skipped with the reason.</summary>
+public sealed class PodmanFactAttribute : FactAttribute
+{
+    public PodmanFactAttribute()
+    {
+        if (PodmanEnvironment.WhyNotUsable is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
+internal static class PodmanEnvironment
+{
+    public static string Image => Environment.GetEnvironmentVariable("DEVOPSTOOLS_EC2_BACKING_IMAGE") is { Length: > 0 } image ? image : "localhost/ec2-test:latest";
+
+    private static readonly Lazy<string?> Reason = new(Probe);
+
+    public static string? WhyNotUsable => Reason.Value;
+
+    public static (int Code, string Out, string Err) Run(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        try
+        {
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(120_000))
+            {
+                p.Kill(entireProcessTree: true);
+                return (124, stdout.Result, "timed out");
+            }
+
+            return (p.ExitCode, stdout.Result, stderr.Result);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return (127, string.Empty, ex.Message);
+        }
+    }
+
+    private static string? Probe()
+    {
+        foreach (var tool in new[] { "ssh", "ssh-keygen" })
+        {
+            if (Run(tool, "-V").Code == 127 && Run(tool, "-?").Code == 127)
+            {
+                return $"podman backing test skipped: '{tool}' is not installed";
+            }
+        }
+
+        if (Run("podman", "--version").Code != 0)
+        {
+            return "podman backing test skipped: podman is not installed";
+        }
+
+        if (Run("podman", "image", "exists", Image).Code != 0)
+        {
+            return $"podman backing test skipped: image '{Image}' is not present (build it with tests/DevOpsTools.Ec2Endpoint/build-test-image.sh, or set DEVOPSTOOLS_EC2_BACKING_IMAGE)";
+        }
+
+        var run = Run("podman", "run", "--rm", "--network", "none", Image, "/bin/true");
+        return run.Code == 0
+            ? null
+            : $"podman backing test skipped: podman cannot run containers here (CONTAINERS_CONF={Environment.GetEnvironmentVariable("CONTAINERS_CONF") ?? "unset"}): {run.Err.Trim()}";
+    }
+}
+
+public class PodmanBackingTests
+{
+    private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, Func<string> what)
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (sw.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{what()} did not happen within {timeout.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    private static bool ContainerExists(string name) =>
+        PodmanEnvironment.Run("podman", "container", "exists", name).Code == 0;
+
+    [PodmanFact]
+    public async Task Instances_are_real_containers_reachable_over_ssh_with_the_host_keys_from_the_console()
+    {
+        var dir = Directory.CreateTempSubdirectory("ec2-podman-test-");
+        try
+        {
+            var keyFile = Path.Combine(dir.FullName, "id_ed25519");
+            Assert.Equal(0, PodmanEnvironment.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", string.Empty, "-C", "podman-test", "-f", keyFile).Code);
+            var publicKey = (await File.ReadAllTextAsync(keyFile + ".pub")).Trim();
+
+            await using var ep = await EndpointProcess.StartAsync("--port", "0", "--backing", "podman", "--backing-image", PodmanEnvironment.Image,
+                "--pending-seconds", "0", "--status-ok-seconds", "0", "--terminate-seconds", "0", "--verbose");
+            using var client = Harness.NewClient(ep.BaseUri);
+
+            await client.ImportKeyPairAsync(new ImportKeyPairRequest { KeyName = "podman-test", PublicKeyMaterial = TestKeys.Material(publicKey) });
+            var group = await Fixtures.CreateGroupAsync(client, "ssh");
+            await client.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
+            {
+                GroupId = group,
+                IpPermissions = [new IpPermission { IpProtocol = "tcp", FromPort = 22, ToPort = 22, Ipv4Ranges = [new IpRange { CidrIp = "127.0.0.1/32" }] }],
+            });
+            var launched = await Fixtures.LaunchAsync(client, r =>
+            {
+                r.KeyName = "podman-test";
+                r.SecurityGroupIds = [group];
+                r.UserData = Convert.ToBase64String(Encoding.UTF8.GetBytes("#cloud-config\nhostname: podman-test\n"));
+            });
+            var id = launched.InstanceId;
+
+            await PollAsync(
+                () => client.DescribeInstanceStatusAsync(new DescribeInstanceStatusRequest { InstanceIds = [id], IncludeAllInstances = true }),
+                s =>
+                {
+                    var status = s.InstanceStatuses.Single();
+                    Assert.True(status.InstanceState.Name != InstanceStateName.Terminated, "the launch failed; endpoint stderr: " + ep.Stderr);
+                    return status.Status.Status == SummaryStatus.Ok;
+                },
+                TimeSpan.FromSeconds(120),
+                () => "status ok; endpoint stderr: " + ep.Stderr);
+
+            var instance = await Fixtures.DescribeOneAsync(client, id);
+            Assert.Equal(InstanceStateName.Running, instance.State.Name);
+            Assert.Matches(@"^127\.0\.0\.([2-9]|[1-9]\d{1,2})$", instance.PublicIpAddress);
+            Assert.True(ContainerExists("devopstools-ec2-" + id));
+
+            // Pin the host keys printed on the console, as the module does, and log in as admin with sudo.
+            var console = await client.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = id });
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(console.Output));
+            var lines = text.Split("\r\n");
+            var begin = Array.FindIndex(lines, l => l.EndsWith("-----BEGIN SSH HOST KEY KEYS-----", StringComparison.Ordinal));
+            var end = Array.FindIndex(lines, l => l.EndsWith("-----END SSH HOST KEY KEYS-----", StringComparison.Ordinal));
+            Assert.True(begin >= 0 && end > begin + 1, text);
+            var hostKeys = lines[(begin + 1)..end].Select(l => l[(l.IndexOf("ec2: ", StringComparison.Ordinal) + 5)..]).ToList();
+            var knownHosts = Path.Combine(dir.FullName, "known_hosts");
+            await File.WriteAllLinesAsync(knownHosts, hostKeys.Select(k => $"{instance.PublicIpAddress} {k}"));
+
+            string[] SshArgs(string known, string command) =>
+            [
+                "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + known,
+                "-o", "GlobalKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10",
+                "-i", keyFile, "admin@" + instance.PublicIpAddress, command,
+            ];
+
+            var ssh = PodmanEnvironment.Run("ssh", SshArgs(knownHosts, "sudo -n id -u && cat /var/lib/cloud/instance/user-data.txt && cat /var/lib/cloud/instance/instance-id"));
+            Assert.True(ssh.Code == 0, ssh.Err);
+            Assert.StartsWith("0\n", ssh.Out, StringComparison.Ordinal);
+            Assert.Contains("hostname: podman-test", ssh.Out, StringComparison.Ordinal);
+            Assert.Contains(id, ssh.Out, StringComparison.Ordinal);
+
+            // A different pinned key is refused: the console keys are what the guest really presents.
+            var wrongKnown = Path.Combine(dir.FullName, "wrong_known_hosts");
+            await File.WriteAllTextAsync(wrongKnown, $"{instance.PublicIpAddress} {TestKeys.Ed25519().Line}\n");
+            Assert.NotEqual(0, PodmanEnvironment.Run("ssh", SshArgs(wrongKnown, "true")).Code);
+
+            // Terminating removes the container.
+            await client.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [id] });
+            await PollAsync(() => Task.FromResult(ContainerExists("devopstools-ec2-" + id)), exists => !exists, TimeSpan.FromSeconds(60), () => "container removal; endpoint stderr: " + ep.Stderr);
+
+            // Containers still running when the endpoint exits are removed too.
+            var second = await Fixtures.LaunchAsync(client, r => r.KeyName = "podman-test");
+            await PollAsync(() => Task.FromResult(ContainerExists("devopstools-ec2-" + second.InstanceId)), exists => exists, TimeSpan.FromSeconds(60), () => "second container start; endpoint stderr: " + ep.Stderr);
+            Assert.Equal(0, await ep.CloseStdinAndWaitAsync(TimeSpan.FromSeconds(120)));
+            Assert.False(ContainerExists("devopstools-ec2-" + second.InstanceId));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}
