@@ -177,6 +177,9 @@ public sealed class ServerManager
                     await state.CleanUpIfEmptyAsync(this, output).ConfigureAwait(false);
                 }
             }
+
+            // Ctrl+C: everything half-way has been finished or removed (and said); now report the stop.
+            cancellationToken.ThrowIfCancellationRequested();
         }
         finally
         {
@@ -550,12 +553,18 @@ public sealed class ServerManager
             _total = total;
         }
 
-        public void Report(string status) =>
+        private readonly Stopwatch _watch = Stopwatch.StartNew();
+
+        public void Report(string status)
+        {
+            _output.WriteDebug($"[{_watch.Elapsed.TotalSeconds:0.00}s] {status}");
             _output.WriteProgress(new ProgressUpdate(ProgressId, "Creating servers", $"{Volatile.Read(ref _done)}/{_total} ready", Volatile.Read(ref _done) * 100 / _total) { CurrentOperation = status });
+        }
 
         public void Finished(string name)
         {
             var done = Interlocked.Increment(ref _done);
+            _output.WriteDebug($"[{_watch.Elapsed.TotalSeconds:0.00}s] {name}: done");
             _output.WriteProgress(new ProgressUpdate(ProgressId, "Creating servers", $"{done}/{_total} ready", done * 100 / _total) { CurrentOperation = $"{name}: done" });
         }
 

@@ -15,6 +15,8 @@ public sealed class PodmanServerProvider : IServerProvider
 {
     private const string HostKeyFile = "/etc/ssh/ssh_host_ed25519_key.pub";
     private readonly ProviderOptions _options;
+    private readonly object _imageLock = new();
+    private Task<string>? _defaultImage;
     private PodmanCli? _podman;
 
     public PodmanServerProvider(ProviderOptions options)
@@ -82,15 +84,67 @@ public sealed class PodmanServerProvider : IServerProvider
 
     public async Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
     {
-        var image = request.Image ?? await EnsureImageAsync(output, cancellationToken).ConfigureAwait(false);
+        var image = request.Image ?? await DefaultImageAsync(output, cancellationToken).ConfigureAwait(false);
+        var container = ContainerName(request.Environment, request.Name);
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePorts.Reserve();
+            try
+            {
+                var id = await RunContainerAsync(request, environment, image, container, port, output, cancellationToken).ConfigureAwait(false);
+                return new Server
+                {
+                    Name = request.Name,
+                    Environment = request.Environment,
+                    Provider = Name,
+                    Id = id,
+                    State = "Running",
+                    Address = "127.0.0.1",
+                    SshPort = port,
+                    User = environment.AdminUser,
+                    IdentityFile = environment.PrivateKeyPath,
+                    Role = request.Role,
+                    Size = request.Size,
+                    Image = image,
+                    Tags = new Dictionary<string, string>(request.Tags),
+                    CreatedAt = DateTimeOffset.UtcNow,
+                };
+            }
+            catch (DevOpsToolsException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // Another program took the port between our check and podman's bind: next port.
+                output.WriteVerbose($"Port {port} was taken while starting {container}; trying another.");
+            }
+            finally
+            {
+                FreePorts.Release(port);
+            }
+        }
+    }
+
+    /// <summary>The module's image, checked (and built if missing) once per provider instance.</summary>
+    private Task<string> DefaultImageAsync(IOutputSink output, CancellationToken cancellationToken)
+    {
+        lock (_imageLock)
+        {
+            if (_defaultImage is null || _defaultImage.IsFaulted || _defaultImage.IsCanceled)
+            {
+                _defaultImage = EnsureImageAsync(output, cancellationToken);
+            }
+
+            return _defaultImage;
+        }
+    }
+
+    private async Task<string> RunContainerAsync(ServerCreateRequest request, EnvironmentContext environment, string image, string container, int sshPort, IOutputSink output, CancellationToken cancellationToken)
+    {
         var (cpus, memory) = ServerSizes.Resources(request.Size);
         cpus = Math.Min(cpus, Environment.ProcessorCount);
-        var container = ContainerName(request.Environment, request.Name);
         var arguments = new List<string>
         {
             "run", "--detach", "--name", container, "--hostname", request.Name,
             "--network", NetworkName(request.Environment), "--network-alias", request.Name,
-            "--systemd=always", "--publish", "127.0.0.1::22",
+            "--systemd=always", "--publish", $"127.0.0.1:{sshPort}:22",
             "--cpus", cpus.ToString(CultureInfo.InvariantCulture), "--memory", $"{memory}m",
             "--label", $"{ResourceLabels.Managed}=true",
             "--label", $"{ResourceLabels.Environment}={request.Environment}",
@@ -117,9 +171,8 @@ public sealed class PodmanServerProvider : IServerProvider
 
         try
         {
-            await Podman.RunCheckedAsync(arguments, cancellationToken, TimeSpan.FromMinutes(3), container, ErrorIds.ServerCreateFailed).ConfigureAwait(false);
-            return await GetAsync(container, cancellationToken).ConfigureAwait(false)
-                ?? throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.InvalidOperation, $"Container {container} disappeared right after it was started.", container);
+            var id = (await Podman.RunCheckedAsync(arguments, cancellationToken, TimeSpan.FromMinutes(3), container, ErrorIds.ServerCreateFailed).ConfigureAwait(false)).Trim();
+            return id.Length > 0 ? id.Split('\n')[^1].Trim() : container;
         }
         catch (Exception)
         {
@@ -136,7 +189,11 @@ public sealed class PodmanServerProvider : IServerProvider
         string? lastError = null;
         while (DateTime.UtcNow < deadline)
         {
-            var result = await Podman.RunAsync(["exec", container, "cat", HostKeyFile], cancellationToken, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            // One exec that waits inside the server (first boot writes the key within a second or
+            // two) instead of polling with many execs, which are slow when many servers start at once.
+            var waitSeconds = Math.Clamp((int)(deadline - DateTime.UtcNow).TotalSeconds, 1, 30);
+            var script = $"i=0; while [ ! -s {HostKeyFile} ] && [ $i -lt {waitSeconds * 10} ]; do sleep 0.1; i=$((i+1)); done; sleep 0.05; exec cat {HostKeyFile}";
+            var result = await Podman.RunAsync(["exec", container, "/bin/sh", "-c", script], cancellationToken, TimeSpan.FromSeconds(waitSeconds + 30)).ConfigureAwait(false);
             var line = result.StdOut.Trim();
             if (result.Succeeded && OpenSshKeys.ParsePublicKeyLine(line) is not null)
             {
@@ -299,12 +356,6 @@ public sealed class PodmanServerProvider : IServerProvider
         _ => "Unknown",
     };
 
-    private async Task<Server?> GetAsync(string container, CancellationToken cancellationToken)
-    {
-        var json = await RunListingAsync(["ps", "--all", "--format", "json", "--filter", $"name=^{container}$"], cancellationToken).ConfigureAwait(false);
-        return ParseContainers(json, null, new SshKeyStore(_options.Data)).FirstOrDefault();
-    }
-
     private async Task<string> RunListingAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         var result = await Podman.RunAsync(arguments, cancellationToken, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
@@ -332,6 +383,40 @@ public sealed class PodmanServerProvider : IServerProvider
         {
             output.WriteError(new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
                 $"Container {container} may have been left behind after a failed create ({ex.Message}). Remove it with: podman rm -f {container}", container));
+        }
+    }
+
+    /// <summary>Free loopback ports for SSH, chosen by binding port 0; reserved within this process until podman has bound them.</summary>
+    private static class FreePorts
+    {
+        private static readonly HashSet<int> Reserved = [];
+
+        public static int Reserve()
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+                listener.Start();
+                var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+                listener.Stop();
+                lock (Reserved)
+                {
+                    if (Reserved.Add(port))
+                    {
+                        return port;
+                    }
+                }
+            }
+
+            throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.ResourceUnavailable, "No free port on 127.0.0.1 for SSH.", "127.0.0.1");
+        }
+
+        public static void Release(int port)
+        {
+            lock (Reserved)
+            {
+                Reserved.Remove(port);
+            }
         }
     }
 }

@@ -1,0 +1,82 @@
+using DevOpsTools.Engine.Servers.Podman;
+
+namespace DevOpsTools.Engine.Tests.Servers;
+
+public class PodmanProviderTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "dot-podman-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void Parses_podman_ps_json_into_servers_and_skips_foreign_containers()
+    {
+        const string json = """
+            [
+              { "Id": "abc123", "Names": ["devopstools-test.web-1"], "State": "running", "Image": "localhost/devopstools/debian12:0123456789ab",
+                "Created": 1795975254,
+                "Labels": { "devopstools.managed": "true", "devopstools.environment": "test", "devopstools.name": "web-1",
+                            "devopstools.role": "web", "devopstools.size": "small", "devopstools.tag.owner": "team-a" },
+                "Ports": [ { "host_ip": "127.0.0.1", "container_port": 22, "host_port": 40022, "range": 1, "protocol": "tcp" } ] },
+              { "Id": "def456", "Names": ["someone-else"], "State": "exited", "Labels": null, "Ports": [] }
+            ]
+            """;
+
+        var server = Assert.Single(PodmanServerProvider.ParseContainers(json, null, null));
+        Assert.Equal("web-1", server.Name);
+        Assert.Equal("test", server.Environment);
+        Assert.Equal("Podman", server.Provider);
+        Assert.Equal("Running", server.State);
+        Assert.Equal("127.0.0.1", server.Address);
+        Assert.Equal(40022, server.SshPort);
+        Assert.Equal("web", server.Role);
+        Assert.Equal("small", server.Size);
+        Assert.Equal("team-a", server.Tags["owner"]);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1795975254), server.CreatedAt);
+    }
+
+    [Theory]
+    [InlineData("running", "Running")]
+    [InlineData("created", "Pending")]
+    [InlineData("exited", "Stopped")]
+    [InlineData("stopping", "Stopping")]
+    [InlineData("weird", "Unknown")]
+    public void Normalises_states(string podman, string expected) => Assert.Equal(expected, PodmanServerProvider.NormaliseState(podman));
+
+    [Fact]
+    public void Image_tag_is_a_stable_hash_of_the_recipe()
+    {
+        Assert.Matches("^[0-9a-f]{12}$", PodmanImage.Tag);
+        Assert.Equal(PodmanImage.Tag, PodmanImage.Tag);
+        Assert.StartsWith("localhost/devopstools/debian12:", PodmanImage.Reference, StringComparison.Ordinal);
+        Assert.Contains("debootstrap", PodmanImage.Recipe, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Mirror_comes_from_deb822_sources_then_list_files_then_the_default()
+    {
+        var apt = Path.Combine(_root, "apt");
+        Directory.CreateDirectory(Path.Combine(apt, "sources.list.d"));
+        Assert.Equal(PodmanImage.DefaultMirror, PodmanImage.FindMirror(apt));
+
+        File.WriteAllText(Path.Combine(apt, "sources.list.d", "debian.sources"),
+            "Types: deb\n# http://snapshot.debian.org/archive/debian/20250520T000000Z\nURIs: http://mirror.example/debian/\nSuites: bookworm\n\nTypes: deb\nURIs: http://security.example/debian-security\n");
+        Assert.Equal("http://mirror.example/debian", PodmanImage.FindMirror(apt));
+
+        File.WriteAllText(Path.Combine(apt, "sources.list"), "# comment\ndeb [arch=amd64] http://list.example/debian bookworm main\n");
+        Assert.Equal("http://list.example/debian", PodmanImage.FindMirror(apt));
+    }
+
+    [Fact]
+    public void Names_are_unambiguous_per_environment()
+    {
+        Assert.NotEqual(PodmanServerProvider.ContainerName("a-b", "c"), PodmanServerProvider.ContainerName("a", "b-c"));
+        Assert.Equal("devopstools-test", PodmanServerProvider.NetworkName("test"));
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+}
