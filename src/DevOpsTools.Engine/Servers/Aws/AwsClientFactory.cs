@@ -15,7 +15,8 @@ internal static class AwsClientFactory
 {
     public const string ChainDescription =
         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY(/AWS_SESSION_TOKEN) environment variables, AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN, " +
-        "the profile named by -ProfileName, AWS_PROFILE or 'default' in ~/.aws/credentials and ~/.aws/config, container credentials, EC2 instance metadata";
+        "the profile named by -ProfileName (provider.aws.profile), AWS_PROFILE or 'default' in the shared credentials and config files, " +
+        "container credentials, EC2 instance metadata";
 
     public static IAmazonEC2 Create(AwsSettings settings)
     {
@@ -26,31 +27,55 @@ internal static class AwsClientFactory
             Timeout = TimeSpan.FromSeconds(30),
         };
 
-        var region = settings.Region
-            ?? Environment.GetEnvironmentVariable("AWS_REGION")
-            ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION");
+        var region = ResolveRegion(settings);
         if (!string.IsNullOrEmpty(settings.EndpointUrl))
         {
-            config.ServiceURL = settings.EndpointUrl;
+            if (!Uri.TryCreate(settings.EndpointUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                    $"-EndpointUrl '{settings.EndpointUrl}' is not an absolute http:// or https:// URL.", settings.EndpointUrl);
+            }
+
+            config.ServiceURL = uri.ToString();
             config.AuthenticationRegion = region ?? "us-east-1";
         }
         else if (region is not null)
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
         }
-        else if (settings.Profile is not null && new CredentialProfileStoreChain().TryGetProfile(settings.Profile, out var profile) && profile.Region is not null)
-        {
-            config.RegionEndpoint = profile.Region;
-        }
         else
         {
             throw new DevOpsToolsException(ErrorIds.CloudCredentialsMissing, ErrorKind.InvalidArgument,
-                "No AWS region: pass -Region, set region in the environment file (provider.aws.region), AWS_REGION, or a region in the profile.")
-            { RecommendedAction = "Add -Region eu-west-1 (for example)." };
+                $"No AWS region: looked at -Region, provider.aws.region in the environment file, AWS_REGION, AWS_DEFAULT_REGION and the region of profile '{ProfileName(settings)}' in {SharedFiles()}.",
+                settings.ToString())
+            { RecommendedAction = "Add -Region eu-west-1 (for example), or set AWS_REGION." };
         }
 
         return new AmazonEC2Client(ResolveCredentials(settings, config), config);
     }
+
+    /// <summary>The region the settings resolve to (parameter, environment, profile), or null.</summary>
+    public static string? ResolveRegion(AwsSettings settings)
+    {
+        var region = settings.Region
+            ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_REGION"))
+            ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"));
+        if (region is not null)
+        {
+            return region;
+        }
+
+        return new CredentialProfileStoreChain().TryGetProfile(ProfileName(settings), out var profile) ? profile.Region?.SystemName : null;
+    }
+
+    private static string ProfileName(AwsSettings settings) =>
+        settings.Profile ?? NonEmpty(Environment.GetEnvironmentVariable("AWS_PROFILE")) ?? "default";
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    /// <summary>The shared files as the SDK finds them (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, or ~/.aws).</summary>
+    private static string SharedFiles() =>
+        $"{NonEmpty(Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE")) ?? "~/.aws/credentials"} and {NonEmpty(Environment.GetEnvironmentVariable("AWS_CONFIG_FILE")) ?? "~/.aws/config"}";
 
     private static AWSCredentials ResolveCredentials(AwsSettings settings, AmazonEC2Config config)
     {
@@ -62,7 +87,8 @@ internal static class AwsClientFactory
             }
 
             throw new DevOpsToolsException(ErrorIds.CloudCredentialsMissing, ErrorKind.AuthenticationError,
-                $"AWS profile '{settings.Profile}' was not found in ~/.aws/credentials or ~/.aws/config.", settings.Profile);
+                $"AWS profile '{settings.Profile}' was not found (or has no credentials) in {SharedFiles()}.", settings.Profile)
+            { RecommendedAction = "Check the profile name, or configure it with `aws configure --profile " + settings.Profile + "`." };
         }
 
         try
@@ -72,7 +98,7 @@ internal static class AwsClientFactory
         catch (AmazonClientException ex)
         {
             throw new DevOpsToolsException(ErrorIds.CloudCredentialsMissing, ErrorKind.AuthenticationError,
-                $"No AWS credentials found. Looked at: {ChainDescription}.", null, ex)
+                $"No AWS credentials found. Looked at: {ChainDescription} (shared files: {SharedFiles()}).", null, ex)
             { RecommendedAction = "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass -ProfileName." };
         }
     }

@@ -26,9 +26,19 @@ internal static class AwsImageResolver
     {
         if (image.StartsWith("ami-", StringComparison.Ordinal))
         {
-            var byId = await ec2.DescribeImagesAsync(new DescribeImagesRequest { ImageIds = [image] }, cancellationToken).ConfigureAwait(false);
-            return byId.Images?.FirstOrDefault()
-                ?? throw new DevOpsToolsException(ErrorIds.UnknownImage, ErrorKind.ObjectNotFound, $"AMI '{image}' was not found in this region.", image);
+            DescribeImagesResponse byId;
+            try
+            {
+                byId = await ec2.DescribeImagesAsync(new DescribeImagesRequest { ImageIds = [image] }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonEC2Exception ex) when (ex.ErrorCode is "InvalidAMIID.NotFound" or "InvalidAMIID.Malformed" or "InvalidAMIID.Unavailable")
+            {
+                throw new DevOpsToolsException(ErrorIds.UnknownImage, ex.ErrorCode == "InvalidAMIID.Malformed" ? ErrorKind.InvalidArgument : ErrorKind.ObjectNotFound,
+                    $"AMI '{image}' was not found in this region ({ex.ErrorCode}). Use an AMI id of this region or one of: {string.Join(", ", Aliases.Keys)}.", image, ex);
+            }
+
+            return byId.Images?.FirstOrDefault(i => i.State?.Value is null or "available")
+                ?? throw new DevOpsToolsException(ErrorIds.UnknownImage, ErrorKind.ObjectNotFound, $"AMI '{image}' was not found (or is not available) in this region.", image);
         }
 
         if (!Aliases.TryGetValue(image, out var alias))

@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using Amazon.Runtime;
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Ssh;
 using Ec2Tag = Amazon.EC2.Model.Tag;
 
 namespace DevOpsTools.Engine.Servers.Aws;
@@ -17,21 +19,28 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
     public const string ProviderName = "Aws";
     private const string PublicKeyTag = "devopstools.public-key-sha256";
     private const string OpenToWorld = "0.0.0.0/0";
+    private const string OpenToWorldV6 = "::/0";
+
+    /// <summary>EC2 takes at most 16 KiB of user data (before base64).</summary>
+    public const int MaxUserDataBytes = 16 * 1024;
 
     private readonly AwsSettings _settings;
+    private readonly SshKeyStore? _keys;
+    private readonly SemaphoreSlim _groupLock = new(1, 1);
     private readonly Lazy<IAmazonEC2> _ec2;
     private readonly SemaphoreSlim _imageLock = new(1, 1);
     private readonly Dictionary<string, Image> _images = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Used by the provider registry: settings come from parameters or the environment file.</summary>
     public AwsServerProvider(ProviderOptions options)
-        : this(options.Settings as AwsSettings ?? new AwsSettings())
+        : this(options.Settings as AwsSettings ?? new AwsSettings(), null, options.Data)
     {
     }
 
-    public AwsServerProvider(AwsSettings settings, Func<AwsSettings, IAmazonEC2>? clientFactory = null)
+    public AwsServerProvider(AwsSettings settings, Func<AwsSettings, IAmazonEC2>? clientFactory = null, ModuleData? data = null)
     {
         _settings = settings;
+        _keys = data is null ? null : new SshKeyStore(data);
         _ec2 = new Lazy<IAmazonEC2>(() => (clientFactory ?? AwsClientFactory.Create)(settings), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -46,7 +55,12 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
     /// <summary>Until terminated (Terraform's delete default).</summary>
     public TimeSpan DeleteTimeout { get; init; } = TimeSpan.FromMinutes(20);
 
+    /// <summary>How throttled calls are retried (tests shorten it).</summary>
+    public AwsRetryPolicy RetryPolicy { get; init; } = AwsRetryPolicy.Default;
+
     private IAmazonEC2 Ec2 => _ec2.Value;
+
+    private AwsRetry NewRetry(IOutputSink output) => new(output, RetryPolicy);
 
     public static string EnvironmentResourceName(string environment) => $"devopstools-{environment}";
 
@@ -58,15 +72,27 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
 
     public async Task PrepareEnvironmentAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
     {
-        var retry = new AwsRetry(output);
+        var retry = NewRetry(output);
         await EnsureKeyPairAsync(environment, retry, output, cancellationToken).ConfigureAwait(false);
         await EnsureSecurityGroupAsync(environment, [], retry, output, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
     {
-        var retry = new AwsRetry(output);
+        var retry = NewRetry(output);
+        var label = $"{request.Environment}/{request.Name}";
         var instanceType = AwsSizes.ToInstanceType(request.Size);
+        byte[]? userData = null;
+        if (request.UserData is not null)
+        {
+            userData = Encoding.UTF8.GetBytes(request.UserData);
+            if (userData.Length > MaxUserDataBytes)
+            {
+                throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                    $"User data for {label} is {userData.Length} bytes; EC2 takes at most {MaxUserDataBytes} bytes (before base64). Put large files on the server another way (e.g. Invoke-ServerCommand).", label);
+            }
+        }
+
         var image = await ResolveImageAsync(request.Image ?? _settings.Image ?? "debian-12", retry, cancellationToken).ConfigureAwait(false);
         var groupId = await EnsureSecurityGroupAsync(environment, request.Ports, retry, output, cancellationToken).ConfigureAwait(false);
 
@@ -119,14 +145,26 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             run.SecurityGroupIds = [groupId];
         }
 
-        if (request.UserData is not null)
+        if (userData is not null)
         {
-            run.UserData = Convert.ToBase64String(Encoding.UTF8.GetBytes(request.UserData));
+            run.UserData = Convert.ToBase64String(userData);
         }
 
-        var response = await retry.RunAsync("RunInstances", ct => Ec2.RunInstancesAsync(run, ct), cancellationToken).ConfigureAwait(false);
-        var instanceId = response.Reservation.Instances[0].InstanceId;
-        output.WriteVerbose($"{request.Environment}/{request.Name}: launched {instanceId} ({instanceType}, {image.ImageId}).");
+        string instanceId;
+        try
+        {
+            var response = await retry.RunAsync("RunInstances", ct => Ec2.RunInstancesAsync(run, ct), cancellationToken).ConfigureAwait(false);
+            instanceId = response.Reservation.Instances[0].InstanceId;
+        }
+        catch (Exception ex) when (ex is not AmazonServiceException { StatusCode: < System.Net.HttpStatusCode.InternalServerError })
+        {
+            // No answer (cancelled, timed out, connection lost, server error): EC2 may have launched
+            // the instance anyway. The client token finds it.
+            await TerminateLaunchedByTokenAsync(run.ClientToken, label, ex, output).ConfigureAwait(false);
+            throw;
+        }
+
+        output.WriteVerbose($"{label}: launched {instanceId} ({instanceType}, {image.ImageId}).");
 
         try
         {
@@ -139,21 +177,53 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         catch (Exception ex)
         {
             // Half-way: remove what was created, or say exactly what is left.
-            output.WriteVerbose($"{request.Environment}/{request.Name}: creation failed ({ex.Message}); terminating {instanceId}.");
-            try
-            {
-                using var cleanup = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-                await Ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] }, cleanup.Token).ConfigureAwait(false);
-                output.WriteWarning($"{request.Environment}/{request.Name}: creation did not finish; instance {instanceId} was terminated.");
-            }
-            catch (Exception cleanupError)
-            {
-                throw new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.ResourceUnavailable,
-                    $"Creating {request.Environment}/{request.Name} failed ({ex.Message}) and instance {instanceId} could not be terminated ({cleanupError.Message}); terminate it by hand.",
-                    instanceId, ex);
-            }
-
+            output.WriteVerbose($"{label}: creation failed ({ex.Message}); terminating {instanceId}.");
+            await TerminateAfterFailureAsync(instanceId, label, ex, output).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private async Task TerminateAfterFailureAsync(string instanceId, string label, Exception failure, IOutputSink output)
+    {
+        try
+        {
+            using var cleanup = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await NewRetry(output).RunAsync("TerminateInstances", ct => Ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] }, ct), cleanup.Token).ConfigureAwait(false);
+            output.WriteWarning($"{label}: creation did not finish; instance {instanceId} was terminated.");
+        }
+        catch (AmazonEC2Exception gone) when (gone.ErrorCode == "InvalidInstanceID.NotFound")
+        {
+        }
+        catch (Exception cleanupError)
+        {
+            throw new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.ResourceUnavailable,
+                $"Creating {label} failed ({failure.Message}) and instance {instanceId} could not be terminated ({cleanupError.Message}); terminate it by hand (aws ec2 terminate-instances --instance-ids {instanceId}).",
+                instanceId, failure);
+        }
+    }
+
+    private async Task TerminateLaunchedByTokenAsync(string clientToken, string label, Exception failure, IOutputSink output)
+    {
+        try
+        {
+            using var cleanup = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var found = await NewRetry(output).RunAsync("DescribeInstances", ct => Ec2.DescribeInstancesAsync(
+                new DescribeInstancesRequest { Filters = [new Filter("client-token", [clientToken])] }, ct), cleanup.Token).ConfigureAwait(false);
+            var ids = (found.Reservations ?? []).SelectMany(r => r.Instances ?? []).Where(i => i.State?.Name?.Value != "terminated").Select(i => i.InstanceId).ToList();
+            foreach (var id in ids)
+            {
+                await TerminateAfterFailureAsync(id, label, failure, output).ConfigureAwait(false);
+            }
+        }
+        catch (DevOpsToolsException)
+        {
+            throw;
+        }
+        catch (Exception lookupError)
+        {
+            throw new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.ResourceUnavailable,
+                $"Launching {label} got no answer ({failure.Message}) and the check for an instance launched anyway failed ({lookupError.Message}): look for an instance tagged {ResourceLabels.Name}={label.Split('/')[1]} (client token {clientToken}) and terminate it.",
+                label, failure);
         }
     }
 
@@ -169,7 +239,7 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             filters.Add(new Filter($"tag:{ResourceLabels.Environment}", [environment]));
         }
 
-        var retry = new AwsRetry(NullOutputSink.Instance);
+        var retry = NewRetry(NullOutputSink.Instance);
         var servers = new List<Server>();
         string? next = null;
         do
@@ -198,7 +268,7 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             return;
         }
 
-        var retry = new AwsRetry(output);
+        var retry = NewRetry(output);
         try
         {
             await retry.RunAsync("TerminateInstances", ct => Ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [server.Id] }, ct), cancellationToken).ConfigureAwait(false);
@@ -216,13 +286,17 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
 
     public async Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
     {
-        var retry = new AwsRetry(output);
+        var retry = NewRetry(output);
         var name = EnvironmentResourceName(environment.Name);
         var group = await FindSecurityGroupAsync(name, retry, cancellationToken).ConfigureAwait(false);
-        if (group is not null)
+        if (group is not null && !IsOurs(group.Tags, environment.Name))
+        {
+            output.WriteWarning($"Security group {name} ({group.GroupId}) was not created by DevOpsTools for environment '{environment.Name}'; left as it is.");
+        }
+        else if (group is not null)
         {
             // A terminated instance's network interface lingers briefly: DependencyViolation until it goes.
-            var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+            var until = DateTime.UtcNow + EnvironmentRemovalTimeout;
             while (true)
             {
                 try
@@ -239,7 +313,34 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
                 {
                     break;
                 }
+                catch (AmazonEC2Exception ex) when (ex.ErrorCode == "DependencyViolation")
+                {
+                    throw new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
+                        $"Security group {name} ({group.GroupId}) of environment '{environment.Name}' is still in use after {EnvironmentRemovalTimeout.TotalSeconds:0} s and was left behind; delete it once nothing uses it.",
+                        group.GroupId, ex);
+                }
             }
+        }
+
+        KeyPairInfo? pair = null;
+        try
+        {
+            var pairs = await retry.RunAsync("DescribeKeyPairs", ct => Ec2.DescribeKeyPairsAsync(new DescribeKeyPairsRequest { KeyNames = [name] }, ct), cancellationToken).ConfigureAwait(false);
+            pair = pairs.KeyPairs?.FirstOrDefault();
+        }
+        catch (AmazonEC2Exception ex) when (ex.ErrorCode == "InvalidKeyPair.NotFound")
+        {
+        }
+
+        if (pair is null)
+        {
+            return;
+        }
+
+        if (!IsOurs(pair.Tags, environment.Name))
+        {
+            output.WriteWarning($"Key pair {name} was not created by DevOpsTools for environment '{environment.Name}'; left as it is.");
+            return;
         }
 
         try
@@ -250,6 +351,15 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         catch (AmazonEC2Exception ex) when (ex.ErrorCode == "InvalidKeyPair.NotFound")
         {
         }
+    }
+
+    /// <summary>How long removing the environment's security group waits for terminated instances to let go of it.</summary>
+    public TimeSpan EnvironmentRemovalTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    private static bool IsOurs(IEnumerable<Ec2Tag>? tags, string environment)
+    {
+        var map = (tags ?? []).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
+        return map.GetValueOrDefault(ResourceLabels.Managed) == "true" && map.GetValueOrDefault(ResourceLabels.Environment) == environment;
     }
 
     public void Dispose()
@@ -289,14 +399,20 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         {
             var existing = await retry.RunAsync("DescribeKeyPairs", ct => Ec2.DescribeKeyPairsAsync(new DescribeKeyPairsRequest { KeyNames = [name] }, ct), cancellationToken).ConfigureAwait(false);
             var pair = existing.KeyPairs?.FirstOrDefault();
-            var marker = pair?.Tags?.FirstOrDefault(t => t.Key == PublicKeyTag)?.Value;
-            if (pair is not null && marker != ours)
+            if (pair is not null)
             {
-                throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.ResourceExists,
-                    $"EC2 key pair '{name}' exists but does not hold this environment's DevOpsTools key; rename or delete it, or use another environment name.", name);
-            }
+                var marker = pair.Tags?.FirstOrDefault(t => t.Key == PublicKeyTag)?.Value;
+                if (marker == ours)
+                {
+                    return;
+                }
 
-            return;
+                var why = marker is null
+                    ? "was not imported by DevOpsTools (it has no devopstools tag)"
+                    : "holds another DevOpsTools key for this environment (created from another machine or another DEVOPSTOOLS_HOME, or the local key was regenerated)";
+                throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.ResourceExists,
+                    $"EC2 key pair '{name}' already exists and {why}; nothing was created. Delete or rename that key pair, or use another environment name.", name);
+            }
         }
         catch (AmazonEC2Exception ex) when (ex.ErrorCode == "InvalidKeyPair.NotFound")
         {
@@ -327,43 +443,84 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         }
     }
 
+    private string? _vpcId;
+    private int _warnedOpen;
+
+    /// <summary>The VPC of the environment's group: provider.aws.vpcId, else the subnet's, else the default VPC (null).</summary>
+    private async Task<string?> VpcIdAsync(AwsRetry retry, CancellationToken cancellationToken)
+    {
+        if (_settings.VpcId is not null || _settings.SubnetId is null)
+        {
+            return _settings.VpcId;
+        }
+
+        if (_vpcId is null)
+        {
+            var subnets = await retry.RunAsync("DescribeSubnets", ct => Ec2.DescribeSubnetsAsync(new DescribeSubnetsRequest { SubnetIds = [_settings.SubnetId] }, ct), cancellationToken).ConfigureAwait(false);
+            _vpcId = subnets.Subnets?.FirstOrDefault()?.VpcId
+                ?? throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.ObjectNotFound, $"Subnet '{_settings.SubnetId}' was not found.", _settings.SubnetId);
+        }
+
+        return _vpcId;
+    }
+
     private async Task<SecurityGroup?> FindSecurityGroupAsync(string name, AwsRetry retry, CancellationToken cancellationToken)
     {
         var filters = new List<Filter> { new("group-name", [name]) };
-        if (_settings.VpcId is not null)
+        var vpcId = await VpcIdAsync(retry, cancellationToken).ConfigureAwait(false);
+        if (vpcId is not null)
         {
-            filters.Add(new Filter("vpc-id", [_settings.VpcId]));
+            filters.Add(new Filter("vpc-id", [vpcId]));
         }
 
         var groups = await retry.RunAsync("DescribeSecurityGroups", ct => Ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = filters }, ct), cancellationToken).ConfigureAwait(false);
         return groups.SecurityGroups?.FirstOrDefault();
     }
 
-    private readonly SemaphoreSlim _groupLock = new(1, 1);
-
-    private async Task<string> EnsureSecurityGroupAsync(EnvironmentContext environment, IReadOnlyList<int> ports, AwsRetry retry, IOutputSink output, CancellationToken cancellationToken)
+    /// <summary>
+    /// The declared SSH sources, checked: CIDR blocks (IPv4 or IPv6), at least one. 0.0.0.0/0 and
+    /// ::/0 only when written exactly so, with a warning.
+    /// </summary>
+    internal static IReadOnlyList<string> CheckSshSources(IReadOnlyList<string> cidrs, string environment, IOutputSink output)
     {
-        var cidrs = _settings.AllowSshFrom;
         if (cidrs.Count == 0)
         {
             throw new DevOpsToolsException(ErrorIds.SshIngressRequired, ErrorKind.InvalidArgument,
-                $"Environment '{environment.Name}' on AWS needs the CIDR blocks allowed to reach SSH: pass -AllowSshFrom 203.0.113.0/24 or set provider.aws.allowSshFrom in the environment file. " +
-                "DevOpsTools never opens SSH to 0.0.0.0/0 unless you write exactly that.", environment.Name);
+                $"Environment '{environment}' on AWS needs the CIDR blocks allowed to reach SSH: pass -AllowSshFrom 203.0.113.0/24 or set provider.aws.allowSshFrom in the environment file. " +
+                "DevOpsTools never opens SSH to 0.0.0.0/0 unless you write exactly that.", environment)
+            { RecommendedAction = "Add -AllowSshFrom <your public IP>/32." };
         }
 
-        foreach (var cidr in cidrs)
+        var checkedCidrs = new List<string>();
+        foreach (var raw in cidrs)
         {
-            if (!System.Net.IPNetwork.TryParse(cidr, out _))
+            var cidr = raw?.Trim() ?? string.Empty;
+            var slash = cidr.IndexOf('/', StringComparison.Ordinal);
+            if (slash < 0 || !System.Net.IPNetwork.TryParse(cidr, out var network)
+                || !System.Net.IPAddress.TryParse(cidr[..slash], out var address) || !address.Equals(network.BaseAddress))
             {
-                throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument, $"-AllowSshFrom: '{cidr}' is not a CIDR block such as 203.0.113.0/24.", cidr);
+                throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                    $"-AllowSshFrom: '{raw}' is not a CIDR block such as 203.0.113.0/24 or 203.0.113.7/32 (host bits must be zero).", raw);
+            }
+
+            var text = network.ToString();
+            if (!checkedCidrs.Contains(text, StringComparer.Ordinal))
+            {
+                checkedCidrs.Add(text);
             }
         }
 
-        if (cidrs.Contains(OpenToWorld))
+        foreach (var open in checkedCidrs.Where(c => c is OpenToWorld or OpenToWorldV6))
         {
-            output.WriteWarning($"Environment '{environment.Name}': SSH is open to the whole internet (0.0.0.0/0), as asked.");
+            output.WriteWarning($"Environment '{environment}': SSH (and the servers' application ports) are open to the whole internet ({open}), as asked.");
         }
 
+        return checkedCidrs;
+    }
+
+    private async Task<string> EnsureSecurityGroupAsync(EnvironmentContext environment, IReadOnlyList<int> ports, AwsRetry retry, IOutputSink output, CancellationToken cancellationToken)
+    {
+        var cidrs = CheckSshSources(_settings.AllowSshFrom, environment.Name, Interlocked.Exchange(ref _warnedOpen, 1) == 0 ? output : NullOutputSink.Instance);
         var name = EnvironmentResourceName(environment.Name);
         await _groupLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -376,7 +533,7 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
                 {
                     GroupName = name,
                     Description = $"DevOpsTools environment {environment.Name}: SSH from declared ranges only",
-                    VpcId = _settings.VpcId,
+                    VpcId = await VpcIdAsync(retry, cancellationToken).ConfigureAwait(false),
                     TagSpecifications =
                     [
                         new TagSpecification
@@ -386,27 +543,74 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
                         },
                     ],
                 };
-                groupId = (await retry.RunAsync("CreateSecurityGroup", ct => Ec2.CreateSecurityGroupAsync(create, ct), cancellationToken).ConfigureAwait(false)).GroupId;
-                output.WriteVerbose($"Created security group {name} ({groupId}).");
+                try
+                {
+                    groupId = (await retry.RunAsync("CreateSecurityGroup", ct => Ec2.CreateSecurityGroupAsync(create, ct), cancellationToken).ConfigureAwait(false)).GroupId;
+                    output.WriteVerbose($"Created security group {name} ({groupId}).");
+                }
+                catch (AmazonEC2Exception ex) when (ex.ErrorCode == "InvalidGroup.Duplicate")
+                {
+                    // Created by another process meanwhile.
+                    group = await FindSecurityGroupAsync(name, retry, cancellationToken).ConfigureAwait(false);
+                    if (group is null)
+                    {
+                        throw;
+                    }
+
+                    groupId = group.GroupId;
+                }
+            }
+            else if (!IsOurs(group.Tags, environment.Name))
+            {
+                throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.ResourceExists,
+                    $"Security group '{name}' ({group.GroupId}) already exists and was not created by DevOpsTools for environment '{environment.Name}'; nothing was created. Delete or rename it, or use another environment name.", group.GroupId);
             }
             else
             {
                 groupId = group.GroupId;
             }
 
-            // SSH and the declared application ports, from the declared ranges only.
+            // SSH and the declared application ports, from the declared ranges only; a range no
+            // longer declared is revoked, so the group always says exactly what was asked.
             var wanted = new[] { 22 }.Concat(ports).Distinct().ToList();
             var existing = group?.IpPermissions ?? [];
             var missing = new List<IpPermission>();
             foreach (var port in wanted)
             {
                 var have = existing.Where(p => p.IpProtocol == "tcp" && p.FromPort == port && p.ToPort == port)
-                    .SelectMany(p => p.Ipv4Ranges ?? []).Select(r => r.CidrIp).ToHashSet(StringComparer.Ordinal);
-                var ranges = cidrs.Where(c => !have.Contains(c)).Select(c => new IpRange { CidrIp = c, Description = port == 22 ? "SSH (DevOpsTools)" : "App (DevOpsTools)" }).ToList();
-                if (ranges.Count > 0)
+                    .SelectMany(p => (p.Ipv4Ranges ?? []).Select(r => r.CidrIp).Concat((p.Ipv6Ranges ?? []).Select(r => r.CidrIpv6)))
+                    .ToHashSet(StringComparer.Ordinal);
+                var description = port == 22 ? "SSH (DevOpsTools)" : "App (DevOpsTools)";
+                var add = cidrs.Where(c => !have.Contains(c)).ToList();
+                if (add.Count > 0)
                 {
-                    missing.Add(new IpPermission { IpProtocol = "tcp", FromPort = port, ToPort = port, Ipv4Ranges = ranges });
+                    missing.Add(new IpPermission
+                    {
+                        IpProtocol = "tcp",
+                        FromPort = port,
+                        ToPort = port,
+                        Ipv4Ranges = add.Where(c => !c.Contains(':', StringComparison.Ordinal)).Select(c => new IpRange { CidrIp = c, Description = description }).ToList(),
+                        Ipv6Ranges = add.Where(c => c.Contains(':', StringComparison.Ordinal)).Select(c => new Ipv6Range { CidrIpv6 = c, Description = description }).ToList(),
+                    });
                 }
+            }
+
+            var stale = new List<IpPermission>();
+            foreach (var permission in existing.Where(p => p.IpProtocol == "tcp"))
+            {
+                var v4 = (permission.Ipv4Ranges ?? []).Where(r => !cidrs.Contains(r.CidrIp, StringComparer.Ordinal)).ToList();
+                var v6 = (permission.Ipv6Ranges ?? []).Where(r => !cidrs.Contains(r.CidrIpv6, StringComparer.Ordinal)).ToList();
+                if (v4.Count + v6.Count > 0)
+                {
+                    stale.Add(new IpPermission { IpProtocol = "tcp", FromPort = permission.FromPort, ToPort = permission.ToPort, Ipv4Ranges = v4, Ipv6Ranges = v6 });
+                }
+            }
+
+            if (stale.Count > 0)
+            {
+                output.WriteWarning($"Security group {name}: revoking access no longer declared in -AllowSshFrom ({string.Join(", ", stale.SelectMany(p => (p.Ipv4Ranges ?? []).Select(r => $"{r.CidrIp} port {p.FromPort}").Concat((p.Ipv6Ranges ?? []).Select(r => $"{r.CidrIpv6} port {p.FromPort}"))))}).");
+                await retry.RunAsync("RevokeSecurityGroupIngress", ct => Ec2.RevokeSecurityGroupIngressAsync(
+                    new RevokeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = stale }, ct), cancellationToken).ConfigureAwait(false);
             }
 
             if (missing.Count > 0)
@@ -445,14 +649,25 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
                         return instance;
                     }
 
+                    if (wanted == "terminated" && instance is null)
+                    {
+                        // Terminated instances eventually vanish from Describe results.
+                        return new Instance { InstanceId = instanceId, State = new InstanceState { Name = InstanceStateName.Terminated } };
+                    }
+
                     if (wanted == "running" && state is "terminated" or "shutting-down")
                     {
                         var reason = instance?.StateReason?.Message ?? instance?.StateTransitionReason ?? "no reason given";
                         throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.ResourceUnavailable, $"Instance {instanceId} went to {state} while starting: {reason}.", instanceId);
                     }
                 }
-                catch (AmazonEC2Exception ex) when (ex.ErrorCode == "InvalidInstanceID.NotFound" && wanted == "running")
+                catch (AmazonEC2Exception ex) when (ex.ErrorCode == "InvalidInstanceID.NotFound")
                 {
+                    if (wanted == "terminated")
+                    {
+                        return new Instance { InstanceId = instanceId, State = new InstanceState { Name = InstanceStateName.Terminated } };
+                    }
+
                     // Eventual consistency: a just-launched id may not be visible yet.
                 }
 
@@ -513,15 +728,35 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             return null;
         }
 
-        var retry = new AwsRetry(NullOutputSink.Instance);
+        var retry = NewRetry(NullOutputSink.Instance);
         var until = DateTime.UtcNow + timeout;
+        // Latest=true gives the live console on Nitro instances; older types refuse it (UnsupportedOperation).
+        var latest = true;
         while (true)
         {
-            var console = await retry.RunAsync("GetConsoleOutput", ct => Ec2.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = server.Id, Latest = true }, ct), cancellationToken).ConfigureAwait(false);
+            GetConsoleOutputResponse? console = null;
+            try
+            {
+                console = await retry.RunAsync("GetConsoleOutput", ct => Ec2.GetConsoleOutputAsync(new GetConsoleOutputRequest { InstanceId = server.Id, Latest = latest ? true : null }, ct), cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonEC2Exception ex) when (latest && ex.ErrorCode is "UnsupportedOperation" or "InvalidParameterValue" or "InvalidParameterCombination")
+            {
+                latest = false;
+                continue;
+            }
+
             if (!string.IsNullOrEmpty(console.Output))
             {
-                var key = ConsoleHostKeys.Ed25519Key(Encoding.UTF8.GetString(Convert.FromBase64String(console.Output)));
-                if (key is not null)
+                string? text = null;
+                try
+                {
+                    text = Encoding.UTF8.GetString(Convert.FromBase64String(console.Output));
+                }
+                catch (FormatException)
+                {
+                }
+
+                if (text is not null && ConsoleHostKeys.Ed25519Key(text) is { } key)
                 {
                     return key;
                 }
@@ -536,9 +771,9 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         }
     }
 
-    private static Server ToServer(Instance instance)
+    private Server ToServer(Instance instance)
     {
-        var tags = (instance.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+        var tags = (instance.Tags ?? []).GroupBy(t => t.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
         tags.TryGetValue(ResourceLabels.Name, out var name);
         tags.TryGetValue(ResourceLabels.Environment, out var environment);
         tags.TryGetValue(ResourceLabels.Role, out var role);
@@ -553,12 +788,25 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             Address = instance.PublicIpAddress ?? instance.PrivateIpAddress,
             SshPort = 22,
             User = "admin",
+            IdentityFile = environment is null || _keys is null || !Validation.IsRfc1123Label(environment) ? null : _keys.PrivateKeyPath(environment),
             Role = role,
             Size = size ?? instance.InstanceType?.Value,
             Image = instance.ImageId,
             Tags = tags,
             CreatedAt = instance.LaunchTime is { } launched ? new DateTimeOffset(DateTime.SpecifyKind(launched, DateTimeKind.Utc)) : null,
+            AwsSettings = ConnectionSettings,
         };
+    }
+
+    /// <summary>Where this provider reaches EC2, with the region it resolved to.</summary>
+    private AwsSettings ConnectionSettings
+    {
+        get
+        {
+            var connection = _settings.ConnectionOnly();
+            connection.Region ??= _settings.EndpointUrl is null ? AwsClientFactory.ResolveRegion(_settings) : null;
+            return connection;
+        }
     }
 
     private static string MapState(string? state) => state switch
