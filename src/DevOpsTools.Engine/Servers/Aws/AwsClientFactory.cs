@@ -73,9 +73,19 @@ internal static class AwsClientFactory
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
-    /// <summary>The shared files as the SDK finds them (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, or ~/.aws).</summary>
-    private static string SharedFiles() =>
-        $"{NonEmpty(Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE")) ?? "~/.aws/credentials"} and {NonEmpty(Environment.GetEnvironmentVariable("AWS_CONFIG_FILE")) ?? "~/.aws/config"}";
+    /// <summary>The shared files where the SDK looks for them (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws; config beside credentials).</summary>
+    private static string SharedFiles()
+    {
+        try
+        {
+            var files = new SharedCredentialsFile();
+            return $"{files.FilePath} and {files.ConfigFilePath}";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            return "~/.aws/credentials and ~/.aws/config";
+        }
+    }
 
     private static AWSCredentials ResolveCredentials(AwsSettings settings, AmazonEC2Config config)
     {
