@@ -73,8 +73,29 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
     public async Task PrepareEnvironmentAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
     {
         var retry = NewRetry(output);
-        await EnsureKeyPairAsync(environment, retry, output, cancellationToken).ConfigureAwait(false);
-        await EnsureSecurityGroupAsync(environment, [], retry, output, cancellationToken).ConfigureAwait(false);
+        // Bad input fails before anything is created.
+        CheckSshSources(_settings.AllowSshFrom, environment.Name, NullOutputSink.Instance);
+        var imported = await EnsureKeyPairAsync(environment, retry, output, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureSecurityGroupAsync(environment, [], retry, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (imported)
+        {
+            // Nothing of this environment is left half-made: the key pair this call imported goes.
+            try
+            {
+                using var cleanup = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+                var name = EnvironmentResourceName(environment.Name);
+                await NewRetry(output).RunAsync("DeleteKeyPair", ct => Ec2.DeleteKeyPairAsync(new DeleteKeyPairRequest { KeyName = name }, ct), cleanup.Token).ConfigureAwait(false);
+            }
+            catch (Exception cleanupError) when (cleanupError is AmazonServiceException or OperationCanceledException or HttpRequestException)
+            {
+                output.WriteWarning($"Key pair {EnvironmentResourceName(environment.Name)} could not be removed after the environment's security group failed: {cleanupError.Message}");
+            }
+
+            throw;
+        }
     }
 
     public async Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
@@ -391,7 +412,8 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         }
     }
 
-    private async Task EnsureKeyPairAsync(EnvironmentContext environment, AwsRetry retry, IOutputSink output, CancellationToken cancellationToken)
+    /// <summary>True when this call imported the key pair (false: it was there already).</summary>
+    private async Task<bool> EnsureKeyPairAsync(EnvironmentContext environment, AwsRetry retry, IOutputSink output, CancellationToken cancellationToken)
     {
         var name = EnvironmentResourceName(environment.Name);
         var ours = Sha256Base64(environment.PublicKey.Trim());
@@ -404,7 +426,7 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
                 var marker = pair.Tags?.FirstOrDefault(t => t.Key == PublicKeyTag)?.Value;
                 if (marker == ours)
                 {
-                    return;
+                    return false;
                 }
 
                 var why = marker is null
@@ -436,10 +458,12 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         {
             await retry.RunAsync("ImportKeyPair", ct => Ec2.ImportKeyPairAsync(import, ct), cancellationToken).ConfigureAwait(false);
             output.WriteVerbose($"Imported key pair {name}.");
+            return true;
         }
         catch (AmazonEC2Exception ex) when (ex.ErrorCode == "InvalidKeyPair.Duplicate")
         {
-            // Another server of the same environment, created in parallel, imported it first.
+            // Another process, creating servers of the same environment, imported it first.
+            return false;
         }
     }
 

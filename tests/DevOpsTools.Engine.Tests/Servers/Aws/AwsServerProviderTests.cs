@@ -305,6 +305,20 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         Assert.Contains("allowSshFrom", error.Message, StringComparison.Ordinal);
         Assert.Empty(_host.Requests("CreateSecurityGroup"));
         Assert.Empty(_host.Requests("AuthorizeSecurityGroupIngress"));
+        Assert.Empty(_host.Requests("ImportKeyPair"));
+    }
+
+    [Fact]
+    public async Task When_the_group_cannot_be_made_the_key_pair_just_imported_is_removed()
+    {
+        using var provider = _host.Provider();
+        _host.Endpoint.InjectFault("CreateSecurityGroup", "InternalError", 1);
+
+        await Assert.ThrowsAsync<AmazonEC2Exception>(() => provider.PrepareEnvironmentAsync(_host.Environment(), _host.Output, CancellationToken.None));
+
+        Assert.Single(_host.Requests("ImportKeyPair"));
+        Assert.Single(_host.Requests("DeleteKeyPair"));
+        Assert.Empty((await _host.Client.DescribeKeyPairsAsync(new DescribeKeyPairsRequest())).KeyPairs ?? []);
     }
 
     [Theory]
