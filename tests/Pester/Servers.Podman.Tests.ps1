@@ -252,6 +252,24 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
             $LASTEXITCODE | Should -Be 0
         }
 
+        It 'reports a podman that does not work as ProviderUnavailable and creates nothing' {
+            $saved = $env:CONTAINERS_CONF
+            $bad = Join-Path $TestDrive 'broken-containers.conf'
+            Set-Content $bad 'this is [not toml'
+            try {
+                $env:CONTAINERS_CONF = $bad
+                New-Server -Name web-1 -Environment "broken-$envName" -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            }
+            finally {
+                $env:CONTAINERS_CONF = $saved
+            }
+            $err | Should -HaveCount 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ProviderUnavailable,*'
+            $err[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            $err[0].Exception.Message | Should -Match 'podman'
+            Test-Path (Join-Path $env:DEVOPSTOOLS_HOME "keys/broken-$envName") | Should -BeFalse
+        }
+
         It 'times out a server that never answers SSH, naming server and stage, and removes it' {
             New-Server -Name mute-1 -Environment $slowEnv -Image $noSshImage -TimeoutSec 6 -ErrorVariable err -ErrorAction SilentlyContinue -WarningVariable warn -WarningAction SilentlyContinue |
                 Should -BeNullOrEmpty

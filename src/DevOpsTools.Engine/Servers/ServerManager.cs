@@ -143,9 +143,9 @@ public sealed class ServerManager
             {
                 var provider = GetProvider(group.Key.Provider);
                 var keyExisted = _keys.Exists(group.Key.Environment);
-                var context = GetEnvironmentContext(group.Key.Environment);
                 progress.Report($"looking up environment {group.Key.Environment}");
                 var existing = await provider.ListAsync(group.Key.Environment, cancellationToken).ConfigureAwait(false);
+                var context = GetEnvironmentContext(group.Key.Environment);
                 environments[group.Key] = new EnvironmentState(provider, context, existing, keyExisted);
             }
 
