@@ -272,6 +272,40 @@ Describe "AWS servers ($lane)" -Tag 'Aws', 'Servers' -Skip:([bool]$skipReason) {
         }
     }
 
+    Context 'Environment definition' -Skip:$realAws {
+        It 'creates the servers of a file whose provider.aws section says where and from where' {
+            $fileEnv = "awsfile-$((New-Guid).ToString('N').Substring(0, 6))"
+            $file = Join-Path $dataRoot "$fileEnv.yaml"
+            @"
+apiVersion: devopstools/v1
+name: $fileEnv
+provider:
+  type: aws
+  aws:
+    endpointUrl: $endpointUrl
+    region: us-east-1
+    image: debian-12
+    allowSshFrom: [$sshCidr]
+servers:
+  - name: app
+    size: small
+    role: app
+tags:
+  team: pester
+"@ | Set-Content -Path $file
+            $created = @((Import-DevOpsEnvironment -Path $file).Servers | New-Server -NoWait -ErrorAction Stop)
+            $created | Should -HaveCount 1
+            $created[0].Provider | Should -Be 'Aws'
+            $created[0].Tags['team'] | Should -Be 'pester'
+            $created[0].AwsSettings.EndpointUrl | Should -Be $endpointUrl
+            $run = Get-Requests RunInstances | Where-Object { $_.parameters.KeyName -eq "devopstools-$fileEnv" -and $_.statusCode -eq 200 }
+            $run | Should -HaveCount 1
+            # The piped server knows its endpoint: no connection parameters needed.
+            $created | Remove-Server -Force -ErrorAction Stop
+            @(Get-Server -Environment $fileEnv @where) | Should -HaveCount 0
+        }
+    }
+
     Context 'Bad input: clear errors, nothing left behind' {
         BeforeAll {
             function Assert-NothingLeft {
