@@ -416,7 +416,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_launch_without_an_answer_is_found_by_its_client_token_and_terminated()
+    public async Task Cancel_while_waiting_for_running_terminates_the_instance()
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
