@@ -30,6 +30,8 @@ public static class ErrorClassifier
                 return new DevOpsToolsException(ErrorIds.RemoteCommandTimeout, ErrorKind.OperationTimeout, $"SSH operation timed out: {exception.Message}", target, exception);
             case SshConnectionException or SocketException or ProxyException:
                 return new DevOpsToolsException(ErrorIds.SshConnectionFailed, ErrorKind.ConnectionError, $"SSH connection failed: {exception.Message}", target, exception);
+            case HttpRequestException http:
+                return new DevOpsToolsException(ErrorIds.ProviderUnavailable, ErrorKind.ConnectionError, $"The endpoint could not be reached: {http.Message}", target, exception);
             case TimeoutException:
                 return new DevOpsToolsException(ErrorIds.RemoteCommandTimeout, ErrorKind.OperationTimeout, exception.Message, target, exception);
             case FileNotFoundException fnf:

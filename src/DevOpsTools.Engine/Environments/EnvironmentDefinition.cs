@@ -93,6 +93,35 @@ public sealed class AwsSettings
 
     [YamlField("associatePublicIp", Description = "Give instances a public IP address")]
     public bool? AssociatePublicIp { get; set; }
+
+    /// <summary>
+    /// A copy with the given values (cmdlet parameters) in place of this one's; null keeps this
+    /// one's value. Parameters win over the environment file.
+    /// </summary>
+    public AwsSettings WithOverrides(string? region = null, string? profile = null, string? endpointUrl = null, IEnumerable<string>? allowSshFrom = null) => new()
+    {
+        Region = region ?? Region,
+        Profile = profile ?? Profile,
+        EndpointUrl = endpointUrl ?? EndpointUrl,
+        Image = Image,
+        SubnetId = SubnetId,
+        VpcId = VpcId,
+        AllowSshFrom = allowSshFrom?.ToList() ?? [.. AllowSshFrom],
+        AssociatePublicIp = AssociatePublicIp,
+    };
+
+    /// <summary>Where EC2 is reached (region, profile, endpoint): servers with the same key share a client.</summary>
+    public string ConnectionKey() => $"{Region}|{Profile}|{EndpointUrl}";
+
+    /// <summary>Every setting: requests with the same key are created together.</summary>
+    public string SettingsKey() =>
+        $"{ConnectionKey()}|{Image}|{SubnetId}|{VpcId}|{string.Join(",", AllowSshFrom)}|{AssociatePublicIp}";
+
+    /// <summary>Only what says where EC2 is (no image, network or ingress): what a Server carries.</summary>
+    public AwsSettings ConnectionOnly() => new() { Region = Region, Profile = Profile, EndpointUrl = EndpointUrl };
+
+    public override string ToString() =>
+        string.Join(", ", new[] { Region is null ? null : $"region {Region}", Profile is null ? null : $"profile {Profile}", EndpointUrl is null ? null : $"endpoint {EndpointUrl}" }.Where(x => x is not null)) is { Length: > 0 } text ? text : "default AWS settings";
 }
 
 public sealed class ServerGroup : IYamlLocated
@@ -140,6 +169,7 @@ public sealed class ServerGroup : IYamlLocated
                 Image = Image ?? (environment.Provider.Type == ProviderKind.Aws ? environment.Provider.Aws?.Image : environment.Provider.Podman?.Image),
                 Ports = Ports,
                 Tags = tags,
+                AwsSettings = environment.Provider.Type == ProviderKind.Aws ? environment.Provider.Aws : null,
             };
         }
     }
@@ -163,6 +193,9 @@ public sealed class ServerSpec
     public IReadOnlyList<int> Ports { get; init; } = [];
 
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The environment's provider.aws section (binds to New-Server -AwsSettings); null for Podman.</summary>
+    public AwsSettings? AwsSettings { get; init; }
 }
 
 public sealed class HardeningSettings

@@ -44,6 +44,12 @@ public sealed class Server
 
     public DateTimeOffset? CreatedAt { get; init; }
 
+    /// <summary>
+    /// Aws: where the server's EC2 is (region, profile, endpoint; no secrets), so a piped server
+    /// reaches the same place in Remove-Server. Null for other providers.
+    /// </summary>
+    public AwsSettings? AwsSettings { get; init; }
+
     /// <summary>Where the server's SSH endpoint is, as "user@address:port".</summary>
     public override string ToString() => $"{User}@{Address}:{SshPort} ({Environment}/{Name})";
 }

@@ -294,6 +294,13 @@ public sealed class ServerManager
         return true;
     }
 
+    /// <summary>Forgets an environment's SSH key and known hosts (no provider call).</summary>
+    private void ForgetLocalKey(string environment)
+    {
+        _knownHosts.RemoveEnvironment(environment);
+        _keys.Remove(environment);
+    }
+
     private async Task ReturnExistingAsync(EnvironmentState state, Server existing, CreateOptions options, IOutputSink output, Action<Server> emit, CreateProgress progress, CancellationToken cancellationToken)
     {
         output.WriteVerbose($"Server {existing.Environment}/{existing.Name} already exists ({existing.State}); returning it as it is.");
@@ -516,8 +523,20 @@ public sealed class ServerManager
         {
             lock (_alive)
             {
-                if (_alive.Count > 0 || Existing.Count > 0 || !_prepared)
+                if (_alive.Count > 0 || Existing.Count > 0)
                 {
+                    return;
+                }
+
+                if (!_prepared)
+                {
+                    // Set-up failed or never ran (bad input such as a missing -AllowSshFrom): the
+                    // provider made nothing (or removed its half), but this call generated the key.
+                    if (!KeyExisted)
+                    {
+                        manager.ForgetLocalKey(Context.Name);
+                    }
+
                     return;
                 }
             }

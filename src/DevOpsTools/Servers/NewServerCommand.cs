@@ -11,7 +11,7 @@ namespace DevOpsTools.Commands.Servers;
 [OutputType(typeof(Server))]
 public sealed class NewServerCommand : DevOpsToolsCmdlet
 {
-    private readonly List<NewServerRequest> _requests = [];
+    private readonly List<(NewServerRequest Request, AwsSettings? Settings)> _requests = [];
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -73,6 +73,14 @@ public sealed class NewServerCommand : DevOpsToolsCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? UserData { get; set; }
 
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? UserDataFile { get; set; }
+
+    /// <summary>An environment file's provider.aws section (ServerSpec.AwsSettings); the parameters above override its fields.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public AwsSettings? AwsSettings { get; set; }
+
     protected override void ProcessRecordCore()
     {
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -84,16 +92,34 @@ public sealed class NewServerCommand : DevOpsToolsCmdlet
             }
         }
 
+        var userData = UserData;
+        if (UserDataFile is not null)
+        {
+            if (UserData is not null)
+            {
+                ThrowEngineError(new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument, "Pass -UserData or -UserDataFile, not both.", UserDataFile));
+            }
+
+            var path = GetUnresolvedProviderPathFromPSPath(UserDataFile);
+            if (!File.Exists(path))
+            {
+                ThrowEngineError(new DevOpsToolsException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"User data file '{path}' does not exist.", path));
+            }
+
+            userData = File.ReadAllText(path);
+        }
+
+        var settings = AwsParameters.ToSettings(AwsSettings, Region, ProfileName, EndpointUrl, AllowSshFrom);
         foreach (var name in Name)
         {
             var request = new ServerCreateRequest(name, Environment, Size, Image, Role, tags)
             {
                 Ports = Port ?? [],
-                UserData = UserData,
+                UserData = userData,
             };
             if (ShouldProcess($"{Environment}/{name}", $"Create server ({Provider}, {Size}{(Role is null ? string.Empty : ", role " + Role)})"))
             {
-                _requests.Add(new NewServerRequest(Provider, request));
+                _requests.Add((new NewServerRequest(Provider, request), settings));
             }
         }
     }
@@ -105,18 +131,23 @@ public sealed class NewServerCommand : DevOpsToolsCmdlet
             return;
         }
 
-        var settings = AwsParameters.ToSettings(Region, ProfileName, EndpointUrl, AllowSshFrom);
-        var options = new CreateOptions
+        // Requests with the same provider settings (usually all of them) are created together.
+        foreach (var group in _requests.GroupBy(r => r.Settings?.SettingsKey() ?? string.Empty))
         {
-            ThrottleLimit = ThrottleLimit,
-            NoWait = NoWait.IsPresent,
-            ReadyTimeout = TimeSpan.FromSeconds(TimeoutSec),
-            Settings = settings,
-        };
-        RunEngine(context =>
-        {
-            var manager = new ServerManager(ModuleData.Default, settings);
-            return manager.CreateAsync(_requests, options, context.Output, server => context.Emit(server), context.CancellationToken);
-        });
+            var settings = group.First().Settings;
+            var options = new CreateOptions
+            {
+                ThrottleLimit = ThrottleLimit,
+                NoWait = NoWait.IsPresent,
+                ReadyTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                Settings = settings,
+            };
+            var requests = group.Select(r => r.Request).ToList();
+            RunEngine(context =>
+            {
+                var manager = new ServerManager(ModuleData.Default, settings);
+                return manager.CreateAsync(requests, options, context.Output, server => context.Emit(server), context.CancellationToken);
+            });
+        }
     }
 }

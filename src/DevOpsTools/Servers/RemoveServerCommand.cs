@@ -77,10 +77,10 @@ public sealed class RemoveServerCommand : DevOpsToolsCmdlet
     protected override void EndProcessingCore()
     {
         var settings = AwsParameters.ToSettings(Region, ProfileName, EndpointUrl, null);
-        var manager = new ServerManager(ModuleData.Default, settings);
         if (_names.Count > 0)
         {
             // Resolve names through the provider (the source of truth), then confirm each.
+            var manager = new ServerManager(ModuleData.Default, settings);
             foreach (var group in _names.GroupBy(n => (n.Provider, n.Environment)))
             {
                 var existing = RunEngine(context => manager.ListAsync(group.Key.Provider, group.Key.Environment, context.CancellationToken));
@@ -107,7 +107,14 @@ public sealed class RemoveServerCommand : DevOpsToolsCmdlet
             return;
         }
 
+        // A piped EC2 server says where it lives (region, profile, endpoint); parameters override that.
         var servers = _servers.GroupBy(s => (s.Provider, s.Environment, s.Name)).Select(g => g.First()).ToList();
-        RunEngine(context => manager.RemoveAsync(servers, ThrottleLimit, context.Output, PassThru ? server => context.Emit(server) : null, context.CancellationToken));
+        foreach (var group in servers.GroupBy(s => AwsParameters.ToSettings(s.AwsSettings, Region, ProfileName, EndpointUrl, null)?.ConnectionKey() ?? string.Empty))
+        {
+            var connection = AwsParameters.ToSettings(group.First().AwsSettings, Region, ProfileName, EndpointUrl, null);
+            var manager = new ServerManager(ModuleData.Default, connection);
+            var members = group.ToList();
+            RunEngine(context => manager.RemoveAsync(members, ThrottleLimit, context.Output, PassThru ? server => context.Emit(server) : null, context.CancellationToken));
+        }
     }
 }

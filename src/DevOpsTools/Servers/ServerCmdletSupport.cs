@@ -23,20 +23,20 @@ public sealed class SizeCompleter : IArgumentCompleter
 
 internal static class AwsParameters
 {
-    /// <summary>The AWS settings given as parameters, or null when none was.</summary>
-    public static AwsSettings? ToSettings(string? region, string? profileName, string? endpointUrl, string[]? allowSshFrom)
+    /// <summary>
+    /// The AWS settings to use: <paramref name="baseline"/> (an environment file's provider.aws, or
+    /// a piped server's connection) with the given parameters in its place; null when neither.
+    /// </summary>
+    public static AwsSettings? ToSettings(AwsSettings? baseline, string? region, string? profileName, string? endpointUrl, string[]? allowSshFrom)
     {
-        if (region is null && profileName is null && endpointUrl is null && allowSshFrom is null)
+        if (baseline is null && region is null && profileName is null && endpointUrl is null && allowSshFrom is null)
         {
             return null;
         }
 
-        return new AwsSettings
-        {
-            Region = region,
-            Profile = profileName,
-            EndpointUrl = endpointUrl,
-            AllowSshFrom = allowSshFrom?.ToList() ?? [],
-        };
+        return (baseline ?? new AwsSettings()).WithOverrides(region, profileName, endpointUrl, allowSshFrom);
     }
+
+    public static AwsSettings? ToSettings(string? region, string? profileName, string? endpointUrl, string[]? allowSshFrom) =>
+        ToSettings(null, region, profileName, endpointUrl, allowSshFrom);
 }
