@@ -140,6 +140,8 @@ function Restore-TestTools {
 }
 
 function Invoke-UnitTests {
+    # Podman-backed unit tests need the project's engine settings, as the Pester runner does.
+    if (-not $env:CONTAINERS_CONF) { $env:CONTAINERS_CONF = Join-Path $Root 'src/DevOpsTools.Engine/Resources/podman/containers.conf' }
     $results = Join-Path $OutRoot 'test-results'
     New-Item -ItemType Directory -Force $results | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
@@ -152,7 +154,8 @@ function Invoke-UnitTests {
         $counters = ([xml](Get-Content -Raw $file)).TestRun.ResultSummary.Counters
         $passed += [int]$counters.passed
         $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
-        $skipped += [int]$counters.notExecuted
+        # xunit's skipped tests are counted as total minus executed (notExecuted stays 0).
+        $skipped += [int]$counters.total - [int]$counters.executed
     }
     [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
 }
