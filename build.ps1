@@ -46,7 +46,7 @@ $Stamp = Join-Path $OutRoot ".build-$Configuration.stamp"
 
 # System packages the Podman servers and their tests use (Debian/Ubuntu names).
 $SystemPackages = @('podman', 'runc', 'debootstrap', 'openssh-client', 'iptables', 'uidmap', 'ca-certificates', 'debian-archive-keyring')
-$SystemCommands = @{ podman = 'podman'; debootstrap = 'debootstrap'; 'ssh-keygen' = 'openssh-client' }
+$SystemCommands = @{ podman = 'podman'; runc = 'runc'; debootstrap = 'debootstrap'; 'ssh-keygen' = 'openssh-client' }
 
 function Invoke-Native {
     param([string] $FilePath, [string[]] $ArgumentList)
