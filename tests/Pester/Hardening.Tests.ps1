@@ -67,7 +67,8 @@ Describe 'Set-Hardening and Test-Hardening parameters' {
 Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
     BeforeAll {
         $script:envName = 'hard-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        $script:servers = New-Server -Name a, b -Environment $envName
+        # Server a declares an application port: the firewall rule must keep it open.
+        $script:servers = @(New-Server -Name a -Environment $envName -Port 8080) + @(New-Server -Name b -Environment $envName)
         $script:before = $servers | Test-Hardening
     }
 
@@ -81,6 +82,17 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
         $reports.Count | Should -Be 2
         $reports | ForEach-Object { $_.Failed | Should -Be 0; $_.Changed | Should -BeGreaterThan 0 }
         ($servers | Test-Hardening) | ForEach-Object { $_.Score | Should -Be 100 }
+    }
+
+    It 'opens the SSH port and the declared application port in the default-deny firewall' {
+        $servers[0].Ports | Should -Be @(8080)
+        (Get-Server -Environment $envName -Name a).Ports | Should -Be @(8080)
+        $rules = ($servers[0] | Invoke-ServerCommand -Command 'nft list table inet devopstools' -Sudo -ErrorAction Stop).StdOut
+        $rules | Should -Match 'policy drop'
+        $rules | Should -Match 'tcp dport .*22'
+        $rules | Should -Match 'tcp dport .*8080'
+        $other = ($servers[1] | Invoke-ServerCommand -Command 'nft list table inet devopstools' -Sudo -ErrorAction Stop).StdOut
+        $other | Should -Not -Match '8080'
     }
 
     It 'is idempotent: a second run changes nothing' {

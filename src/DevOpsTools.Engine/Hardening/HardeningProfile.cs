@@ -106,10 +106,11 @@ public sealed class HardeningProfile
             }
         }
 
-        if (rule.Id == "FW-001" && server.Tags.TryGetValue("devopstools.ports", out var declared))
+        if (rule.Id == "FW-001" && server.Ports.Count > 0)
         {
-            // Application ports the environment declares for the server stay open.
-            var ports = declared.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries).Where(p => int.TryParse(p, out _));
+            // Application ports the server was declared with (New-Server -Port, ports: in the
+            // environment file) stay open.
+            var ports = server.Ports.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture));
             values["allowedPorts"] = string.Join(' ', (values.GetValueOrDefault("allowedPorts") ?? string.Empty)
                 .Split(' ', StringSplitOptions.RemoveEmptyEntries).Concat(ports).Distinct());
         }

@@ -42,6 +42,9 @@ public sealed class Server
 
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Application ports the server was declared with; the firewall rule keeps them open.</summary>
+    public IReadOnlyList<int> Ports { get; init; } = [];
+
     public DateTimeOffset? CreatedAt { get; init; }
 
     /// <summary>

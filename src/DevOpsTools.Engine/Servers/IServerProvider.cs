@@ -90,4 +90,14 @@ public static class ResourceLabels
     public const string Name = "devopstools.name";
     public const string Role = "devopstools.role";
     public const string Size = "devopstools.size";
+    public const string Ports = "devopstools.ports";
+
+    /// <summary>Ports as a label/tag value: "443,8080".</summary>
+    public static string FormatPorts(IEnumerable<int> ports) =>
+        string.Join(',', ports.Distinct().Order().Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    public static IReadOnlyList<int> ParsePorts(string? value) =>
+        (value ?? string.Empty).Split([',', ' '], StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) ? port : 0)
+            .Where(p => p is > 0 and <= 65535).Distinct().Order().ToList();
 }

@@ -213,7 +213,7 @@ public class HardeningProfileTests
     [Fact]
     public void Declared_ports_from_the_server_tag_are_added_to_the_firewall()
     {
-        var server = new Server { Name = "w", Environment = "e", Provider = "Podman", Tags = new Dictionary<string, string> { ["devopstools.ports"] = "8080,443" } };
+        var server = new Server { Name = "w", Environment = "e", Provider = "Podman", Ports = [8080, 443] };
         var values = HardeningProfile.BuiltIn("Baseline").ValuesFor(HardeningCatalog.Find("FW-001")!, server);
         Assert.Equal("8080 443", values["allowedPorts"]);
     }

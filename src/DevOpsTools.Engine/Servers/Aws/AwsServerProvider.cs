@@ -117,7 +117,7 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         var image = await ResolveImageAsync(request.Image ?? _settings.Image ?? "debian-12", retry, cancellationToken).ConfigureAwait(false);
         var groupId = await EnsureSecurityGroupAsync(environment, request.Ports, retry, output, cancellationToken).ConfigureAwait(false);
 
-        var tags = Labels(request.Environment, request.Name, request.Role, request.Size, request.Tags);
+        var tags = Labels(request.Environment, request.Name, request.Role, request.Size, request.Ports, request.Tags);
         var run = new RunInstancesRequest
         {
             ImageId = image.ImageId,
@@ -817,6 +817,7 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             Size = size ?? instance.InstanceType?.Value,
             Image = instance.ImageId,
             Tags = tags,
+            Ports = ResourceLabels.ParsePorts(tags.GetValueOrDefault(ResourceLabels.Ports)),
             CreatedAt = instance.LaunchTime is { } launched ? new DateTimeOffset(DateTime.SpecifyKind(launched, DateTimeKind.Utc)) : null,
             AwsSettings = ConnectionSettings,
         };
@@ -843,7 +844,7 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         _ => "Unknown",
     };
 
-    private static List<Ec2Tag> Labels(string environment, string name, string? role, string size, IReadOnlyDictionary<string, string> extra)
+    private static List<Ec2Tag> Labels(string environment, string name, string? role, string size, IReadOnlyList<int> ports, IReadOnlyDictionary<string, string> extra)
     {
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in extra)
@@ -856,6 +857,11 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         tags[ResourceLabels.Environment] = environment;
         tags[ResourceLabels.Name] = name;
         tags[ResourceLabels.Size] = size;
+        if (ports.Count > 0)
+        {
+            tags[ResourceLabels.Ports] = ResourceLabels.FormatPorts(ports);
+        }
+
         if (role is not null)
         {
             tags[ResourceLabels.Role] = role;

@@ -107,6 +107,7 @@ public sealed class PodmanServerProvider : IServerProvider
                     Size = request.Size,
                     Image = image,
                     Tags = new Dictionary<string, string>(request.Tags),
+                    Ports = ResourceLabels.ParsePorts(ResourceLabels.FormatPorts(request.Ports)),
                     CreatedAt = DateTimeOffset.UtcNow,
                 };
             }
@@ -174,6 +175,11 @@ public sealed class PodmanServerProvider : IServerProvider
         foreach (var port in request.Ports)
         {
             arguments.AddRange(["--publish", $"127.0.0.1::{port}"]);
+        }
+
+        if (request.Ports.Count > 0)
+        {
+            arguments.AddRange(["--label", $"{ResourceLabels.Ports}={ResourceLabels.FormatPorts(request.Ports)}"]);
         }
 
         arguments.AddRange([image, "/sbin/init"]);
@@ -348,6 +354,7 @@ public sealed class PodmanServerProvider : IServerProvider
                 Size = labels.GetValueOrDefault(ResourceLabels.Size),
                 Image = item.TryGetProperty("Image", out var image) ? image.GetString() : null,
                 Tags = labels.Where(l => l.Key.StartsWith(TagPrefix, StringComparison.Ordinal)).ToDictionary(l => l.Key[TagPrefix.Length..], l => l.Value),
+                Ports = ResourceLabels.ParsePorts(labels.GetValueOrDefault(ResourceLabels.Ports)),
                 CreatedAt = created,
             });
         }
