@@ -165,9 +165,10 @@ function Invoke-PesterTests {
     Remove-Item $summary -ErrorAction SilentlyContinue
     $paths = if ($PesterPath) { $PesterPath | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests/Pester') }
     $runnerArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/Invoke-PesterSuite.ps1'),
-        '-ModuleManifest', (Join-Path $ModuleDir 'DevOpsTools.psd1'), '-SummaryPath', $summary, '-Path') + $paths
-    if ($Tag) { $runnerArgs += @('-Tag') + $Tag }
-    if ($ExcludeTag) { $runnerArgs += @('-ExcludeTag') + $ExcludeTag }
+        '-ModuleManifest', (Join-Path $ModuleDir 'DevOpsTools.psd1'), '-SummaryPath', $summary, '-Path', ($paths -join ';'))
+    # pwsh -File passes each argument as one string: lists travel ';'-separated.
+    if ($Tag) { $runnerArgs += @('-Tag', ($Tag -join ';')) }
+    if ($ExcludeTag) { $runnerArgs += @('-ExcludeTag', ($ExcludeTag -join ';')) }
     # Out-Host: the runner's output is for people; only the summary object is this function's result.
     & (Get-PwshPath) @runnerArgs | Out-Host
     if (-not (Test-Path $summary)) { Write-Warning 'Pester wrote no summary (the runner crashed).'; return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }

@@ -14,6 +14,10 @@ param(
     [string[]] $ExcludeTag
 )
 $ErrorActionPreference = 'Stop'
+# build.ps1 passes lists ';'-separated (pwsh -File gives each argument as one string).
+$Path = @($Path | ForEach-Object { $_ -split ';' } | Where-Object { $_ })
+$Tag = @($Tag | ForEach-Object { $_ -split ';' } | Where-Object { $_ })
+$ExcludeTag = @($ExcludeTag | ForEach-Object { $_ -split ';' } | Where-Object { $_ })
 $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
 Import-Module (Join-Path $packages 'pester/6.2.0/tools/Pester.psd1') -Force
 

@@ -66,6 +66,10 @@ Describe 'Set-Hardening and Test-Hardening parameters' {
 
 Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
     BeforeAll {
+        # Keys and known_hosts of this run live in a temporary data directory.
+        $script:savedHome = $env:DEVOPSTOOLS_HOME
+        $script:dataRoot = Join-Path ([IO.Path]::GetTempPath()) ('devopstools-test-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $env:DEVOPSTOOLS_HOME = $dataRoot
         $script:envName = 'hard-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         # Server a declares an application port: the firewall rule must keep it open.
         $script:servers = @(New-Server -Name a -Environment $envName -Port 8080) + @(New-Server -Name b -Environment $envName)
@@ -74,6 +78,15 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
 
     AfterAll {
         Get-Server -Environment $envName -ErrorAction SilentlyContinue | Remove-Server -Force -ErrorAction SilentlyContinue
+        # Safety net: only this run's labelled containers and networks.
+        foreach ($id in @(& podman ps -a -q --filter "label=devopstools.environment=$envName" 2>$null)) { & podman rm -f -t 0 $id 2>$null | Out-Null }
+        foreach ($n in @(& podman network ls -q --filter "label=devopstools.environment=$envName" 2>$null)) { & podman network rm $n 2>$null | Out-Null }
+        $env:DEVOPSTOOLS_HOME = $savedHome
+        # Delete only the temporary data directory this run created.
+        $tempRoot = [IO.Path]::GetFullPath([IO.Path]::GetTempPath())
+        if ((Split-Path -Leaf $dataRoot) -like 'devopstools-test-*' -and [IO.Path]::GetFullPath($dataRoot).StartsWith($tempRoot) -and (Test-Path $dataRoot)) {
+            Remove-Item -LiteralPath $dataRoot -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 
     It 'scores below 100 before, applies Baseline, and scores 100 after' {
@@ -137,5 +150,28 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
         $report.RolledBack | Should -Contain 'SSH-025'
         $rolled.FullyQualifiedErrorId | Should -BeLike 'HardeningRolledBack,*'
         ($servers[1] | Invoke-ServerCommand -Command 'true').ExitCode | Should -Be 0
+    }
+
+    It 'tests a machine it did not create (-HostName), trusting the user''s hashed known_hosts' {
+        $srv = $servers[1]
+        $recorded = Get-Content (Join-Path $dataRoot 'known_hosts') | Where-Object { $_ -like "``[127.0.0.1``]:$($srv.SshPort) *" }
+        $recorded | Should -HaveCount 1
+        # The user's own file, hashed the way Debian's ssh writes it (HashKnownHosts yes).
+        $userFile = Join-Path $TestDrive 'known_hosts'
+        Set-Content -Path $userFile -Value $recorded
+        & ssh-keygen -q -H -f $userFile 2>$null | Out-Null
+        Get-Content $userFile | Should -Match '^\|1\|'
+        $report = Test-Hardening -HostName 127.0.0.1 -Port $srv.SshPort -User admin -IdentityFile $srv.IdentityFile -KnownHostsFile $userFile
+        $report.Server.Provider | Should -Be 'External'
+        $report.Score | Should -BeGreaterThan 0
+        $report.Rules.Count | Should -BeGreaterThan 50
+
+        # Another key for that host is a mismatch; no entry at all is unknown. Nothing runs then.
+        Set-Content -Path $userFile -Value "[127.0.0.1]:$($srv.SshPort) ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEnqVZr0kuFzS2pnWDt1nz3RxH2qf3S6AfbI3vE1oFZs"
+        Test-Hardening -HostName 127.0.0.1 -Port $srv.SshPort -IdentityFile $srv.IdentityFile -KnownHostsFile $userFile -ErrorVariable mismatch -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $mismatch[0].FullyQualifiedErrorId | Should -BeLike 'HostKeyMismatch,*'
+        Set-Content -Path $userFile -Value ''
+        Test-Hardening -HostName 127.0.0.1 -Port $srv.SshPort -IdentityFile $srv.IdentityFile -KnownHostsFile $userFile -ErrorVariable unknown -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $unknown[0].FullyQualifiedErrorId | Should -BeLike 'HostKeyUnknown,*'
     }
 }

@@ -27,21 +27,63 @@ public sealed class KnownHostsStore
     public static string HostPattern(string host, int port) => port == 22 ? host : $"[{host}]:{port}";
 
     /// <summary>Recorded keys for host:port as (type, blob).</summary>
-    public IReadOnlyList<(string Type, byte[] Blob)> Get(string host, int port)
+    public IReadOnlyList<(string Type, byte[] Blob)> Get(string host, int port) => Find(ReadLines(), host, port);
+
+    /// <summary>
+    /// Keys for host:port in an OpenSSH known_hosts file the user keeps (~/.ssh/known_hosts):
+    /// plain and comma-separated host fields, and hashed ones (HashKnownHosts, Debian's default).
+    /// Wildcard patterns and @cert-authority/@revoked lines are never taken as trust.
+    /// </summary>
+    public static IReadOnlyList<(string Type, byte[] Blob)> ReadOpenSshFile(string path, string host, int port) =>
+        File.Exists(path) ? Find(File.ReadAllLines(path), host, port) : [];
+
+    private static List<(string Type, byte[] Blob)> Find(IEnumerable<string> lines, string host, int port)
     {
         var pattern = HostPattern(host, port);
         var found = new List<(string, byte[])>();
-        foreach (var line in ReadLines())
+        foreach (var raw in lines)
         {
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#') || line.StartsWith('@'))
+            {
+                continue;
+            }
+
             var parts = line.Split([' ', '\t'], 2, StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 2 && parts[0].Split(',').Contains(pattern, StringComparer.Ordinal)
-                && OpenSshKeys.ParsePublicKeyLine(parts[1]) is { } key)
+            if (parts.Length == 2 && HostFieldMatches(parts[0], pattern) && OpenSshKeys.ParsePublicKeyLine(parts[1]) is { } key)
             {
                 found.Add(key);
             }
         }
 
         return found;
+    }
+
+    private static bool HostFieldMatches(string field, string pattern)
+    {
+        if (field.StartsWith("|1|", StringComparison.Ordinal))
+        {
+            // |1|base64(salt)|base64(HMAC-SHA1(salt, host pattern))
+            var pieces = field.Split('|');
+            if (pieces.Length != 4)
+            {
+                return false;
+            }
+
+            try
+            {
+                var salt = Convert.FromBase64String(pieces[2]);
+                var expected = Convert.FromBase64String(pieces[3]);
+                var actual = System.Security.Cryptography.HMACSHA1.HashData(salt, System.Text.Encoding.ASCII.GetBytes(pattern));
+                return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(actual, expected);
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+        }
+
+        return field.Split(',').Contains(pattern, StringComparer.Ordinal);
     }
 
     /// <summary>Records the key of host:port, replacing whatever was recorded for that endpoint.</summary>

@@ -32,6 +32,23 @@ public sealed class SshConnectionPool : IAsyncDisposable
 
     public KnownHostsStore KnownHosts { get; }
 
+    /// <summary>Provider name of machines the module did not create (Set-Hardening -HostName).</summary>
+    public const string ExternalProvider = "External";
+
+    /// <summary>
+    /// Where the host keys of external machines are trusted from, in order: the user's OpenSSH
+    /// files by default (like ssh itself), then the module's known_hosts. Module-created servers
+    /// are checked only against the module's known_hosts.
+    /// </summary>
+    public IReadOnlyList<string>? ExternalKnownHostsFiles { get; init; }
+
+    private IReadOnlyList<string> ExternalTrustFiles => ExternalKnownHostsFiles ??
+    [
+        System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts"),
+        "/etc/ssh/ssh_known_hosts",
+        KnownHosts.Path,
+    ];
+
     /// <summary>Time-out of one TCP connect + SSH handshake + authentication.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -81,11 +98,15 @@ public sealed class SshConnectionPool : IAsyncDisposable
             throw new DevOpsToolsException(ErrorIds.SshConnectionFailed, ErrorKind.ConnectionError, $"Server '{server.Environment}/{server.Name}' has no address to connect to (state {server.State}).", server);
         }
 
-        var expected = KnownHosts.Get(server.Address, server.SshPort);
+        var external = server.Provider == ExternalProvider;
+        var trustFiles = external ? ExternalTrustFiles : [KnownHosts.Path];
+        var expected = external
+            ? trustFiles.SelectMany(f => f == KnownHosts.Path ? KnownHosts.Get(server.Address, server.SshPort) : KnownHostsStore.ReadOpenSshFile(f, server.Address, server.SshPort)).ToList()
+            : KnownHosts.Get(server.Address, server.SshPort);
         if (expected.Count == 0)
         {
             throw new DevOpsToolsException(ErrorIds.HostKeyUnknown, ErrorKind.SecurityError,
-                $"No host key is recorded for server '{server.Environment}/{server.Name}' ({KnownHostsStore.HostPattern(server.Address, server.SshPort)}) in {KnownHosts.Path}; refusing to connect.", server)
+                $"No host key is recorded for server '{(external ? server.Name : $"{server.Environment}/{server.Name}")}' ({KnownHostsStore.HostPattern(server.Address, server.SshPort)}) in {string.Join(", ", trustFiles)}; refusing to connect.", server)
             {
                 RecommendedAction = "Run New-Server again for this server (it records the host key through the provider), or add the key to known_hosts after checking it.",
             };

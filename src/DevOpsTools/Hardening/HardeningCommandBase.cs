@@ -34,6 +34,11 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? IdentityFile { get; set; }
 
+    /// <summary>OpenSSH known_hosts files that vouch for -HostName machines (default: the user's, the system's, the module's).</summary>
+    [Parameter(ParameterSetName = HostSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? KnownHostsFile { get; set; }
+
     /// <summary>Baseline (default), Strict, or the path of a profile YAML file.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -61,8 +66,8 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
             {
                 _servers.Add(new Server
                 {
-                    Name = host, Environment = string.Empty, Provider = "External", Address = host, SshPort = Port, User = User,
-                    IdentityFile = IdentityFile is null ? null : GetUnresolvedProviderPathFromPSPath(IdentityFile), State = "Running",
+                    Name = host, Environment = string.Empty, Provider = SshConnectionPool.ExternalProvider, Address = host, SshPort = Port, User = User,
+                    IdentityFile = ResolveIdentityFile(), State = "Running",
                 });
             }
         }
@@ -72,20 +77,41 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
         }
     }
 
+    /// <summary>-IdentityFile, else the first of OpenSSH's default keys that exists, as ssh does.</summary>
+    private string? ResolveIdentityFile()
+    {
+        if (IdentityFile is not null)
+        {
+            return GetUnresolvedProviderPathFromPSPath(IdentityFile);
+        }
+
+        var ssh = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh");
+        return new[] { "id_ed25519", "id_ecdsa", "id_rsa" }.Select(k => Path.Combine(ssh, k)).FirstOrDefault(File.Exists);
+    }
+
     protected HardeningProfile ResolveProfile()
     {
         var nameOrPath = HardeningProfile.IsBuiltIn(Profile) ? Profile : GetUnresolvedProviderPathFromPSPath(Profile);
         return HardeningProfile.Resolve(nameOrPath).Filter(Rule, ExcludeRule);
     }
 
-    protected HardeningRunResult Run(IReadOnlyList<Server> servers, HardeningProfile profile, HardeningMode mode) =>
-        RunEngine(async context =>
+    protected HardeningRunResult Run(IReadOnlyList<Server> servers, HardeningProfile profile, HardeningMode mode)
+    {
+        if (servers.FirstOrDefault(s => s.Provider == SshConnectionPool.ExternalProvider && s.IdentityFile is null) is { } keyless)
+        {
+            throw new ArgumentException($"-IdentityFile is required for {keyless.Name}: there is no default key (id_ed25519, id_ecdsa, id_rsa) in ~/.ssh.", nameof(IdentityFile));
+        }
+
+        // Paths resolve on the pipeline thread (session state); the engine runs on the pool.
+        var knownHosts = KnownHostsFile?.Select(GetUnresolvedProviderPathFromPSPath).ToList();
+        return RunEngine(async context =>
         {
             // One SSH connection per server for the whole run, closed when the cmdlet is done.
-            await using var pool = new SshConnectionPool(ModuleData.Default);
+            await using var pool = new SshConnectionPool(ModuleData.Default) { ExternalKnownHostsFiles = knownHosts };
             var engine = new HardeningEngine(new SshRemoteShellFactory(pool), context.Output, new HardeningRunOptions { ThrottleLimit = ThrottleLimit });
             return await engine.RunAsync(servers, profile, mode, context.CancellationToken).ConfigureAwait(false);
         });
+    }
 
     /// <summary>A line for the host (like Write-Host), through the information stream.</summary>
     protected void Say(string text) =>
