@@ -61,6 +61,9 @@ Describe 'Every cmdlet follows the module conventions' {
     BeforeDiscovery {
         Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
         $script:Cmdlets = Get-Command -Module DevOpsTools -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } }
+        # Verbs that only read (or run what the user asks, like Invoke) need no -WhatIf.
+        $readOnly = 'Get', 'Test', 'Import', 'Invoke', 'Measure', 'Watch', 'Export', 'ConvertTo', 'ConvertFrom', 'Find', 'Resolve', 'Wait'
+        $script:Changing = Get-Command -Module DevOpsTools -CommandType Cmdlet | Where-Object Verb -notin $readOnly | ForEach-Object { @{ Name = $_.Name } }
     }
 
     It '<Name> uses an approved verb' -ForEach $Cmdlets {
@@ -80,13 +83,9 @@ Describe 'Every cmdlet follows the module conventions' {
         $byName | Should -Not -BeNullOrEmpty
     }
 
-    It '<Name> supports -WhatIf when its verb changes state' -ForEach $Cmdlets {
-        $verb = (Get-Command $Name).Verb
-        if ($verb -in 'Get', 'Test', 'Import', 'Invoke', 'Measure', 'Watch', 'Export', 'ConvertTo', 'ConvertFrom', 'Find', 'Resolve', 'Wait') {
-            Set-ItResult -Skipped -Because "$verb does not change state"
-            return
-        }
+    It '<Name> changes state, so it supports -WhatIf and -Confirm' -ForEach $Changing {
         (Get-Command $Name).Parameters.Keys | Should -Contain 'WhatIf'
+        (Get-Command $Name).Parameters.Keys | Should -Contain 'Confirm'
     }
 
     It '<Name> has a table view for its output type' -ForEach $Cmdlets {
