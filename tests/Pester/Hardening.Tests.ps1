@@ -67,9 +67,9 @@ Describe 'Set-Hardening and Test-Hardening parameters' {
 Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
     BeforeAll {
         # Keys and known_hosts of this run live in a temporary data directory.
+        Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
         $script:savedHome = $env:DEVOPSTOOLS_HOME
-        $script:dataRoot = Join-Path ([IO.Path]::GetTempPath()) ('devopstools-test-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        $env:DEVOPSTOOLS_HOME = $dataRoot
+        $script:dataRoot = New-TestDataRoot
         $script:envName = 'hard-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         # Server a declares an application port: the firewall rule must keep it open.
         $script:servers = @(New-Server -Name a -Environment $envName -Port 8080) + @(New-Server -Name b -Environment $envName)
@@ -78,15 +78,8 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
 
     AfterAll {
         Get-Server -Environment $envName -ErrorAction SilentlyContinue | Remove-Server -Force -ErrorAction SilentlyContinue
-        # Safety net: only this run's labelled containers and networks.
-        foreach ($id in @(& podman ps -a -q --filter "label=devopstools.environment=$envName" 2>$null)) { & podman rm -f -t 0 $id 2>$null | Out-Null }
-        foreach ($n in @(& podman network ls -q --filter "label=devopstools.environment=$envName" 2>$null)) { & podman network rm $n 2>$null | Out-Null }
-        $env:DEVOPSTOOLS_HOME = $savedHome
-        # Delete only the temporary data directory this run created.
-        $tempRoot = [IO.Path]::GetFullPath([IO.Path]::GetTempPath())
-        if ((Split-Path -Leaf $dataRoot) -like 'devopstools-test-*' -and [IO.Path]::GetFullPath($dataRoot).StartsWith($tempRoot) -and (Test-Path $dataRoot)) {
-            Remove-Item -LiteralPath $dataRoot -Recurse -Force -ErrorAction SilentlyContinue
-        }
+        Remove-TestPodmanEnvironment -Environment $envName
+        Remove-TestDataRoot -Path $dataRoot -Restore $savedHome
     }
 
     It 'scores below 100 before, applies Baseline, and scores 100 after' {

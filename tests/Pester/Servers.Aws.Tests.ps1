@@ -29,8 +29,8 @@ Describe "AWS servers ($lane)" -Tag 'Aws', 'Servers' -Skip:([bool]$skipReason) {
     BeforeAll {
         Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
         $script:real = $env:DEVOPSTOOLS_TEST_AWS -eq '1'
-        $script:dataRoot = Join-Path ([IO.Path]::GetTempPath()) ("devopstools-test-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        $env:DEVOPSTOOLS_HOME = $script:dataRoot
+        Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+        $script:dataRoot = New-TestDataRoot
         $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:envName = "awstest-$suffix"
         $script:badEnv = "awsbad-$suffix"
@@ -38,14 +38,6 @@ Describe "AWS servers ($lane)" -Tag 'Aws', 'Servers' -Skip:([bool]$skipReason) {
         $script:savedEnv = @{}
         foreach ($name in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED') {
             $script:savedEnv[$name] = [Environment]::GetEnvironmentVariable($name)
-        }
-
-        function Invoke-Ssh {
-            param($Server, [string] $Command)
-            $key = Join-Path $env:DEVOPSTOOLS_HOME "keys/$($Server.Environment)/id_ed25519"
-            $known = Join-Path $env:DEVOPSTOOLS_HOME 'known_hosts'
-            & ssh -i $key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$known" `
-                -o ConnectTimeout=10 -p $Server.SshPort "admin@$($Server.Address)" $Command 2>&1
         }
 
         # --- The local endpoint (not in the real-AWS lane) --------------------------------
@@ -143,12 +135,7 @@ Describe "AWS servers ($lane)" -Tag 'Aws', 'Servers' -Skip:([bool]$skipReason) {
                 foreach ($id in $ids) { & podman rm -f -t 0 $id 2>$null | Out-Null }
             }
             foreach ($name in @($script:savedEnv.Keys)) { [Environment]::SetEnvironmentVariable($name, $script:savedEnv[$name]) }
-            $tempRoot = [IO.Path]::GetFullPath([IO.Path]::GetTempPath())
-            if ($script:dataRoot -and (Split-Path -Leaf $script:dataRoot) -like 'devopstools-test-*' -and
-                [IO.Path]::GetFullPath($script:dataRoot).StartsWith($tempRoot) -and (Test-Path $script:dataRoot)) {
-                Remove-Item -LiteralPath $script:dataRoot -Recurse -Force -ErrorAction SilentlyContinue
-            }
-            Remove-Item Env:DEVOPSTOOLS_HOME -ErrorAction SilentlyContinue
+            Remove-TestDataRoot -Path $script:dataRoot
         }
     }
 
@@ -175,7 +162,7 @@ Describe "AWS servers ($lane)" -Tag 'Aws', 'Servers' -Skip:([bool]$skipReason) {
 
         It 'lets OpenSSH in as admin with the environment key and the recorded host key' {
             foreach ($server in $servers) {
-                $out = Invoke-Ssh $server 'id -un'
+                $out = Invoke-TestSsh $server 'id -un'
                 $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
                 ($out | Select-Object -Last 1) | Should -Be 'admin'
             }

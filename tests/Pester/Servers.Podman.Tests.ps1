@@ -11,23 +11,14 @@ BeforeDiscovery {
 Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
     BeforeAll {
         Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
-        # Not $home: that is PowerShell's read-only $HOME.
-        $script:dataRoot = Join-Path ([IO.Path]::GetTempPath()) ("devopstools-test-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        $env:DEVOPSTOOLS_HOME = $script:dataRoot
+        Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+        $script:dataRoot = New-TestDataRoot
         $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:envName = "srvtest-$suffix"
         $script:cancelEnv = "srvcancel-$suffix"
         $script:slowEnv = "srvslow-$suffix"
         $script:allEnvs = @($envName, $cancelEnv, $slowEnv)
         $script:noSshImage = "localhost/devopstools-test-nossh:$suffix"
-
-        function Invoke-Ssh {
-            param($Server, [string] $Command, [string] $User = 'admin')
-            $key = Join-Path $env:DEVOPSTOOLS_HOME "keys/$($Server.Environment)/id_ed25519"
-            $known = Join-Path $env:DEVOPSTOOLS_HOME 'known_hosts'
-            & ssh -i $key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$known" `
-                -o ConnectTimeout=10 -p $Server.SshPort "$User@$($Server.Address)" $Command 2>&1
-        }
 
         # In parallel, in one call: both servers of the environment.
         $watch = [Diagnostics.Stopwatch]::StartNew()
@@ -41,20 +32,10 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
     AfterAll {
         foreach ($name in @($script:allEnvs | Where-Object { $_ })) {
             Get-Server -Environment $name -ErrorAction SilentlyContinue | Remove-Server -Force -ErrorAction SilentlyContinue
-            # Safety net: podman directly, only what carries this run's labels.
-            $ids = & podman ps -a -q --filter "label=devopstools.environment=$name" 2>$null
-            foreach ($id in $ids) { & podman rm -f -t 0 $id 2>$null | Out-Null }
-            $networks = & podman network ls -q --filter "label=devopstools.environment=$name" 2>$null
-            foreach ($n in $networks) { & podman network rm $n 2>$null | Out-Null }
         }
+        Remove-TestPodmanEnvironment -Environment $script:allEnvs
         if ($script:noSshImage) { & podman rmi -f $script:noSshImage 2>$null | Out-Null }
-        # Delete only the temporary data directory this run created, never anything else.
-        $tempRoot = [IO.Path]::GetFullPath([IO.Path]::GetTempPath())
-        if ($script:dataRoot -and (Split-Path -Leaf $script:dataRoot) -like 'devopstools-test-*' -and
-            [IO.Path]::GetFullPath($script:dataRoot).StartsWith($tempRoot) -and (Test-Path $script:dataRoot)) {
-            Remove-Item -LiteralPath $script:dataRoot -Recurse -Force -ErrorAction SilentlyContinue
-        }
-        Remove-Item Env:DEVOPSTOOLS_HOME -ErrorAction SilentlyContinue
+        Remove-TestDataRoot -Path $script:dataRoot
     }
 
     Context 'New-Server' {
@@ -103,9 +84,9 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
         }
 
         It 'lets OpenSSH log in as admin with the environment key, with sudo and without root login' {
-            Invoke-Ssh $servers[0] 'whoami' | Should -Be 'admin'
-            Invoke-Ssh $servers[0] 'sudo -n id -u' | Should -Be '0'
-            Invoke-Ssh $servers[0] 'true' -User root | Out-Null
+            Invoke-TestSsh $servers[0] 'whoami' | Should -Be 'admin'
+            Invoke-TestSsh $servers[0] 'sudo -n id -u' | Should -Be '0'
+            Invoke-TestSsh $servers[0] 'true' -User root | Out-Null
             $LASTEXITCODE | Should -Not -Be 0
         }
 

@@ -8,7 +8,7 @@ namespace DevOpsTools.Commands.Servers;
 /// <summary>Lists the module's servers as the provider reports them (labels/tags; no local state).</summary>
 [Cmdlet(VerbsCommon.Get, "Server")]
 [OutputType(typeof(Server))]
-public sealed class GetServerCommand : DevOpsToolsCmdlet
+public sealed class GetServerCommand : AwsConnectionCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -24,19 +24,9 @@ public sealed class GetServerCommand : DevOpsToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string Provider { get; set; } = ServerProviderRegistry.DefaultProvider;
 
-    [Parameter]
-    public string? Region { get; set; }
-
-    [Parameter]
-    [Alias("Profile")]
-    public string? ProfileName { get; set; }
-
-    [Parameter]
-    public string? EndpointUrl { get; set; }
-
     protected override void ProcessRecordCore()
     {
-        var settings = AwsParameters.ToSettings(Region, ProfileName, EndpointUrl, null);
+        var settings = AwsConnection();
         var servers = RunEngine(context => new ServerManager(ModuleData.Default, settings).ListAsync(Provider, Environment, context.CancellationToken));
         var patterns = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
         var matched = new HashSet<int>();

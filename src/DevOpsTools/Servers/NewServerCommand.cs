@@ -9,7 +9,7 @@ namespace DevOpsTools.Commands.Servers;
 /// <summary>Creates servers (Podman containers or EC2 instances) and waits until they answer SSH.</summary>
 [Cmdlet(VerbsCommon.New, "Server", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(Server))]
-public sealed class NewServerCommand : DevOpsToolsCmdlet
+public sealed class NewServerCommand : AwsConnectionCmdlet
 {
     private readonly List<(NewServerRequest Request, AwsSettings? Settings)> _requests = [];
 
@@ -58,16 +58,6 @@ public sealed class NewServerCommand : DevOpsToolsCmdlet
     public int TimeoutSec { get; set; } = 180;
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Region { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("Profile")]
-    public string? ProfileName { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? EndpointUrl { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
     public string[]? AllowSshFrom { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -109,7 +99,7 @@ public sealed class NewServerCommand : DevOpsToolsCmdlet
             userData = File.ReadAllText(path);
         }
 
-        var settings = AwsParameters.ToSettings(AwsSettings, Region, ProfileName, EndpointUrl, AllowSshFrom);
+        var settings = AwsConnection(AwsSettings, AllowSshFrom);
         foreach (var name in Name)
         {
             var request = new ServerCreateRequest(name, Environment, Size, Image, Role, tags)

@@ -8,7 +8,7 @@ namespace DevOpsTools.Commands.Servers;
 /// <summary>Destroys servers, waits until they are gone, and removes an environment's resources with its last server.</summary>
 [Cmdlet(VerbsCommon.Remove, "Server", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(Server))]
-public sealed class RemoveServerCommand : DevOpsToolsCmdlet
+public sealed class RemoveServerCommand : AwsConnectionCmdlet
 {
     private const string ServerSet = "Server";
     private const string NameSet = "Name";
@@ -43,16 +43,6 @@ public sealed class RemoveServerCommand : DevOpsToolsCmdlet
     [ValidateRange(1, 100)]
     public int ThrottleLimit { get; set; } = 10;
 
-    [Parameter]
-    public string? Region { get; set; }
-
-    [Parameter]
-    [Alias("Profile")]
-    public string? ProfileName { get; set; }
-
-    [Parameter]
-    public string? EndpointUrl { get; set; }
-
     protected override void ProcessRecordCore()
     {
         if (ParameterSetName == NameSet)
@@ -76,7 +66,7 @@ public sealed class RemoveServerCommand : DevOpsToolsCmdlet
 
     protected override void EndProcessingCore()
     {
-        var settings = AwsParameters.ToSettings(Region, ProfileName, EndpointUrl, null);
+        var settings = AwsConnection();
         if (_names.Count > 0)
         {
             // Resolve names through the provider (the source of truth), then confirm each.
@@ -109,9 +99,9 @@ public sealed class RemoveServerCommand : DevOpsToolsCmdlet
 
         // A piped EC2 server says where it lives (region, profile, endpoint); parameters override that.
         var servers = _servers.GroupBy(s => (s.Provider, s.Environment, s.Name)).Select(g => g.First()).ToList();
-        foreach (var group in servers.GroupBy(s => AwsParameters.ToSettings(s.AwsSettings, Region, ProfileName, EndpointUrl, null)?.ConnectionKey() ?? string.Empty))
+        foreach (var group in servers.GroupBy(s => AwsConnection(s.AwsSettings)?.ConnectionKey() ?? string.Empty))
         {
-            var connection = AwsParameters.ToSettings(group.First().AwsSettings, Region, ProfileName, EndpointUrl, null);
+            var connection = AwsConnection(group.First().AwsSettings);
             var manager = new ServerManager(ModuleData.Default, connection);
             var members = group.ToList();
             RunEngine(context => manager.RemoveAsync(members, ThrottleLimit, context.Output, PassThru ? server => context.Emit(server) : null, context.CancellationToken));

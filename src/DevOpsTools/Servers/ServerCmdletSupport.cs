@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DevOpsTools.Commands.Infrastructure;
 using DevOpsTools.Engine.Servers;
 
 namespace DevOpsTools.Commands.Servers;
@@ -36,7 +37,25 @@ internal static class AwsParameters
 
         return (baseline ?? new AwsSettings()).WithOverrides(region, profileName, endpointUrl, allowSshFrom);
     }
+}
 
-    public static AwsSettings? ToSettings(string? region, string? profileName, string? endpointUrl, string[]? allowSshFrom) =>
-        ToSettings(null, region, profileName, endpointUrl, allowSshFrom);
+/// <summary>
+/// Base of the server cmdlets that reach EC2: the AWS connection parameters, in one place.
+/// Podman ignores them.
+/// </summary>
+public abstract class AwsConnectionCmdlet : DevOpsToolsCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Region { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Profile")]
+    public string? ProfileName { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? EndpointUrl { get; set; }
+
+    /// <summary><paramref name="baseline"/> (a file's provider.aws or a piped server's connection) with these parameters in its place.</summary>
+    protected AwsSettings? AwsConnection(AwsSettings? baseline = null, string[]? allowSshFrom = null) =>
+        AwsParameters.ToSettings(baseline, Region, ProfileName, EndpointUrl, allowSshFrom);
 }

@@ -1,0 +1,40 @@
+# Helpers shared by the Pester suites. The deletion guard lives here, once: a test may only
+# ever delete a directory it created under the temp folder (see the /root incident in history).
+
+function New-TestDataRoot {
+    <# Creates nothing yet: points DEVOPSTOOLS_HOME at a fresh temp path and returns it. #>
+    $path = Join-Path ([IO.Path]::GetTempPath()) ('devopstools-test-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $env:DEVOPSTOOLS_HOME = $path
+    $path
+}
+
+function Remove-TestDataRoot {
+    <# Deletes a directory from New-TestDataRoot, and nothing else; clears DEVOPSTOOLS_HOME. #>
+    param([string] $Path, [string] $Restore)
+    $tempRoot = [IO.Path]::GetFullPath([IO.Path]::GetTempPath())
+    if ($Path -and (Split-Path -Leaf $Path) -like 'devopstools-test-*' -and
+        [IO.Path]::GetFullPath($Path).StartsWith($tempRoot) -and (Test-Path -LiteralPath $Path)) {
+        Remove-Item -LiteralPath $Path -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    if ($Restore) { $env:DEVOPSTOOLS_HOME = $Restore } else { Remove-Item Env:DEVOPSTOOLS_HOME -ErrorAction SilentlyContinue }
+}
+
+function Remove-TestPodmanEnvironment {
+    <# Safety net after Remove-Server: podman directly, only what carries these environments' labels. #>
+    param([string[]] $Environment)
+    foreach ($name in @($Environment | Where-Object { $_ })) {
+        foreach ($id in @(& podman ps -a -q --filter "label=devopstools.environment=$name" 2>$null)) { & podman rm -f -t 0 $id 2>$null | Out-Null }
+        foreach ($n in @(& podman network ls -q --filter "label=devopstools.environment=$name" 2>$null)) { & podman network rm $n 2>$null | Out-Null }
+    }
+}
+
+function Invoke-TestSsh {
+    <# OpenSSH itself, with the module's environment key and known_hosts: proof the files work outside the module. #>
+    param($Server, [string] $Command, [string] $User = 'admin')
+    $key = Join-Path $env:DEVOPSTOOLS_HOME "keys/$($Server.Environment)/id_ed25519"
+    $known = Join-Path $env:DEVOPSTOOLS_HOME 'known_hosts'
+    & ssh -i $key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$known" `
+        -o ConnectTimeout=10 -p $Server.SshPort "$User@$($Server.Address)" $Command 2>&1
+}
+
+Export-ModuleMember -Function New-TestDataRoot, Remove-TestDataRoot, Remove-TestPodmanEnvironment, Invoke-TestSsh
