@@ -167,4 +167,29 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
         Test-Hardening -HostName 127.0.0.1 -Port $srv.SshPort -IdentityFile $srv.IdentityFile -KnownHostsFile $userFile -ErrorVariable unknown -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $unknown[0].FullyQualifiedErrorId | Should -BeLike 'HostKeyUnknown,*'
     }
+
+    It 'stops promptly on Ctrl+C and leaves the server reachable with a valid sshd configuration' {
+        $victim = New-Server -Name d -Environment $envName
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($Module, $DataHome, $Server)
+                    $env:DEVOPSTOOLS_HOME = $DataHome
+                    Import-Module $Module
+                    $Server | Set-Hardening -Profile Strict
+                }).AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddArgument($env:DEVOPSTOOLS_HOME).AddArgument($victim)
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Seconds 3
+            $async.IsCompleted | Should -BeFalse -Because 'the first Strict run takes longer than 3 s (package installs)'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+            $async.IsCompleted | Should -BeTrue
+        }
+        finally {
+            $ps.Dispose()
+        }
+        $after = $victim | Invoke-ServerCommand -Command 'sshd -t && echo sshd-ok' -Sudo -ErrorAction Stop
+        $after.StdOut | Should -Match 'sshd-ok'
+    }
 }
