@@ -104,6 +104,10 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
     It 'is idempotent: a second run changes nothing' {
         $again = $servers | Set-Hardening
         $again | ForEach-Object { $_.Changed | Should -Be 0 }
+        # Reports carry their Server, so the pipeline goes on without -PassThru.
+        $next = $again | Invoke-ServerCommand -Command 'systemctl is-system-running'
+        $next.Count | Should -Be 2
+        $next.Server.Name | Sort-Object | Should -Be @('a', 'b')
     }
 
     It 'refuses root and password logins while the admin key login keeps working' {
