@@ -4,7 +4,8 @@
 .DESCRIPTION
     Imports Pester 6 from the NuGet packages folder (restored by tests/TestDependencies),
     runs the given paths with DEVOPSTOOLS_TEST_MODULE pointing at the built manifest, and
-    writes {Passed, Failed, Skipped} to -SummaryPath for build.ps1 to add up.
+    writes every suite (file) and test (with its tags and skip reason) as JSON to -SummaryPath,
+    for build.ps1 to judge (tests/TestResults.psm1).
 #>
 param(
     [Parameter(Mandatory)] [string] $ModuleManifest,
@@ -39,6 +40,5 @@ if ($Tag) { $config.Filter.Tag = $Tag }
 if ($ExcludeTag) { $config.Filter.ExcludeTag = $ExcludeTag }
 
 $result = Invoke-Pester -Configuration $config
-$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-[pscustomobject]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount + $result.NotRunCount } |
-    ConvertTo-Json | Set-Content -Path $SummaryPath
+Import-Module (Join-Path $PSScriptRoot 'TestResults.psm1') -Force
+ConvertFrom-PesterResult -Result $result -Root $env:DEVOPSTOOLS_REPO_ROOT | ConvertTo-Json -Depth 5 | Set-Content -Path $SummaryPath

@@ -1,18 +1,12 @@
-# Hardening cmdlets. The catalogue and profile tests run anywhere; the Podman tests need
-# New-Server/Remove-Server (the SSH layer and the Podman provider) and skip until they exist.
+# Hardening cmdlets. The catalogue and profile tests run anywhere; the Podman tests harden real
+# Podman servers (podman, runc, debootstrap: build.ps1 -Task Deps) and skip where podman is not
+# installed, a skip build.ps1 -Task Test fails on (only credential lanes may skip).
 BeforeDiscovery {
-    $manifest = if ($env:DEVOPSTOOLS_TEST_MODULE) { $env:DEVOPSTOOLS_TEST_MODULE } else { Join-Path $PSScriptRoot '../../out/DevOpsTools/0.1.0/DevOpsTools.psd1' }
-    Import-Module $manifest -Force
-    $script:HasServers = [bool](Get-Command New-Server -Module DevOpsTools -ErrorAction SilentlyContinue)
-    $script:PodmanSkip = -not $script:HasServers
+    $script:PodmanSkip = -not (Get-Command podman -ErrorAction SilentlyContinue)
 }
 
 BeforeAll {
-    $manifest = if ($env:DEVOPSTOOLS_TEST_MODULE) { $env:DEVOPSTOOLS_TEST_MODULE } else { Join-Path $PSScriptRoot '../../out/DevOpsTools/0.1.0/DevOpsTools.psd1' }
-    Import-Module $manifest -Force
-    if (-not (Get-Command New-Server -Module DevOpsTools -ErrorAction SilentlyContinue)) {
-        Write-Host 'Hardening Podman tests skipped: New-Server is not in this build (they turn on once the SSH layer and the Podman provider are merged).'
-    }
+    Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
 }
 
 Describe 'Get-HardeningRule' {

@@ -39,8 +39,6 @@ Describe 'Module manifest and layout' {
     }
 
     It 'cmdlet assembly references no third-party assembly directly (they load in the private context)' {
-        $refs = [System.Reflection.AssemblyName]::new('x') | Out-Null
-        $asm = [System.Reflection.Metadata.MetadataReader]
         $bytes = [System.IO.File]::ReadAllBytes((Join-Path $ModuleDir 'DevOpsTools.dll'))
         $names = [System.Reflection.Assembly]::Load($bytes).GetReferencedAssemblies().Name
         $names | Should -Contain 'DevOpsTools.Engine'

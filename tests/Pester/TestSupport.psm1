@@ -37,4 +37,16 @@ function Invoke-TestSsh {
         -o ConnectTimeout=10 -p $Server.SshPort "$User@$($Server.Address)" $Command 2>&1
 }
 
-Export-ModuleMember -Function New-TestDataRoot, Remove-TestDataRoot, Remove-TestPodmanEnvironment, Invoke-TestSsh
+Import-Module (Join-Path $PSScriptRoot '../TestResults.psm1') -Force
+
+function Test-CredentialLane {
+    <#
+    Whether a credential lane of tests/credential-lanes.json is on (its variable is set). A test that
+    needs the lane carries the lane's name as a tag and skips while it is off; that is the only skip
+    build.ps1 -Task Test accepts: Describe 'On EKS' -Tag RealCluster -Skip:(-not (Test-CredentialLane RealCluster))
+    #>
+    param([Parameter(Mandatory)] [string] $Name)
+    (Get-CredentialLane -Name $Name).Enabled
+}
+
+Export-ModuleMember -Function New-TestDataRoot, Remove-TestDataRoot, Remove-TestPodmanEnvironment, Invoke-TestSsh, Test-CredentialLane

@@ -23,13 +23,6 @@ public class ScriptAssemblyTests
         Assert.EndsWith("printf '\\n@@END\\n'\n", script, StringComparison.Ordinal);
         Assert.Contains("dt_facts; dt_crypto; dt_emit_facts", script, StringComparison.Ordinal);
         Assert.DoesNotContain("DT_PLAN=${DT_PLAN:-0}", script, StringComparison.Ordinal);
-        var dump = Environment.GetEnvironmentVariable("DEVOPSTOOLS_DUMP_SCRIPTS");
-        if (!string.IsNullOrEmpty(dump))
-        {
-            File.WriteAllText(Path.Combine(dump, "check.sh"), script);
-            File.WriteAllText(Path.Combine(dump, "fix.sh"), ScriptBuilder.BuildFixScript(rules.Where(r => r.Rule.HasFix).ToList(), false, "dump", TimeSpan.FromMinutes(5)));
-            File.WriteAllText(Path.Combine(dump, "plan.sh"), ScriptBuilder.BuildFixScript(rules.Where(r => r.Rule.HasFix).ToList(), true, "dump", TimeSpan.FromMinutes(5)));
-        }
     }
 
     [Fact]

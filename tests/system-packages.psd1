@@ -1,0 +1,17 @@
+# The system packages the tests use: the one list `build.ps1 -Task Deps` (and -Task Test) reads.
+# Each entry: the Debian package, why the tests need it, and a shell check that proves it is
+# present (exit status 0). Deps runs every check, installs the packages whose check fails with
+# apt-get (as root), runs their checks again and stops the build naming any still missing.
+# To add one: a line here, in the same commit as the test that needs it.
+@{
+    Packages = @(
+        @{ Name = 'podman'; Why = 'Podman servers, the hardening test servers and the EC2 endpoint''s instances'; Check = 'podman --version' }
+        @{ Name = 'runc'; Why = 'the OCI runtime the project''s containers.conf selects'; Check = 'runc --version' }
+        @{ Name = 'iptables'; Why = 'podman''s network port publishing (CNI)'; Check = 'command -v iptables' }
+        @{ Name = 'uidmap'; Why = 'podman''s user namespace set-up (newuidmap)'; Check = 'command -v newuidmap' }
+        @{ Name = 'debootstrap'; Why = 'builds the Debian 12 server images once per machine'; Check = 'command -v debootstrap' }
+        @{ Name = 'debian-archive-keyring'; Why = 'debootstrap verifies the Debian mirror with it'; Check = 'test -s /usr/share/keyrings/debian-archive-keyring.gpg' }
+        @{ Name = 'ca-certificates'; Why = 'HTTPS Debian mirrors and registries'; Check = 'test -s /etc/ssl/certs/ca-certificates.crt' }
+        @{ Name = 'openssh-client'; Why = 'tests log in with real OpenSSH (ssh, ssh-keygen) to prove the module''s keys and known_hosts'; Check = 'command -v ssh && command -v ssh-keygen' }
+    )
+}
