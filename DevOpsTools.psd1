@@ -8,7 +8,7 @@
     Author               = 'DevOpsTools contributors'
     CompanyName          = 'DevOpsTools'
     Copyright            = '(c) DevOpsTools contributors. MIT License.'
-    Description          = 'One object pipeline for infrastructure, hardening, continuous deployment and monitoring: servers on AWS EC2 or local Podman, CIS/dev-sec hardening over SSH, deployments with rollout waits and rollback, and service statistics.'
+    Description          = 'One object pipeline for infrastructure: environments declared in YAML, their servers on AWS EC2 or as local Podman hosts (Debian 12, systemd, sshd), CIS Debian 12 / dev-sec hardening and audits over SSH, and commands on many servers in parallel.'
     FormatsToProcess     = @('DevOpsTools.Format.ps1xml')
     TypesToProcess       = @('DevOpsTools.Types.ps1xml')
     CmdletsToExport      = @(
@@ -26,7 +26,7 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('DevOps', 'AWS', 'EC2', 'Podman', 'SSH', 'Hardening', 'CIS', 'Kubernetes', 'Deployment', 'Monitoring', 'Prometheus', 'SLO', 'Linux', 'PSEdition_Core')
+            Tags         = @('DevOps', 'AWS', 'EC2', 'Podman', 'SSH', 'Hardening', 'CIS', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/devopstools/DevOpsTools/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/devopstools/DevOpsTools'
             ReleaseNotes = 'See CHANGELOG.md.'

@@ -27,7 +27,10 @@ param(
     [string] $UserDataFile
 )
 $ErrorActionPreference = 'Stop'
-Import-Module DevOpsTools
+# A loaded module is used as it is; else an installed one; from a clone, the build output.
+if (Get-Module DevOpsTools) { }
+elseif (Get-Module -ListAvailable DevOpsTools) { Import-Module DevOpsTools }
+else { Import-Module (Get-ChildItem (Join-Path $PSScriptRoot '../out/DevOpsTools/*/DevOpsTools.psd1') | Select-Object -Last 1).FullName }
 
 $prod = Import-DevOpsEnvironment -Path $Path
 Write-Host "Environment $($prod.Name): $($prod.Servers.Count) servers on $($prod.Provider.Type) ($($prod.Provider.Aws.Region))"

@@ -4,9 +4,9 @@
     profile, and checks them: a throwaway test environment in under a minute (Podman), or the
     same steps against EC2 (provider: aws).
 .EXAMPLE
-    ./examples/new-test-environment.ps1 -Path ./environments/test.yaml
+    ./examples/new-test-environment.ps1 -Path examples/environments/test.yaml
 .EXAMPLE
-    ./examples/new-test-environment.ps1 -Path ./environments/test.yaml -Remove
+    ./examples/new-test-environment.ps1 -Path examples/environments/test.yaml -Remove
 #>
 [CmdletBinding(SupportsShouldProcess)]
 param(

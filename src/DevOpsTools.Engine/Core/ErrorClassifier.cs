@@ -5,7 +5,7 @@ using Renci.SshNet.Common;
 namespace DevOpsTools.Engine.Core;
 
 /// <summary>
-/// The one place where exceptions from the SDKs (AWS, SSH.NET, Kubernetes) and the runtime are
+/// The one place where exceptions from the SDKs (AWS, SSH.NET) and the runtime are
 /// turned into <see cref="DevOpsToolsException"/> with a stable ErrorId and an ErrorKind.
 /// </summary>
 public static class ErrorClassifier

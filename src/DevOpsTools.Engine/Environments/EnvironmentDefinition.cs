@@ -10,7 +10,8 @@ public enum ProviderKind
 
 /// <summary>
 /// One environment (test, preprod, prod) as declared in a YAML file. Its parts pipe into the
-/// cmdlets: Servers into New-Server, Hardening into Set-Hardening, Apps into Deploy-App.
+/// cmdlets: Servers into New-Server, Hardening into Set-Hardening. Apps and Monitoring are
+/// validated and carried; no cmdlet acts on them yet.
 /// </summary>
 public sealed class EnvironmentDefinition : IYamlLocated
 {

@@ -3,7 +3,7 @@ namespace DevOpsTools;
 /// <summary>
 /// A server, as its provider reports it. Every cmdlet that acts on servers binds this type from
 /// the pipeline (by value, or from a property named Server), so New-Server | Set-Hardening |
-/// Deploy-App | Get-ServiceStats compose without -PassThru.
+/// Invoke-ServerCommand compose without -PassThru.
 /// </summary>
 public sealed class Server
 {

@@ -59,8 +59,8 @@ public sealed class SetHardeningCommand : HardeningCommandBase
                 }
             }
 
-            // The report carries its Server, so it pipes on (Deploy-App binds Server by property
-            // name); -PassThru passes the server itself on instead.
+            // The report carries its Server, so it pipes on (Invoke-ServerCommand binds Server by
+            // property name); -PassThru passes the server itself on instead.
             WriteObject(PassThru ? report.Server : report);
         }
     }
