@@ -13,6 +13,7 @@ public static class ErrorIds
     public const string FileNotFound = nameof(FileNotFound);
     public const string ToolNotInstalled = nameof(ToolNotInstalled);
     public const string ExternalCommandFailed = nameof(ExternalCommandFailed);
+    public const string ConnectionFailed = nameof(ConnectionFailed);
 
     // Environment definitions and other YAML documents
     public const string YamlSyntaxError = nameof(YamlSyntaxError);

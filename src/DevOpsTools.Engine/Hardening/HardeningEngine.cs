@@ -51,73 +51,38 @@ public sealed class HardeningRunResult
 public sealed class HardeningEngine
 {
     private readonly IRemoteShellFactory _shells;
-    private readonly IOutputSink _output;
     private readonly HardeningRunOptions _options;
 
-    public HardeningEngine(IRemoteShellFactory shells, IOutputSink output, HardeningRunOptions? options = null)
+    public HardeningEngine(IRemoteShellFactory shells, HardeningRunOptions? options = null)
     {
         _shells = shells;
-        _output = output;
         _options = options ?? new HardeningRunOptions();
     }
 
-    public async Task<HardeningRunResult> RunAsync(IReadOnlyList<Server> servers, HardeningProfile profile, HardeningMode mode, CancellationToken cancellationToken)
+    public async Task<HardeningRunResult> RunAsync(EngineContext context, IReadOnlyList<Server> servers, HardeningProfile profile, HardeningMode mode)
     {
-        var result = new HardeningRunResult();
-        var reports = new HardeningReport?[servers.Count];
-        var failures = new HardeningServerFailure?[servers.Count];
-        using var gate = new SemaphoreSlim(Math.Max(1, _options.ThrottleLimit));
-        var done = 0;
         var activity = mode switch { HardeningMode.Test => "Test-Hardening", HardeningMode.Plan => "Set-Hardening -WhatIf", _ => "Set-Hardening" };
-        _output.WriteProgress(new ProgressUpdate(1, activity, $"0/{servers.Count} servers ({profile.Name}, {profile.Rules.Count} rules)", 0));
-
-        var tasks = servers.Select(async (server, index) =>
+        var options = new FanOutOptions
         {
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                reports[index] = await RunServerAsync(server, profile, mode, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                var error = ex as DevOpsToolsException ?? new DevOpsToolsException(ErrorIds.HardeningServerFailed, ErrorKind.ConnectionError,
-                    $"{server.Name}: hardening failed: {ex.Message}", server, ex);
-                if (error.Target is null)
-                {
-                    error = new DevOpsToolsException(error.ErrorId, error.Kind, $"{server.Name}: {error.Message}", server, error);
-                }
+            Activity = activity,
+            DoneWord = "servers",
+            ThrottleLimit = _options.ThrottleLimit,
+            Detail = $"{profile.Name}, {profile.Rules.Count} rules",
+        };
+        var run = await FanOut.RunAsync(context, servers, options, s => s.Name,
+            (server, _) => RunServerAsync(context, server, profile, mode),
+            (server, ex) => FanOut.DescribeError(server, server.Name, ex as DevOpsToolsException
+                ?? new DevOpsToolsException(ErrorIds.HardeningServerFailed, ErrorKind.ConnectionError, $"hardening failed: {ex.Message}", null, ex))).ConfigureAwait(false);
 
-                failures[index] = new HardeningServerFailure(server, error);
-                _output.WriteError(error);
-            }
-            finally
-            {
-                gate.Release();
-                var n = Interlocked.Increment(ref done);
-                _output.WriteProgress(new ProgressUpdate(1, activity, $"{n}/{servers.Count} servers", n * 100 / Math.Max(1, servers.Count)) { CurrentOperation = server.Name });
-            }
-        }).ToList();
-
-        try
-        {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        finally
-        {
-            _output.WriteProgress(new ProgressUpdate(1, activity, "done", 100, Completed: true));
-        }
-
-        result.Reports.AddRange(reports.OfType<HardeningReport>());
-        result.Failures.AddRange(failures.OfType<HardeningServerFailure>());
+        var result = new HardeningRunResult();
+        result.Reports.AddRange(run.Results);
+        result.Failures.AddRange(run.Failures.Select(f => new HardeningServerFailure(f.Item, f.Error!)));
         return result;
     }
 
-    public async Task<HardeningReport> RunServerAsync(Server server, HardeningProfile profile, HardeningMode mode, CancellationToken cancellationToken)
+    public async Task<HardeningReport> RunServerAsync(EngineContext context, Server server, HardeningProfile profile, HardeningMode mode)
     {
+        var cancellationToken = context.CancellationToken;
         var clock = Stopwatch.StartNew();
         await using var shell = await _shells.OpenAsync(server, cancellationToken).ConfigureAwait(false);
         var resolved = profile.Rules.Select(r => new ResolvedRule(r, profile.ValuesFor(r, server))).ToList();
@@ -188,7 +153,7 @@ public sealed class HardeningEngine
         Attach(fix, byId);
         if (!fix.Ended && !plan && fix.Fatal is null)
         {
-            _output.WriteWarning($"{server.Name}: the fix script ended early (exit {fixRun.ExitCode}): {Tail(fixRun.StdErr)}");
+            context.Output.WriteWarning($"{server.Name}: the fix script ended early (exit {fixRun.ExitCode}): {Tail(fixRun.StdErr)}");
         }
 
         foreach (var r in toFix)
@@ -228,7 +193,7 @@ public sealed class HardeningEngine
 
         if (!plan && fix.ArmedUnit is not null)
         {
-            await ConfirmOrRollBackAsync(server, shell, runId, toFix, byId, report, cancellationToken).ConfigureAwait(false);
+            await ConfirmOrRollBackAsync(context, server, shell, runId, toFix, byId, report).ConfigureAwait(false);
         }
 
         report.Duration = clock.Elapsed;
@@ -236,16 +201,17 @@ public sealed class HardeningEngine
     }
 
     /// <summary>Fresh login with the module's key; on failure, restore through the open session.</summary>
-    private async Task ConfirmOrRollBackAsync(Server server, IRemoteShell shell, string runId, List<ResolvedRule> toFix,
-        Dictionary<string, HardeningRuleResult> byId, HardeningReport report, CancellationToken cancellationToken)
+    private async Task ConfirmOrRollBackAsync(EngineContext context, Server server, IRemoteShell shell, string runId, List<ResolvedRule> toFix,
+        Dictionary<string, HardeningRuleResult> byId, HardeningReport report)
     {
+        var cancellationToken = context.CancellationToken;
         if (await ProbeAsync(server, cancellationToken).ConfigureAwait(false))
         {
             await shell.RunAsync(ScriptBuilder.BuildCommit(runId), sudo: true, _options.CheckTimeout, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        _output.WriteWarning($"{server.Name}: a fresh SSH login as {server.User} failed after the change; rolling back sshd, sudo and firewall changes through the open session.");
+        context.Output.WriteWarning($"{server.Name}: a fresh SSH login as {server.User} failed after the change; rolling back sshd, sudo and firewall changes through the open session.");
         var rollback = await shell.RunAsync(ScriptBuilder.BuildRollbackNow(runId), sudo: true, _options.CheckTimeout, cancellationToken).ConfigureAwait(false);
         var restored = ResultParser.Parse(rollback.StdOut).RolledBack.Keys.ToList();
         var reachable = await ProbeAsync(server, cancellationToken).ConfigureAwait(false);
@@ -263,7 +229,7 @@ public sealed class HardeningEngine
             }
         }
 
-        _output.WriteError(new DevOpsToolsException(ErrorIds.HardeningRolledBack, ErrorKind.SecurityError,
+        context.Output.WriteError(new DevOpsToolsException(ErrorIds.HardeningRolledBack, ErrorKind.SecurityError,
             $"{server.Name}: {reason} Rolled back: {string.Join(", ", report.RolledBack)}.", server)
         {
             RecommendedAction = "Check the profile's SSH parameters (AllowUsers, forwarding, ports) and the admin user's key.",

@@ -14,12 +14,12 @@ public interface IServerProvider
     string Name { get; }
 
     /// <summary>Fails with ProviderUnavailable / ToolNotInstalled / CloudCredentialsMissing when unusable.</summary>
-    Task EnsureAvailableAsync(IOutputSink output, CancellationToken cancellationToken);
+    Task EnsureAvailableAsync(EngineContext context);
 
     /// <summary>
     /// Per-environment resources (Podman network; EC2 key pair and security group). Idempotent.
     /// </summary>
-    Task PrepareEnvironmentAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken);
+    Task PrepareEnvironmentAsync(EnvironmentContext environment, EngineContext context);
 
     /// <summary>
     /// Starts one server and returns once the provider reports it running, with Address and
@@ -27,16 +27,16 @@ public interface IServerProvider
     /// through the provider). Does not wait for SSH: ServerManager does.
     /// On failure it removes what it created, or throws LeftoverResources naming them.
     /// </summary>
-    Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken);
+    Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, EngineContext context);
 
     /// <summary>Servers that carry the module's labels, filtered by environment/name (exact; wildcards are applied by the caller).</summary>
-    Task<IReadOnlyList<Server>> ListAsync(string? environment, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Server>> ListAsync(string? environment, EngineContext context);
 
     /// <summary>Destroys a server and waits until it is gone. Idempotent for a server already gone.</summary>
-    Task RemoveAsync(Server server, IOutputSink output, CancellationToken cancellationToken);
+    Task RemoveAsync(Server server, EngineContext context);
 
     /// <summary>Removes per-environment resources once the environment has no server left.</summary>
-    Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken);
+    Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, EngineContext context);
 
     /// <summary>
     /// Sizes beyond small/medium/large that this provider accepts (e.g. EC2 instance types).
@@ -51,7 +51,7 @@ public interface IServerProvider
     /// known_hosts (trust on first use through the provider). Null when the provider cannot tell;
     /// ServerManager then trusts the key the server presents on the first SSH connection.
     /// </summary>
-    Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+    Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, EngineContext context) => Task.FromResult<string?>(null);
 }
 
 /// <summary>One server to create.</summary>

@@ -38,6 +38,7 @@ public sealed class ServerManager
     public const string StageCreating = "creating";
     public const string StageHostKey = "reading the SSH host key";
     private const int ProgressId = 1;
+    private const string CreateActivity = "Creating servers";
 
     private readonly ModuleData _data;
     private readonly SshKeyStore _keys;
@@ -99,8 +100,9 @@ public sealed class ServerManager
     /// it is ready. A server that already exists is emitted as it is. A failure is an error for
     /// that server (non-terminating) and what it created is removed; Ctrl+C removes what is half-way.
     /// </summary>
-    public async Task CreateAsync(IReadOnlyList<NewServerRequest> requests, CreateOptions options, IOutputSink output, Action<Server> emit, CancellationToken cancellationToken)
+    public async Task CreateAsync(IReadOnlyList<NewServerRequest> requests, CreateOptions options, EngineContext context)
     {
+        var output = context.Output;
         var valid = new List<NewServerRequest>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in requests)
@@ -127,63 +129,44 @@ public sealed class ServerManager
             return;
         }
 
-        var progress = new CreateProgress(output, valid.Count);
+        void Stage(string status) => output.WriteProgress(new ProgressUpdate(ProgressId, CreateActivity, $"0/{valid.Count} ready", 0) { CurrentOperation = status });
+        foreach (var providerGroup in valid.GroupBy(v => v.Provider))
+        {
+            var provider = GetProvider(providerGroup.Key);
+            Stage($"checking provider {provider.Name}");
+            await provider.EnsureAvailableAsync(context).ConfigureAwait(false);
+        }
+
+        // Per environment: key, existing servers (idempotence), provider resources.
+        var environments = new Dictionary<(string Provider, string Environment), EnvironmentState>();
+        foreach (var group in valid.GroupBy(v => (v.Provider, v.Request.Environment)))
+        {
+            var provider = GetProvider(group.Key.Provider);
+            var keyExisted = _keys.Exists(group.Key.Environment);
+            Stage($"looking up environment {group.Key.Environment}");
+            var existing = await provider.ListAsync(group.Key.Environment, context).ConfigureAwait(false);
+            environments[group.Key] = new EnvironmentState(provider, GetEnvironmentContext(group.Key.Environment), existing, keyExisted);
+        }
+
         try
         {
-            foreach (var providerGroup in valid.GroupBy(v => v.Provider))
-            {
-                var provider = GetProvider(providerGroup.Key);
-                progress.Report($"checking provider {provider.Name}");
-                await provider.EnsureAvailableAsync(output, cancellationToken).ConfigureAwait(false);
-            }
-
-            // Per environment: key, existing servers (idempotence), provider resources.
-            var environments = new Dictionary<(string Provider, string Environment), EnvironmentState>();
-            foreach (var group in valid.GroupBy(v => (v.Provider, v.Request.Environment)))
-            {
-                var provider = GetProvider(group.Key.Provider);
-                var keyExisted = _keys.Exists(group.Key.Environment);
-                progress.Report($"looking up environment {group.Key.Environment}");
-                var existing = await provider.ListAsync(group.Key.Environment, cancellationToken).ConfigureAwait(false);
-                var context = GetEnvironmentContext(group.Key.Environment);
-                environments[group.Key] = new EnvironmentState(provider, context, existing, keyExisted);
-            }
-
-            using var throttle = new SemaphoreSlim(Math.Max(1, options.ThrottleLimit));
-            var tasks = new List<Task>();
-            foreach (var item in valid)
+            var fanOut = new FanOutOptions { Activity = CreateActivity, DoneWord = "ready", ThrottleLimit = options.ThrottleLimit, ProgressId = ProgressId };
+            await FanOut.RunAsync(context, valid, fanOut, v => v.Request.Name, (item, step) =>
             {
                 var state = environments[(item.Provider, item.Request.Environment)];
-                var existing = state.Existing.FirstOrDefault(s => s.Name == item.Request.Name);
-                if (existing is not null)
-                {
-                    tasks.Add(ReturnExistingAsync(state, existing, options, output, emit, progress, cancellationToken));
-                    continue;
-                }
-
-                tasks.Add(CreateOneAsync(item, state, options, throttle, output, emit, progress, cancellationToken));
-            }
-
-            try
-            {
-                await Task.WhenAll(tasks).ConfigureAwait(false);
-            }
-            finally
-            {
-                // An environment this call set up that ended with no server (every create failed,
-                // or Ctrl+C) goes entirely: network/security group, SSH key, known hosts.
-                foreach (var state in environments.Values)
-                {
-                    await state.CleanUpIfEmptyAsync(this, output).ConfigureAwait(false);
-                }
-            }
-
-            // Ctrl+C: everything half-way has been finished or removed (and said); now report the stop.
-            cancellationToken.ThrowIfCancellationRequested();
+                return state.Existing.FirstOrDefault(s => s.Name == item.Request.Name) is { } existing
+                    ? ReturnExistingAsync(state, existing, options, context)
+                    : CreateOneAsync(item, state, options, step, context);
+            }, (item, ex) => ex as DevOpsToolsException ?? Wrap(ex, ErrorIds.ServerCreateFailed, $"{item.Request.Environment}/{item.Request.Name}", "creating")).ConfigureAwait(false);
         }
         finally
         {
-            progress.Complete();
+            // An environment this call set up that ended with no server (every create failed,
+            // or Ctrl+C) goes entirely: network/security group, SSH key, known hosts.
+            foreach (var state in environments.Values)
+            {
+                await state.CleanUpIfEmptyAsync(this, context).ConfigureAwait(false);
+            }
         }
     }
 
@@ -195,74 +178,51 @@ public sealed class ServerManager
     }
 
     /// <summary>Servers carrying the module's labels, from the provider (no local state).</summary>
-    public async Task<IReadOnlyList<Server>> ListAsync(string providerName, string? environment, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Server>> ListAsync(string providerName, string? environment, EngineContext context)
     {
         var provider = GetProvider(providerName);
-        await provider.EnsureAvailableAsync(NullOutputSink.Instance, cancellationToken).ConfigureAwait(false);
-        return await provider.ListAsync(environment, cancellationToken).ConfigureAwait(false);
+        await provider.EnsureAvailableAsync(context.WithOutput(NullOutputSink.Instance)).ConfigureAwait(false);
+        return await provider.ListAsync(environment, context).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Removes servers concurrently and waits until they are gone; forgets their host keys; when
     /// an environment has no server left, removes its provider resources and its SSH key.
+    /// Each removed server is emitted when <paramref name="emitRemoved"/> is set (-PassThru).
     /// </summary>
-    public async Task RemoveAsync(IReadOnlyList<Server> servers, int throttleLimit, IOutputSink output, Action<Server>? removed, CancellationToken cancellationToken)
+    public async Task RemoveAsync(IReadOnlyList<Server> servers, int throttleLimit, bool emitRemoved, EngineContext context)
     {
         if (servers.Count == 0)
         {
             return;
         }
 
-        var done = 0;
-        var total = servers.Count;
-        output.WriteProgress(new ProgressUpdate(ProgressId, "Removing servers", $"0/{total} removed", 0));
-        using var throttle = new SemaphoreSlim(Math.Max(1, throttleLimit));
-        var tasks = servers.Select(async server =>
+        var options = new FanOutOptions { Activity = "Removing servers", DoneWord = "removed", ThrottleLimit = throttleLimit, ProgressId = ProgressId };
+        await FanOut.RunAsync(context, servers, options, s => $"{s.Environment}/{s.Name}", async (server, _) =>
         {
-            await throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            await GetProvider(server.Provider).RemoveAsync(server, context).ConfigureAwait(false);
+            if (server.Address is not null)
             {
-                var provider = GetProvider(server.Provider);
-                await provider.RemoveAsync(server, output, cancellationToken).ConfigureAwait(false);
-                if (server.Address is not null)
-                {
-                    _knownHosts.Remove(server.Address, server.SshPort);
-                }
+                _knownHosts.Remove(server.Address, server.SshPort);
+            }
 
-                output.WriteVerbose($"Removed server {server.Environment}/{server.Name}.");
-                removed?.Invoke(server);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            context.Output.WriteVerbose($"Removed server {server.Environment}/{server.Name}.");
+            if (emitRemoved)
             {
-                output.WriteError(Wrap(ex, ErrorIds.ServerRemoveFailed, server, "removing"));
+                context.Emit(server);
             }
-            finally
-            {
-                throttle.Release();
-                var n = Interlocked.Increment(ref done);
-                output.WriteProgress(new ProgressUpdate(ProgressId, "Removing servers", $"{n}/{total} removed", n * 100 / total));
-            }
-        }).ToList();
-
-        try
-        {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        finally
-        {
-            output.WriteProgress(new ProgressUpdate(ProgressId, "Removing servers", "done", 100, Completed: true));
-        }
+        }, (server, ex) => Wrap(ex, ErrorIds.ServerRemoveFailed, server, "removing")).ConfigureAwait(false);
 
         foreach (var group in servers.GroupBy(s => (s.Provider, s.Environment)))
         {
-            await RemoveEnvironmentIfEmptyAsync(GetProvider(group.Key.Provider), group.Key.Environment, output, cancellationToken).ConfigureAwait(false);
+            await RemoveEnvironmentIfEmptyAsync(GetProvider(group.Key.Provider), group.Key.Environment, context).ConfigureAwait(false);
         }
     }
 
     /// <summary>When an environment has no server left: provider resources, SSH key and known hosts go.</summary>
-    public async Task<bool> RemoveEnvironmentIfEmptyAsync(IServerProvider provider, string environment, IOutputSink output, CancellationToken cancellationToken)
+    public async Task<bool> RemoveEnvironmentIfEmptyAsync(IServerProvider provider, string environment, EngineContext context)
     {
-        var left = await provider.ListAsync(environment, cancellationToken).ConfigureAwait(false);
+        var left = await provider.ListAsync(environment, context).ConfigureAwait(false);
         if (left.Count > 0)
         {
             return false;
@@ -270,25 +230,25 @@ public sealed class ServerManager
 
         try
         {
-            var context = new EnvironmentContext
+            var resources = new EnvironmentContext
             {
                 Name = environment,
                 PrivateKeyPath = _keys.PrivateKeyPath(environment),
                 PublicKey = string.Empty,
                 Settings = _settings,
             };
-            await provider.RemoveEnvironmentResourcesAsync(context, output, cancellationToken).ConfigureAwait(false);
+            await provider.RemoveEnvironmentResourcesAsync(resources, context).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            output.WriteError(Wrap(ex, ErrorIds.LeftoverResources, environment, "removing environment resources"));
+            context.Output.WriteError(Wrap(ex, ErrorIds.LeftoverResources, environment, "removing environment resources"));
             return false;
         }
 
         _knownHosts.RemoveEnvironment(environment);
         if (_keys.Remove(environment))
         {
-            output.WriteVerbose($"Environment '{environment}' has no server left: removed its resources and its SSH key.");
+            context.Output.WriteVerbose($"Environment '{environment}' has no server left: removed its resources and its SSH key.");
         }
 
         return true;
@@ -301,54 +261,50 @@ public sealed class ServerManager
         _keys.Remove(environment);
     }
 
-    private async Task ReturnExistingAsync(EnvironmentState state, Server existing, CreateOptions options, IOutputSink output, Action<Server> emit, CreateProgress progress, CancellationToken cancellationToken)
+    private async Task ReturnExistingAsync(EnvironmentState state, Server existing, CreateOptions options, EngineContext context)
     {
-        output.WriteVerbose($"Server {existing.Environment}/{existing.Name} already exists ({existing.State}); returning it as it is.");
+        context.Output.WriteVerbose($"Server {existing.Environment}/{existing.Name} already exists ({existing.State}); returning it as it is.");
         try
         {
             // A new data directory (another machine account, CI) has no record of its host key yet.
             if (existing.Address is not null && existing.State == "Running" && _knownHosts.Get(existing.Address, existing.SshPort).Count == 0)
             {
-                var hostKey = await state.Provider.GetHostKeyAsync(existing, options.HostKeyTimeout, cancellationToken).ConfigureAwait(false);
+                var hostKey = await state.Provider.GetHostKeyAsync(existing, options.HostKeyTimeout, context).ConfigureAwait(false);
                 if (hostKey is not null)
                 {
                     _knownHosts.Set(existing.Address, existing.SshPort, hostKey, Comment(existing));
                     existing.HostKeyFingerprint = Fingerprint(hostKey);
                 }
             }
-
-            emit(existing);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            output.WriteError(Wrap(ex, ErrorIds.ServerCreateFailed, existing, StageHostKey));
+            throw Wrap(ex, ErrorIds.ServerCreateFailed, existing, StageHostKey);
         }
-        finally
-        {
-            progress.Finished(existing.Name);
-        }
+
+        context.Emit(existing);
     }
 
-    private async Task CreateOneAsync(NewServerRequest item, EnvironmentState state, CreateOptions options, SemaphoreSlim throttle, IOutputSink output, Action<Server> emit, CreateProgress progress, CancellationToken cancellationToken)
+    private async Task CreateOneAsync(NewServerRequest item, EnvironmentState state, CreateOptions options, FanOutStep step, EngineContext context)
     {
         var request = item.Request;
         var label = $"{request.Environment}/{request.Name}";
+        var cancellationToken = context.CancellationToken;
         Server? created = null;
-        var stage = "queued";
-        await throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var stage = "preparing the environment";
         var watch = Stopwatch.StartNew();
         try
         {
-            await state.EnsurePreparedAsync(output, cancellationToken).ConfigureAwait(false);
+            await state.EnsurePreparedAsync(context).ConfigureAwait(false);
 
             stage = StageCreating;
-            progress.Report($"{request.Name}: {stage}");
+            step.Report(stage);
             using (var createTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 createTimeout.CancelAfter(options.CreateTimeout);
                 try
                 {
-                    created = await state.Provider.CreateAsync(request, state.Context, output, createTimeout.Token).ConfigureAwait(false);
+                    created = await state.Provider.CreateAsync(request, state.Context, context.WithCancellation(createTimeout.Token)).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -358,8 +314,8 @@ public sealed class ServerManager
 
             state.Created(created);
             stage = StageHostKey;
-            progress.Report($"{request.Name}: {stage}");
-            var hostKey = await state.Provider.GetHostKeyAsync(created, options.HostKeyTimeout, cancellationToken).ConfigureAwait(false);
+            step.Report(stage);
+            var hostKey = await state.Provider.GetHostKeyAsync(created, options.HostKeyTimeout, context).ConfigureAwait(false);
             if (created.Address is null)
             {
                 throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.InvalidOperation, $"Provider {state.Provider.Name} reported no SSH address for {label}.", created);
@@ -369,7 +325,7 @@ public sealed class ServerManager
             {
                 // The provider cannot report the key: trust the first key the server presents.
                 hostKey = await SshHostKeyScanner.ScanAsync(created.Address, created.SshPort, options.HostKeyTimeout, cancellationToken).ConfigureAwait(false);
-                output.WriteWarning($"Provider {state.Provider.Name} could not report the host key of {label}; trusted the key it presented on first connection ({Fingerprint(hostKey)}).");
+                context.Output.WriteWarning($"Provider {state.Provider.Name} could not report the host key of {label}; trusted the key it presented on first connection ({Fingerprint(hostKey)}).");
             }
 
             _knownHosts.Set(created.Address, created.SshPort, hostKey, Comment(created));
@@ -381,62 +337,60 @@ public sealed class ServerManager
                 var boot = await SshReadiness.WaitAsync(pool, created, options.ReadyTimeout, s =>
                 {
                     stage = s;
-                    progress.Report($"{request.Name}: {s}");
+                    step.Report(s);
                 }, cancellationToken).ConfigureAwait(false);
                 created.State = "Running";
                 if (boot != "running")
                 {
-                    output.WriteWarning($"Server {label} answers SSH, but systemd reports the system as '{boot}' (see `systemctl --failed` on it).");
+                    context.Output.WriteWarning($"Server {label} answers SSH, but systemd reports the system as '{boot}' (see `systemctl --failed` on it).");
                 }
             }
 
-            output.WriteVerbose($"Server {label} is ready ({created.User}@{created.Address}:{created.SshPort}, host key {created.HostKeyFingerprint}) after {watch.Elapsed.TotalSeconds:0.0} s.");
-            emit(created);
+            context.Output.WriteVerbose($"Server {label} is ready ({created.User}@{created.Address}:{created.SshPort}, host key {created.HostKeyFingerprint}) after {watch.Elapsed.TotalSeconds:0.0} s.");
+            context.Emit(created);
         }
         catch (Exception ex)
         {
             var cancelled = ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
             if (created is not null)
             {
-                await RollbackAsync(state, created, cancelled, output).ConfigureAwait(false);
+                await RollbackAsync(state, created, cancelled, context).ConfigureAwait(false);
             }
-            else if (cancelled && stage != "queued")
+            else if (cancelled)
             {
-                output.WriteWarning($"Creation of server {label} was cancelled while {stage}; the provider removed what it had started.");
+                context.Output.WriteWarning($"Creation of server {label} was cancelled while {stage}; the provider removed what it had started.");
             }
 
-            if (!cancelled)
+            if (cancelled)
             {
-                output.WriteError(Wrap(ex, ErrorIds.ServerCreateFailed, (object?)created ?? label, stage));
+                throw;
             }
-        }
-        finally
-        {
-            throttle.Release();
-            progress.Finished(request.Name);
+
+            throw Wrap(ex, ErrorIds.ServerCreateFailed, (object?)created ?? label, stage);
         }
     }
 
-    private async Task RollbackAsync(EnvironmentState state, Server server, bool cancelled, IOutputSink output)
+    private async Task RollbackAsync(EnvironmentState state, Server server, bool cancelled, EngineContext context)
     {
         var label = $"{server.Environment}/{server.Name}";
         try
         {
+            // Clean-up outlives Ctrl+C: it gets its own deadline instead of the cancelled token.
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await state.Provider.RemoveAsync(server, output, timeout.Token).ConfigureAwait(false);
+            await state.Provider.RemoveAsync(server, context.WithCancellation(timeout.Token)).ConfigureAwait(false);
             if (server.Address is not null)
             {
                 _knownHosts.Remove(server.Address, server.SshPort);
             }
 
             state.Removed(server);
-            output.WriteWarning(cancelled
+            context.Output.WriteWarning(cancelled
                 ? $"Creation of server {label} was cancelled; removed what had been created ({server.Id ?? server.Name})."
                 : $"Removed server {label} ({server.Id ?? server.Name}) after its creation failed.");
         }
         catch (Exception ex)
         {
-            output.WriteError(new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
+            context.Output.WriteError(new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
                 $"Server {label} could not be removed after a failed or cancelled create and was left behind: {state.Provider.Name} resource {server.Id ?? server.Name} ({ex.Message}). Remove it with Remove-Server.", server, ex));
         }
     }
@@ -485,14 +439,14 @@ public sealed class ServerManager
 
         public bool KeyExisted { get; }
 
-        public async Task EnsurePreparedAsync(IOutputSink output, CancellationToken cancellationToken)
+        public async Task EnsurePreparedAsync(EngineContext context)
         {
-            await _prepare.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _prepare.WaitAsync(context.CancellationToken).ConfigureAwait(false);
             try
             {
                 if (!_prepared)
                 {
-                    await Provider.PrepareEnvironmentAsync(Context, output, cancellationToken).ConfigureAwait(false);
+                    await Provider.PrepareEnvironmentAsync(Context, context).ConfigureAwait(false);
                     _prepared = true;
                 }
             }
@@ -519,7 +473,7 @@ public sealed class ServerManager
         }
 
         /// <summary>An environment this call started that ended with no server goes entirely.</summary>
-        public async Task CleanUpIfEmptyAsync(ServerManager manager, IOutputSink output)
+        public async Task CleanUpIfEmptyAsync(ServerManager manager, EngineContext context)
         {
             lock (_alive)
             {
@@ -549,44 +503,13 @@ public sealed class ServerManager
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
             try
             {
-                await manager.RemoveEnvironmentIfEmptyAsync(Provider, Context.Name, output, timeout.Token).ConfigureAwait(false);
+                await manager.RemoveEnvironmentIfEmptyAsync(Provider, Context.Name, context.WithCancellation(timeout.Token)).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                output.WriteError(new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
+                context.Output.WriteError(new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
                     $"Resources of environment '{Context.Name}' may be left behind after the cancel: {ex.Message}", Context.Name, ex));
             }
         }
-    }
-
-    /// <summary>One progress bar for the whole call.</summary>
-    private sealed class CreateProgress
-    {
-        private readonly IOutputSink _output;
-        private readonly int _total;
-        private int _done;
-
-        public CreateProgress(IOutputSink output, int total)
-        {
-            _output = output;
-            _total = total;
-        }
-
-        private readonly Stopwatch _watch = Stopwatch.StartNew();
-
-        public void Report(string status)
-        {
-            _output.WriteDebug($"[{_watch.Elapsed.TotalSeconds:0.00}s] {status}");
-            _output.WriteProgress(new ProgressUpdate(ProgressId, "Creating servers", $"{Volatile.Read(ref _done)}/{_total} ready", Volatile.Read(ref _done) * 100 / _total) { CurrentOperation = status });
-        }
-
-        public void Finished(string name)
-        {
-            var done = Interlocked.Increment(ref _done);
-            _output.WriteDebug($"[{_watch.Elapsed.TotalSeconds:0.00}s] {name}: done");
-            _output.WriteProgress(new ProgressUpdate(ProgressId, "Creating servers", $"{done}/{_total} ready", done * 100 / _total) { CurrentOperation = $"{name}: done" });
-        }
-
-        public void Complete() => _output.WriteProgress(new ProgressUpdate(ProgressId, "Creating servers", "done", 100, Completed: true));
     }
 }

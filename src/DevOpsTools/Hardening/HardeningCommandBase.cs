@@ -108,8 +108,8 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
         {
             // One SSH connection per server for the whole run, closed when the cmdlet is done.
             await using var pool = new SshConnectionPool(ModuleData.Default) { ExternalKnownHostsFiles = knownHosts };
-            var engine = new HardeningEngine(new SshRemoteShellFactory(pool), context.Output, new HardeningRunOptions { ThrottleLimit = ThrottleLimit });
-            return await engine.RunAsync(servers, profile, mode, context.CancellationToken).ConfigureAwait(false);
+            var engine = new HardeningEngine(new SshRemoteShellFactory(pool), new HardeningRunOptions { ThrottleLimit = ThrottleLimit });
+            return await engine.RunAsync(context, servers, profile, mode).ConfigureAwait(false);
         });
     }
 

@@ -49,7 +49,7 @@ public abstract class DevOpsToolsCmdlet : PSCmdlet, IDisposable
     protected T RunEngine<T>(Func<EngineContext, Task<T>> work)
     {
         using var sink = new PipelineSink();
-        var context = new EngineContext(sink, CancellationToken);
+        var context = new EngineContext(sink, CancellationToken, sink.WriteObject);
         var task = Task.Run(() => work(context), CancellationToken);
         task.ContinueWith(_ => sink.Complete(), TaskScheduler.Default);
         sink.Drain(this);
@@ -139,23 +139,4 @@ internal sealed class TerminatingError : Exception
     }
 
     public ErrorRecord Record { get; }
-}
-
-/// <summary>What engine work receives: where to report, and the cancellation token.</summary>
-public sealed class EngineContext
-{
-    private readonly PipelineSink _sink;
-
-    internal EngineContext(PipelineSink sink, CancellationToken cancellationToken)
-    {
-        _sink = sink;
-        CancellationToken = cancellationToken;
-    }
-
-    public IOutputSink Output => _sink;
-
-    public CancellationToken CancellationToken { get; }
-
-    /// <summary>Sends an object down the pipeline (queued, written on the pipeline thread).</summary>
-    public void Emit(object? value) => _sink.WriteObject(value);
 }

@@ -27,7 +27,7 @@ public sealed class GetServerCommand : AwsConnectionCmdlet
     protected override void ProcessRecordCore()
     {
         var settings = AwsConnection();
-        var servers = RunEngine(context => new ServerManager(ModuleData.Default, settings).ListAsync(Provider, Environment, context.CancellationToken));
+        var servers = RunEngine(context => new ServerManager(ModuleData.Default, settings).ListAsync(Provider, Environment, context));
         var patterns = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
         var matched = new HashSet<int>();
         foreach (var server in servers.OrderBy(s => s.Environment, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal))

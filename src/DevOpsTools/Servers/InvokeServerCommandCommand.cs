@@ -75,8 +75,8 @@ public sealed class InvokeServerCommandCommand : DevOpsToolsCmdlet
         RunEngine(async context =>
         {
             await using var pool = new SshConnectionPool(ModuleData.Default);
-            await ServerCommandRunner.RunAsync(pool, _servers, script, label, Sudo.IsPresent, ThrottleLimit, TimeSpan.FromSeconds(TimeoutSec),
-                context.Output, result => context.Emit(result), context.CancellationToken).ConfigureAwait(false);
+            var command = new ServerCommand(script, label, Sudo.IsPresent, TimeSpan.FromSeconds(TimeoutSec));
+            await ServerCommandRunner.RunAsync(context, pool, _servers, command, ThrottleLimit).ConfigureAwait(false);
         });
     }
 

@@ -136,7 +136,7 @@ public sealed class NewServerCommand : AwsConnectionCmdlet
             RunEngine(context =>
             {
                 var manager = new ServerManager(ModuleData.Default, settings);
-                return manager.CreateAsync(requests, options, context.Output, server => context.Emit(server), context.CancellationToken);
+                return manager.CreateAsync(requests, options, context);
             });
         }
     }

@@ -73,7 +73,7 @@ public sealed class RemoveServerCommand : AwsConnectionCmdlet
             var manager = new ServerManager(ModuleData.Default, settings);
             foreach (var group in _names.GroupBy(n => (n.Provider, n.Environment)))
             {
-                var existing = RunEngine(context => manager.ListAsync(group.Key.Provider, group.Key.Environment, context.CancellationToken));
+                var existing = RunEngine(context => manager.ListAsync(group.Key.Provider, group.Key.Environment, context));
                 foreach (var (name, environment, _) in group)
                 {
                     var server = existing.FirstOrDefault(s => s.Name == name);
@@ -104,7 +104,7 @@ public sealed class RemoveServerCommand : AwsConnectionCmdlet
             var connection = AwsConnection(group.First().AwsSettings);
             var manager = new ServerManager(ModuleData.Default, connection);
             var members = group.ToList();
-            RunEngine(context => manager.RemoveAsync(members, ThrottleLimit, context.Output, PassThru ? server => context.Emit(server) : null, context.CancellationToken));
+            RunEngine(context => manager.RemoveAsync(members, ThrottleLimit, PassThru.IsPresent, context));
         }
     }
 }

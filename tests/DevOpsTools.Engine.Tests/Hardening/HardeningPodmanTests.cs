@@ -15,7 +15,9 @@ public class HardeningPodmanTests(PodmanServerFixture fixture, ITestOutputHelper
 {
     private static readonly string[] KernelWide = ["KRN-010", "KRN-011", "KRN-012", "KRN-013", "KRN-014", "KRN-015", "MOD-001", "MOD-002", "LOG-001", "LOG-002", "SVC-004"];
 
-    private HardeningEngine Engine(IRemoteShellFactory shells) => new(shells, new TestSink(log), new HardeningRunOptions { DeadManDelay = TimeSpan.FromMinutes(3) });
+    private HardeningEngine Engine(IRemoteShellFactory shells) => new(shells, new HardeningRunOptions { DeadManDelay = TimeSpan.FromMinutes(3) });
+
+    private EngineContext Context(List<DevOpsToolsException>? errors = null) => new(new TestSink(log, errors));
 
     private void Dump(HardeningReport report)
     {
@@ -37,11 +39,11 @@ public class HardeningPodmanTests(PodmanServerFixture fixture, ITestOutputHelper
         // Before: root key login and password auth are on; the score is below 100.
         Assert.True(await server.SshAsync("root", "true"), "root key login should work before hardening");
         Assert.Contains("password", await server.OfferedAuthMethodsAsync("admin"), StringComparison.Ordinal);
-        var before = await engine.RunServerAsync(server.Server, profile, HardeningMode.Test, default);
+        var before = await engine.RunServerAsync(Context(), server.Server, profile, HardeningMode.Test);
         Dump(before);
         Assert.True(before.Score < 100);
 
-        var applied = await engine.RunServerAsync(server.Server, profile, HardeningMode.Apply, default);
+        var applied = await engine.RunServerAsync(Context(), server.Server, profile, HardeningMode.Apply);
         Dump(applied);
         Assert.Equal(0, applied.Failed);
         Assert.Equal(0, applied.NonCompliant);
@@ -107,13 +109,13 @@ public class HardeningPodmanTests(PodmanServerFixture fixture, ITestOutputHelper
         Assert.DoesNotContain("keyboard-interactive", methods, StringComparison.Ordinal);
 
         // Idempotence: a second run changes nothing and runs one script.
-        var again = await engine.RunServerAsync(server.Server, profile, HardeningMode.Apply, default);
+        var again = await engine.RunServerAsync(Context(), server.Server, profile, HardeningMode.Apply);
         Dump(again);
         Assert.Equal(0, again.Changed);
         Assert.Equal(0, again.Failed);
         Assert.Equal(1, server.LastShell!.Runs);
 
-        var after = await engine.RunServerAsync(server.Server, profile, HardeningMode.Test, default);
+        var after = await engine.RunServerAsync(Context(), server.Server, profile, HardeningMode.Test);
         Assert.Equal(100, after.Score);
         Assert.True(before.Score < after.Score);
     }
@@ -136,7 +138,7 @@ public class HardeningPodmanTests(PodmanServerFixture fixture, ITestOutputHelper
             """;
         var before = await server.ExecAsync(snapshot);
 
-        var plan = await Engine(server).RunServerAsync(server.Server, profile, HardeningMode.Plan, default);
+        var plan = await Engine(server).RunServerAsync(Context(), server.Server, profile, HardeningMode.Plan);
         Dump(plan);
         var after = await server.ExecAsync(snapshot);
 
@@ -174,7 +176,7 @@ public class HardeningPodmanTests(PodmanServerFixture fixture, ITestOutputHelper
                 allowUsers: [nobody]
             """);
 
-        var report = await Engine(server).RunServerAsync(server.Server, profile, HardeningMode.Apply, default);
+        var report = await Engine(server).RunServerAsync(Context(), server.Server, profile, HardeningMode.Apply);
         Dump(report);
 
         var allow = report.Rules.Single(r => r.RuleId == "SSH-025");
@@ -197,9 +199,9 @@ public class HardeningPodmanTests(PodmanServerFixture fixture, ITestOutputHelper
         var ghost = new Server { Name = "ghost", Environment = "hardening-test", Provider = "Podman", Address = "127.0.0.1", SshPort = 1 };
         var factory = new RoutingFactory(new Dictionary<string, IRemoteShellFactory> { [reachable.Server.Name] = reachable });
         var errors = new List<DevOpsToolsException>();
-        var engine = new HardeningEngine(factory, new TestSink(log, errors));
+        var engine = new HardeningEngine(factory);
 
-        var result = await engine.RunAsync([ghost, reachable.Server], HardeningProfile.BuiltIn("Baseline"), HardeningMode.Test, default);
+        var result = await engine.RunAsync(Context(errors), [ghost, reachable.Server], HardeningProfile.BuiltIn("Baseline"), HardeningMode.Test);
 
         var report = Assert.Single(result.Reports);
         Assert.Equal(reachable.Server.Name, report.Server.Name);

@@ -11,6 +11,9 @@ public class ServerManagerTests : IDisposable
     private readonly FakeProvider _provider = new();
     private readonly RecordingSink _output = new();
 
+    private EngineContext Context(Action<Server>? emit, CancellationToken cancellationToken) =>
+        new(_output, cancellationToken, value => emit?.Invoke((Server)value!));
+
     private ServerManager Manager => new(new ModuleData(_root), null, _ => _provider);
 
     private static NewServerRequest Request(string name, string environment = "test", string size = "small") =>
@@ -24,7 +27,7 @@ public class ServerManagerTests : IDisposable
     public async Task Invalid_input_is_an_error_and_nothing_is_created(string name, string environment, string size, string errorId)
     {
         var emitted = new List<Server>();
-        await Manager.CreateAsync([Request(name, environment, size)], new CreateOptions { NoWait = true }, _output, emitted.Add, CancellationToken.None);
+        await Manager.CreateAsync([Request(name, environment, size)], new CreateOptions { NoWait = true }, Context(emitted.Add, CancellationToken.None));
 
         Assert.Empty(emitted);
         var error = Assert.Single(_output.Errors);
@@ -51,7 +54,7 @@ public class ServerManagerTests : IDisposable
         var emitted = new ConcurrentBag<Server>();
         var requests = Enumerable.Range(1, 6).Select(i => Request($"web-{i}")).ToList();
 
-        await Manager.CreateAsync(requests, new CreateOptions { NoWait = true, ThrottleLimit = 2 }, _output, emitted.Add, CancellationToken.None);
+        await Manager.CreateAsync(requests, new CreateOptions { NoWait = true, ThrottleLimit = 2 }, Context(emitted.Add, CancellationToken.None));
 
         Assert.Empty(_output.Errors);
         Assert.Equal(6, emitted.Count);
@@ -74,7 +77,7 @@ public class ServerManagerTests : IDisposable
         _provider.Servers.Add(_provider.Make("web-1", "test", 41000));
         var emitted = new List<Server>();
 
-        await Manager.CreateAsync([Request("web-1"), Request("web-2")], new CreateOptions { NoWait = true }, _output, emitted.Add, CancellationToken.None);
+        await Manager.CreateAsync([Request("web-1"), Request("web-2")], new CreateOptions { NoWait = true }, Context(emitted.Add, CancellationToken.None));
 
         Assert.Equal(1, _provider.CreateCalls);
         Assert.Contains(emitted, s => s.Name == "web-1" && s.SshPort == 41000);
@@ -87,7 +90,7 @@ public class ServerManagerTests : IDisposable
         _provider.FailHostKey = true;
         var emitted = new List<Server>();
 
-        await Manager.CreateAsync([Request("web-1")], new CreateOptions { NoWait = true }, _output, emitted.Add, CancellationToken.None);
+        await Manager.CreateAsync([Request("web-1")], new CreateOptions { NoWait = true }, Context(emitted.Add, CancellationToken.None));
 
         Assert.Empty(emitted);
         var error = Assert.Single(_output.Errors);
@@ -106,7 +109,7 @@ public class ServerManagerTests : IDisposable
     {
         _provider.HostKeyDelay = TimeSpan.FromSeconds(30);
         using var cancel = new CancellationTokenSource();
-        var run = Manager.CreateAsync([Request("web-1")], new CreateOptions { NoWait = true }, _output, _ => { }, cancel.Token);
+        var run = Manager.CreateAsync([Request("web-1")], new CreateOptions { NoWait = true }, Context(null, cancel.Token));
         while (_provider.Servers.Count == 0)
         {
             await Task.Delay(10);
@@ -126,14 +129,14 @@ public class ServerManagerTests : IDisposable
     {
         var manager = Manager;
         var emitted = new List<Server>();
-        await manager.CreateAsync([Request("web-1"), Request("web-2")], new CreateOptions { NoWait = true }, _output, emitted.Add, CancellationToken.None);
+        await manager.CreateAsync([Request("web-1"), Request("web-2")], new CreateOptions { NoWait = true }, Context(emitted.Add, CancellationToken.None));
         Assert.True(Directory.Exists(Path.Combine(_root, "keys", "test")));
 
-        await manager.RemoveAsync([emitted[0]], 10, _output, null, CancellationToken.None);
+        await manager.RemoveAsync([emitted[0]], 10, false, Context(null, CancellationToken.None));
         Assert.Equal(0, _provider.EnvironmentRemovals);
         Assert.True(Directory.Exists(Path.Combine(_root, "keys", "test")));
 
-        await manager.RemoveAsync([emitted[1]], 10, _output, null, CancellationToken.None);
+        await manager.RemoveAsync([emitted[1]], 10, false, Context(null, CancellationToken.None));
         Assert.Equal(1, _provider.EnvironmentRemovals);
         Assert.False(Directory.Exists(Path.Combine(_root, "keys", "test")));
         Assert.DoesNotContain("devopstools:test/", File.ReadAllText(Path.Combine(_root, "known_hosts")), StringComparison.Ordinal);
@@ -178,16 +181,20 @@ public class ServerManagerTests : IDisposable
             SshPort = port,
         };
 
-        public Task EnsureAvailableAsync(IOutputSink output, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task EnsureAvailableAsync(EngineContext context) => Task.CompletedTask;
 
-        public Task PrepareEnvironmentAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+        public Task PrepareEnvironmentAsync(EnvironmentContext environment, EngineContext context)
         {
+            var output = context.Output;
+            var cancellationToken = context.CancellationToken;
             Interlocked.Increment(ref PrepareCalls);
             return Task.CompletedTask;
         }
 
-        public async Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+        public async Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, EngineContext context)
         {
+            var output = context.Output;
+            var cancellationToken = context.CancellationToken;
             Interlocked.Increment(ref CreateCalls);
             var now = Interlocked.Increment(ref _concurrent);
             lock (this)
@@ -208,8 +215,9 @@ public class ServerManagerTests : IDisposable
             }
         }
 
-        public async Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken)
+        public async Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, EngineContext context)
         {
+            var cancellationToken = context.CancellationToken;
             await Task.Delay(HostKeyDelay, cancellationToken);
             if (FailHostKey)
             {
@@ -219,18 +227,22 @@ public class ServerManagerTests : IDisposable
             return OpenSshKeys.GenerateEd25519("host").PublicKeyLine;
         }
 
-        public Task<IReadOnlyList<Server>> ListAsync(string? environment, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyList<Server>> ListAsync(string? environment, EngineContext context) =>
             Task.FromResult<IReadOnlyList<Server>>(ServerMap.Values.Where(s => environment is null || s.Environment == environment).ToList());
 
-        public Task RemoveAsync(Server server, IOutputSink output, CancellationToken cancellationToken)
+        public Task RemoveAsync(Server server, EngineContext context)
         {
+            var output = context.Output;
+            var cancellationToken = context.CancellationToken;
             Interlocked.Increment(ref RemoveCalls);
             ServerMap.TryRemove(server.Name, out _);
             return Task.CompletedTask;
         }
 
-        public Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+        public Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, EngineContext context)
         {
+            var output = context.Output;
+            var cancellationToken = context.CancellationToken;
             Interlocked.Increment(ref EnvironmentRemovals);
             return Task.CompletedTask;
         }
@@ -255,30 +267,5 @@ public class ServerManagerTests : IDisposable
 
             System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
         }
-    }
-
-    private sealed class RecordingSink : IOutputSink
-    {
-        public ConcurrentQueue<DevOpsToolsException> ErrorQueue { get; } = new();
-
-        public ConcurrentQueue<string> WarningQueue { get; } = new();
-
-        public ConcurrentQueue<ProgressUpdate> ProgressQueue { get; } = new();
-
-        public IReadOnlyList<DevOpsToolsException> Errors => ErrorQueue.ToList();
-
-        public IReadOnlyList<string> Warnings => WarningQueue.ToList();
-
-        public IReadOnlyList<ProgressUpdate> Progress => ProgressQueue.ToList();
-
-        public void WriteVerbose(string message) { }
-
-        public void WriteWarning(string message) => WarningQueue.Enqueue(message);
-
-        public void WriteDebug(string message) { }
-
-        public void WriteProgress(ProgressUpdate progress) => ProgressQueue.Enqueue(progress);
-
-        public void WriteError(DevOpsToolsException error) => ErrorQueue.Enqueue(error);
     }
 }

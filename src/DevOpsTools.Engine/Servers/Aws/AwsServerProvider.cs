@@ -64,14 +64,18 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
 
     public static string EnvironmentResourceName(string environment) => $"devopstools-{environment}";
 
-    public Task EnsureAvailableAsync(IOutputSink output, CancellationToken cancellationToken)
+    public Task EnsureAvailableAsync(EngineContext context)
     {
+        var output = context.Output;
+        var cancellationToken = context.CancellationToken;
         _ = Ec2; // resolves region and credentials, or fails naming the chain it looked at
         return Task.CompletedTask;
     }
 
-    public async Task PrepareEnvironmentAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+    public async Task PrepareEnvironmentAsync(EnvironmentContext environment, EngineContext context)
     {
+        var output = context.Output;
+        var cancellationToken = context.CancellationToken;
         var retry = NewRetry(output);
         // Bad input fails before anything is created.
         CheckSshSources(_settings.AllowSshFrom, environment.Name, NullOutputSink.Instance);
@@ -98,8 +102,10 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         }
     }
 
-    public async Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+    public async Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, EngineContext context)
     {
+        var output = context.Output;
+        var cancellationToken = context.CancellationToken;
         var retry = NewRetry(output);
         var label = $"{request.Environment}/{request.Name}";
         var instanceType = AwsSizes.ToInstanceType(request.Size);
@@ -248,8 +254,9 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         }
     }
 
-    public async Task<IReadOnlyList<Server>> ListAsync(string? environment, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Server>> ListAsync(string? environment, EngineContext context)
     {
+        var cancellationToken = context.CancellationToken;
         var filters = new List<Filter>
         {
             new($"tag:{ResourceLabels.Managed}", ["true"]),
@@ -282,8 +289,10 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         return servers;
     }
 
-    public async Task RemoveAsync(Server server, IOutputSink output, CancellationToken cancellationToken)
+    public async Task RemoveAsync(Server server, EngineContext context)
     {
+        var output = context.Output;
+        var cancellationToken = context.CancellationToken;
         if (server.Id is null)
         {
             return;
@@ -305,8 +314,10 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         server.State = "Terminated";
     }
 
-    public async Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+    public async Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, EngineContext context)
     {
+        var output = context.Output;
+        var cancellationToken = context.CancellationToken;
         var retry = NewRetry(output);
         var name = EnvironmentResourceName(environment.Name);
         var group = await FindSecurityGroupAsync(name, retry, cancellationToken).ConfigureAwait(false);
@@ -745,8 +756,9 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
     /// not through the network. Null when the console has none in time (ServerManager then pins
     /// the key presented on first contact, with a warning).
     /// </summary>
-    public async Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, EngineContext context)
     {
+        var cancellationToken = context.CancellationToken;
         if (server.Id is null)
         {
             return null;

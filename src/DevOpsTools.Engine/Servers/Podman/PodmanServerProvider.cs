@@ -32,8 +32,10 @@ public sealed class PodmanServerProvider : IServerProvider
 
     public static string NetworkName(string environment) => $"devopstools-{environment}";
 
-    public async Task EnsureAvailableAsync(IOutputSink output, CancellationToken cancellationToken)
+    public async Task EnsureAvailableAsync(EngineContext context)
     {
+        var output = context.Output;
+        var cancellationToken = context.CancellationToken;
         var podman = Podman;
         ProcessResult result;
         try
@@ -58,8 +60,10 @@ public sealed class PodmanServerProvider : IServerProvider
         output.WriteDebug($"podman: {result.StdOut.Trim()}; CONTAINERS_CONF={podman.ContainersConf ?? "(user's configuration)"}");
     }
 
-    public async Task PrepareEnvironmentAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+    public async Task PrepareEnvironmentAsync(EnvironmentContext environment, EngineContext context)
     {
+        var output = context.Output;
+        var cancellationToken = context.CancellationToken;
         var network = NetworkName(environment.Name);
         if ((await Podman.RunAsync(["network", "exists", network], cancellationToken).ConfigureAwait(false)).Succeeded)
         {
@@ -82,8 +86,10 @@ public sealed class PodmanServerProvider : IServerProvider
     public Task<string> EnsureImageAsync(IOutputSink output, CancellationToken cancellationToken) =>
         new PodmanImage(Podman).EnsureAsync(output, cancellationToken);
 
-    public async Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+    public async Task<Server> CreateAsync(ServerCreateRequest request, EnvironmentContext environment, EngineContext context)
     {
+        var output = context.Output;
+        var cancellationToken = context.CancellationToken;
         var image = request.Image ?? await DefaultImageAsync(output, cancellationToken).ConfigureAwait(false);
         var container = ContainerName(request.Environment, request.Name);
         for (var attempt = 1; ; attempt++)
@@ -197,8 +203,9 @@ public sealed class PodmanServerProvider : IServerProvider
         }
     }
 
-    public async Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, EngineContext context)
     {
+        var cancellationToken = context.CancellationToken;
         var container = server.Id ?? ContainerName(server.Environment, server.Name);
         var deadline = DateTime.UtcNow + timeout;
         string? lastError = null;
@@ -231,8 +238,9 @@ public sealed class PodmanServerProvider : IServerProvider
             $"Server '{server.Environment}/{server.Name}' did not generate its SSH host key within {timeout.TotalSeconds:0} s: stuck reading the host key ({lastError})", server);
     }
 
-    public async Task<IReadOnlyList<Server>> ListAsync(string? environment, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Server>> ListAsync(string? environment, EngineContext context)
     {
+        var cancellationToken = context.CancellationToken;
         var arguments = new List<string> { "ps", "--all", "--format", "json", "--filter", $"label={ResourceLabels.Managed}=true" };
         if (environment is not null)
         {
@@ -243,8 +251,10 @@ public sealed class PodmanServerProvider : IServerProvider
         return ParseContainers(json, new KnownHostsStore(_options.Data), new SshKeyStore(_options.Data));
     }
 
-    public async Task RemoveAsync(Server server, IOutputSink output, CancellationToken cancellationToken)
+    public async Task RemoveAsync(Server server, EngineContext context)
     {
+        var output = context.Output;
+        var cancellationToken = context.CancellationToken;
         var container = ContainerName(server.Environment, server.Name);
         var target = server.Id ?? container;
         var result = await Podman.RunAsync(["rm", "--force", "--ignore", "--time", "10", target], cancellationToken, TimeSpan.FromMinutes(2)).ConfigureAwait(false);
@@ -269,8 +279,10 @@ public sealed class PodmanServerProvider : IServerProvider
             $"Container {container} of server '{server.Environment}/{server.Name}' still exists 30 s after it was removed.", server);
     }
 
-    public async Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, IOutputSink output, CancellationToken cancellationToken)
+    public async Task RemoveEnvironmentResourcesAsync(EnvironmentContext environment, EngineContext context)
     {
+        var output = context.Output;
+        var cancellationToken = context.CancellationToken;
         var names = await Podman.RunCheckedAsync(
             ["network", "ls", "--filter", $"label={ResourceLabels.Environment}={environment.Name}", "--filter", $"label={ResourceLabels.Managed}=true", "--format", "{{.Name}}"],
             cancellationToken).ConfigureAwait(false);

@@ -63,7 +63,7 @@ public sealed class AwsCredentialsTests : IAsyncLifetime
     {
         using var provider = new AwsServerProvider(_host.Settings());
 
-        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.EnsureAvailableAsync(NullOutputSink.Instance, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.EnsureAvailableAsync(new EngineContext(NullOutputSink.Instance, CancellationToken.None)));
 
         Assert.Equal(ErrorIds.CloudCredentialsMissing, error.ErrorId);
         Assert.Equal(ErrorKind.AuthenticationError, error.Kind);
@@ -80,7 +80,7 @@ public sealed class AwsCredentialsTests : IAsyncLifetime
     {
         using var provider = new AwsServerProvider(_host.Settings().WithOverrides(profile: "nosuch"));
 
-        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.EnsureAvailableAsync(NullOutputSink.Instance, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.EnsureAvailableAsync(new EngineContext(NullOutputSink.Instance, CancellationToken.None)));
 
         Assert.Equal(ErrorIds.CloudCredentialsMissing, error.ErrorId);
         Assert.Contains("'nosuch'", error.Message, StringComparison.Ordinal);
@@ -93,7 +93,7 @@ public sealed class AwsCredentialsTests : IAsyncLifetime
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "secret");
         using var provider = new AwsServerProvider(new AwsSettings { AllowSshFrom = [AwsTestHost.Cidr] });
 
-        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.EnsureAvailableAsync(NullOutputSink.Instance, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.EnsureAvailableAsync(new EngineContext(NullOutputSink.Instance, CancellationToken.None)));
 
         Assert.Contains("No AWS region", error.Message, StringComparison.Ordinal);
         Assert.Contains("AWS_REGION", error.Message, StringComparison.Ordinal);
@@ -106,8 +106,8 @@ public sealed class AwsCredentialsTests : IAsyncLifetime
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "secret");
         using (var provider = new AwsServerProvider(_host.Settings()))
         {
-            await provider.EnsureAvailableAsync(NullOutputSink.Instance, CancellationToken.None);
-            Assert.Empty(await provider.ListAsync("test", CancellationToken.None));
+            await provider.EnsureAvailableAsync(new EngineContext(NullOutputSink.Instance, CancellationToken.None));
+            Assert.Empty(await provider.ListAsync("test", EngineContext.Silent()));
         }
 
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
@@ -115,14 +115,14 @@ public sealed class AwsCredentialsTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(_dir, "credentials"), "[ops]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n");
         using (var provider = new AwsServerProvider(_host.Settings().WithOverrides(profile: "ops")))
         {
-            Assert.Empty(await provider.ListAsync("test", CancellationToken.None));
+            Assert.Empty(await provider.ListAsync("test", EngineContext.Silent()));
         }
 
         // A wrong secret: the endpoint verifies signatures; the error must not echo the secret.
         File.WriteAllText(Path.Combine(_dir, "credentials"), "[ops]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = wrong-secret-value\n");
         using (var provider = new AwsServerProvider(_host.Settings().WithOverrides(profile: "ops")))
         {
-            var error = ErrorClassifier.Classify(await Assert.ThrowsAnyAsync<Exception>(() => provider.ListAsync("test", CancellationToken.None)));
+            var error = ErrorClassifier.Classify(await Assert.ThrowsAnyAsync<Exception>(() => provider.ListAsync("test", EngineContext.Silent())));
             Assert.Equal(ErrorIds.CloudCredentialsMissing, error.ErrorId);
             Assert.DoesNotContain("wrong-secret-value", error.ToString(), StringComparison.Ordinal);
         }
@@ -149,7 +149,7 @@ public sealed class AwsCredentialsTests : IAsyncLifetime
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "secret");
         using var provider = new AwsServerProvider(new AwsSettings { EndpointUrl = "localhost:4566" });
 
-        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.EnsureAvailableAsync(NullOutputSink.Instance, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.EnsureAvailableAsync(new EngineContext(NullOutputSink.Instance, CancellationToken.None)));
 
         Assert.Equal(ErrorIds.InvalidParameter, error.ErrorId);
     }

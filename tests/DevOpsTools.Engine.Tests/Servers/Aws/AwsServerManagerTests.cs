@@ -1,3 +1,4 @@
+using DevOpsTools.Engine.Core;
 using Amazon.EC2.Model;
 using DevOpsTools.Engine.Servers;
 using DevOpsTools.Engine.Servers.Aws;
@@ -25,7 +26,7 @@ public sealed class AwsServerManagerTests : IAsyncLifetime
         var options = new CreateOptions { NoWait = true };
 
         var created = new List<Server>();
-        await manager.CreateAsync(requests, options, _host.Output, s => { lock (created) { created.Add(s); } }, CancellationToken.None);
+        await manager.CreateAsync(requests, options, new EngineContext(_host.Output, CancellationToken.None, s => { lock (created) { created.Add((Server)s!); } }));
 
         Assert.Empty(_host.Output.Errors);
         Assert.Equal(["web-1", "web-2"], created.Select(s => s.Name).Order());
@@ -37,12 +38,12 @@ public sealed class AwsServerManagerTests : IAsyncLifetime
         Assert.All(created, s => Assert.StartsWith("SHA256:", s.HostKeyFingerprint, StringComparison.Ordinal));
 
         var again = new List<Server>();
-        await manager.CreateAsync(requests, options, _host.Output, s => { lock (again) { again.Add(s); } }, CancellationToken.None);
+        await manager.CreateAsync(requests, options, new EngineContext(_host.Output, CancellationToken.None, s => { lock (again) { again.Add((Server)s!); } }));
         Assert.Equal(2, _host.Requests("RunInstances").Count);
         Assert.Equal(created.Select(s => s.Id).Order(), again.Select(s => s.Id).Order());
 
-        var listed = await manager.ListAsync("Aws", "test", CancellationToken.None);
-        await manager.RemoveAsync(listed, 10, _host.Output, null, CancellationToken.None);
+        var listed = await manager.ListAsync("Aws", "test", EngineContext.Silent());
+        await manager.RemoveAsync(listed, 10, false, new EngineContext(_host.Output, CancellationToken.None));
 
         Assert.Empty(_host.Output.Errors);
         Assert.All(await _host.InstancesAsync(), i => Assert.Equal("terminated", i.State.Name.Value));
@@ -58,7 +59,7 @@ public sealed class AwsServerManagerTests : IAsyncLifetime
         using var provider = _host.Provider();
         var manager = Manager(provider);
 
-        await manager.CreateAsync([new("Aws", AwsTestHost.Request("web-1", image: "debian-99"))], new CreateOptions { NoWait = true }, _host.Output, _ => { }, CancellationToken.None);
+        await manager.CreateAsync([new("Aws", AwsTestHost.Request("web-1", image: "debian-99"))], new CreateOptions { NoWait = true }, new EngineContext(_host.Output, CancellationToken.None));
 
         var error = Assert.Single(_host.Output.Errors);
         Assert.Equal(DevOpsTools.Engine.Core.ErrorIds.UnknownImage, error.ErrorId);

@@ -21,8 +21,8 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         using var provider = _host.Provider();
         var environment = _host.Environment();
 
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
 
         var import = Assert.Single(_host.Requests("ImportKeyPair"));
         Assert.Equal("devopstools-test", import.Get("KeyName"));
@@ -49,10 +49,10 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
 
         var request = AwsTestHost.Request("web-1") with { UserData = "#cloud-config\npackages: [nginx]\n" };
-        var server = await provider.CreateAsync(request, environment, _host.Output, CancellationToken.None);
+        var server = await provider.CreateAsync(request, environment, new EngineContext(_host.Output, CancellationToken.None));
 
         Assert.Equal("web-1", server.Name);
         Assert.Equal("test", server.Environment);
@@ -94,10 +94,10 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         Assert.Equal(VolumeType.Gp3, volume.VolumeType);
         Assert.Contains(volume.Tags, t => t.Key == ResourceLabels.Environment && t.Value == "test");
 
-        var listed = Assert.Single(await provider.ListAsync("test", CancellationToken.None));
+        var listed = Assert.Single(await provider.ListAsync("test", EngineContext.Silent()));
         Assert.Equal(server.Id, listed.Id);
         Assert.Equal("web", listed.Role);
-        Assert.Empty(await provider.ListAsync("prod", CancellationToken.None));
+        Assert.Empty(await provider.ListAsync("prod", EngineContext.Silent()));
     }
 
     [Fact]
@@ -105,10 +105,10 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
 
-        await provider.CreateAsync(AwsTestHost.Request("web-1"), environment, _host.Output, CancellationToken.None);
-        await provider.CreateAsync(AwsTestHost.Request("web-2"), environment, _host.Output, CancellationToken.None);
+        await provider.CreateAsync(AwsTestHost.Request("web-1"), environment, new EngineContext(_host.Output, CancellationToken.None));
+        await provider.CreateAsync(AwsTestHost.Request("web-2"), environment, new EngineContext(_host.Output, CancellationToken.None));
         var describe = _host.Requests("DescribeImages").Single(); // resolved once per provider
 
         var images = (await _host.Client.DescribeImagesAsync(new DescribeImagesRequest { Owners = [AwsImageResolver.DebianOwner] })).Images;
@@ -125,9 +125,9 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         var old = images.Single(i => i.Name == "debian-12-amd64-20250112-1991");
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
 
-        var server = await provider.CreateAsync(AwsTestHost.Request("web-1", image: old.ImageId), environment, _host.Output, CancellationToken.None);
+        var server = await provider.CreateAsync(AwsTestHost.Request("web-1", image: old.ImageId), environment, new EngineContext(_host.Output, CancellationToken.None));
 
         Assert.Equal(old.ImageId, server.Image);
     }
@@ -140,9 +140,9 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
 
-        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.CreateAsync(AwsTestHost.Request("web-1", image: image), environment, _host.Output, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.CreateAsync(AwsTestHost.Request("web-1", image: image), environment, new EngineContext(_host.Output, CancellationToken.None)));
 
         Assert.Equal(ErrorIds.UnknownImage, error.ErrorId);
         Assert.Equal(kind, error.Kind);
@@ -160,9 +160,9 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
 
-        await provider.CreateAsync(AwsTestHost.Request("web-1", size: size), environment, _host.Output, CancellationToken.None);
+        await provider.CreateAsync(AwsTestHost.Request("web-1", size: size), environment, new EngineContext(_host.Output, CancellationToken.None));
 
         Assert.Equal(instanceType, _host.Requests("RunInstances").Single().Get("InstanceType"));
     }
@@ -184,9 +184,9 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
 
-        var error = await Assert.ThrowsAsync<AmazonEC2Exception>(() => provider.CreateAsync(AwsTestHost.Request("web-1", size: "t4g.small"), environment, _host.Output, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<AmazonEC2Exception>(() => provider.CreateAsync(AwsTestHost.Request("web-1", size: "t4g.small"), environment, new EngineContext(_host.Output, CancellationToken.None)));
 
         Assert.Equal("InvalidParameterValue", error.ErrorCode);
         Assert.Equal(ErrorKind.InvalidArgument, ErrorClassifier.Classify(error).Kind);
@@ -198,11 +198,11 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
         _host.Endpoint.InjectFault("RunInstances", "RequestLimitExceeded", 2);
         _host.Endpoint.InjectFault("DescribeInstances", "RequestLimitExceeded", 2);
 
-        var server = await provider.CreateAsync(AwsTestHost.Request("web-1"), environment, _host.Output, CancellationToken.None);
+        var server = await provider.CreateAsync(AwsTestHost.Request("web-1"), environment, new EngineContext(_host.Output, CancellationToken.None));
 
         Assert.Equal("Running", server.State);
         var runs = _host.Requests("RunInstances");
@@ -219,7 +219,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         using var provider = _host.Provider(retry: new AwsRetryPolicy { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) });
         _host.Endpoint.InjectFault("DescribeInstances", "RequestLimitExceeded", 10);
 
-        var error = await Assert.ThrowsAsync<AmazonEC2Exception>(() => provider.ListAsync("test", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<AmazonEC2Exception>(() => provider.ListAsync("test", EngineContext.Silent()));
 
         Assert.Equal(3, _host.Requests("DescribeInstances").Count);
         var classified = ErrorClassifier.Classify(error);
@@ -232,9 +232,9 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider(_host.Settings("203.0.113.0/24", "198.51.100.7/32"));
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
 
-        await provider.CreateAsync(AwsTestHost.Request("web-1") with { Ports = [8080, 443] }, environment, _host.Output, CancellationToken.None);
+        await provider.CreateAsync(AwsTestHost.Request("web-1") with { Ports = [8080, 443] }, environment, new EngineContext(_host.Output, CancellationToken.None));
 
         var group = (await _host.Client.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("group-name", ["devopstools-test"])] })).SecurityGroups.Single();
         Assert.Equal([22, 443, 8080], group.IpPermissions.Select(p => p.FromPort!.Value).Order());
@@ -255,8 +255,8 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         using var provider = _host.Provider(_host.Settings("0.0.0.0/0"));
         var environment = _host.Environment();
 
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
-        await provider.CreateAsync(AwsTestHost.Request("web-1"), environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
+        await provider.CreateAsync(AwsTestHost.Request("web-1"), environment, new EngineContext(_host.Output, CancellationToken.None));
 
         Assert.Equal("0.0.0.0/0", _host.Requests("AuthorizeSecurityGroupIngress").Single().Get("IpPermissions.1.IpRanges.1.CidrIp"));
         var warning = Assert.Single(_host.Output.Warnings);
@@ -268,7 +268,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     public async Task Ipv6_ranges_go_into_ipv6_rules()
     {
         using var provider = _host.Provider(_host.Settings("2001:db8::/32"));
-        await provider.PrepareEnvironmentAsync(_host.Environment(), _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(_host.Environment(), new EngineContext(_host.Output, CancellationToken.None));
 
         var authorize = _host.Requests("AuthorizeSecurityGroupIngress").Single();
         Assert.Equal("2001:db8::/32", authorize.Get("IpPermissions.1.Ipv6Ranges.1.CidrIpv6"));
@@ -281,11 +281,11 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         var environment = _host.Environment();
         using (var first = _host.Provider(_host.Settings("203.0.113.0/24", "198.51.100.0/24")))
         {
-            await first.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+            await first.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
         }
 
         using var second = _host.Provider(_host.Settings("203.0.113.0/24"));
-        await second.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await second.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
 
         var group = (await _host.Client.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("group-name", ["devopstools-test"])] })).SecurityGroups.Single();
         Assert.Equal(AwsTestHost.Cidr, Assert.Single(Assert.Single(group.IpPermissions).Ipv4Ranges).CidrIp);
@@ -297,7 +297,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider(new AwsSettings { EndpointUrl = _host.Endpoint.BaseUri.ToString() });
 
-        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.PrepareEnvironmentAsync(_host.Environment(), _host.Output, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.PrepareEnvironmentAsync(_host.Environment(), new EngineContext(_host.Output, CancellationToken.None)));
 
         Assert.Equal(ErrorIds.SshIngressRequired, error.ErrorId);
         Assert.Equal(ErrorKind.InvalidArgument, error.Kind);
@@ -314,7 +314,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         using var provider = _host.Provider();
         _host.Endpoint.InjectFault("CreateSecurityGroup", "InternalError", 1);
 
-        await Assert.ThrowsAsync<AmazonEC2Exception>(() => provider.PrepareEnvironmentAsync(_host.Environment(), _host.Output, CancellationToken.None));
+        await Assert.ThrowsAsync<AmazonEC2Exception>(() => provider.PrepareEnvironmentAsync(_host.Environment(), new EngineContext(_host.Output, CancellationToken.None)));
 
         Assert.Single(_host.Requests("ImportKeyPair"));
         Assert.Single(_host.Requests("DeleteKeyPair"));
@@ -330,7 +330,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider(_host.Settings(cidr));
 
-        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.PrepareEnvironmentAsync(_host.Environment(), _host.Output, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.PrepareEnvironmentAsync(_host.Environment(), new EngineContext(_host.Output, CancellationToken.None)));
 
         Assert.Equal(ErrorIds.InvalidParameter, error.ErrorId);
         Assert.Contains(cidr, error.Message, StringComparison.Ordinal);
@@ -344,7 +344,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         await _host.Client.ImportKeyPairAsync(new ImportKeyPairRequest { KeyName = "devopstools-test", PublicKeyMaterial = Convert.ToBase64String(Encoding.ASCII.GetBytes(other)) });
         using var provider = _host.Provider();
 
-        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.PrepareEnvironmentAsync(_host.Environment(), _host.Output, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.PrepareEnvironmentAsync(_host.Environment(), new EngineContext(_host.Output, CancellationToken.None)));
 
         Assert.Equal(ErrorKind.ResourceExists, error.Kind);
         Assert.Contains("devopstools-test", error.Message, StringComparison.Ordinal);
@@ -352,7 +352,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         Assert.Empty(_host.Requests("ImportKeyPair").Where(r => r.AccessKeyId is not null).Skip(1));
         Assert.Empty(_host.Requests("CreateSecurityGroup"));
 
-        await provider.RemoveEnvironmentResourcesAsync(_host.Environment(), _host.Output, CancellationToken.None);
+        await provider.RemoveEnvironmentResourcesAsync(_host.Environment(), new EngineContext(_host.Output, CancellationToken.None));
         Assert.Empty(_host.Requests("DeleteKeyPair"));
         Assert.Single((await _host.Client.DescribeKeyPairsAsync(new DescribeKeyPairsRequest())).KeyPairs ?? []);
         Assert.Contains(_host.Output.Warnings, w => w.Contains("not created by DevOpsTools", StringComparison.Ordinal));
@@ -363,10 +363,10 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
         _host.Endpoint.InjectFault("DescribeInstances", "InternalError", 1);
 
-        var error = await Assert.ThrowsAsync<AmazonEC2Exception>(() => provider.CreateAsync(AwsTestHost.Request("web-1"), environment, _host.Output, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<AmazonEC2Exception>(() => provider.CreateAsync(AwsTestHost.Request("web-1"), environment, new EngineContext(_host.Output, CancellationToken.None)));
 
         Assert.Equal("InternalError", error.ErrorCode);
         var id = Assert.Single(_host.Requests("TerminateInstances")).Get("InstanceId.1");
@@ -374,7 +374,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         Assert.Equal(id, instance.InstanceId);
         Assert.Contains(instance.State.Name.Value, new[] { "shutting-down", "terminated" });
         Assert.Contains(_host.Output.Warnings, w => w.Contains(id!, StringComparison.Ordinal) && w.Contains("terminated", StringComparison.Ordinal));
-        Assert.Empty(await provider.ListAsync("test", CancellationToken.None) is { } left ? left.Where(s => s.State != "Stopping") : []);
+        Assert.Empty(await provider.ListAsync("test", EngineContext.Silent()) is { } left ? left.Where(s => s.State != "Stopping") : []);
     }
 
     [Fact]
@@ -382,8 +382,8 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
-        var create = provider.CreateAsync(AwsTestHost.Request("web-1"), environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
+        var create = provider.CreateAsync(AwsTestHost.Request("web-1"), environment, new EngineContext(_host.Output, CancellationToken.None));
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (_host.Requests("RunInstances").All(r => r.StatusCode != 200) && DateTime.UtcNow < deadline)
         {
@@ -403,11 +403,11 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider(retry: new AwsRetryPolicy { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) });
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
         _host.Endpoint.InjectFault("DescribeInstances", "InternalError", 1);
         _host.Endpoint.InjectFault("TerminateInstances", "InternalError", 5);
 
-        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.CreateAsync(AwsTestHost.Request("web-1"), environment, _host.Output, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.CreateAsync(AwsTestHost.Request("web-1"), environment, new EngineContext(_host.Output, CancellationToken.None)));
 
         var id = (await _host.InstancesAsync()).Single().InstanceId;
         Assert.Equal(ErrorIds.LeftoverResources, error.ErrorId);
@@ -420,10 +420,10 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
         using var cancel = new CancellationTokenSource();
         // Cancel while waiting for running: the provider must not leave the instance behind.
-        var create = provider.CreateAsync(AwsTestHost.Request("web-1"), environment, _host.Output, cancel.Token);
+        var create = provider.CreateAsync(AwsTestHost.Request("web-1"), environment, new EngineContext(_host.Output, cancel.Token));
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (_host.Requests("DescribeInstances").Count == 0 && DateTime.UtcNow < deadline)
         {
@@ -441,18 +441,18 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
-        var server = await provider.CreateAsync(AwsTestHost.Request("web-1"), environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
+        var server = await provider.CreateAsync(AwsTestHost.Request("web-1"), environment, new EngineContext(_host.Output, CancellationToken.None));
 
-        await provider.RemoveAsync(server, _host.Output, CancellationToken.None);
-        await provider.RemoveAsync(server, _host.Output, CancellationToken.None);
+        await provider.RemoveAsync(server, new EngineContext(_host.Output, CancellationToken.None));
+        await provider.RemoveAsync(server, new EngineContext(_host.Output, CancellationToken.None));
 
         Assert.Equal("Terminated", server.State);
         Assert.Equal("terminated", (await _host.InstancesAsync()).Single().State.Name.Value);
-        Assert.Empty(await provider.ListAsync("test", CancellationToken.None));
+        Assert.Empty(await provider.ListAsync("test", EngineContext.Silent()));
 
-        await provider.RemoveEnvironmentResourcesAsync(environment, _host.Output, CancellationToken.None);
-        await provider.RemoveEnvironmentResourcesAsync(environment, _host.Output, CancellationToken.None);
+        await provider.RemoveEnvironmentResourcesAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
+        await provider.RemoveEnvironmentResourcesAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
 
         Assert.Single(_host.Requests("DeleteSecurityGroup"));
         Assert.Single(_host.Requests("DeleteKeyPair"));
@@ -466,10 +466,10 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     {
         using var provider = _host.Provider();
         var environment = _host.Environment();
-        await provider.PrepareEnvironmentAsync(environment, _host.Output, CancellationToken.None);
-        var server = await provider.CreateAsync(AwsTestHost.Request("web-1"), environment, _host.Output, CancellationToken.None);
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
+        var server = await provider.CreateAsync(AwsTestHost.Request("web-1"), environment, new EngineContext(_host.Output, CancellationToken.None));
 
-        var key = await provider.GetHostKeyAsync(server, TimeSpan.FromSeconds(10), CancellationToken.None);
+        var key = await provider.GetHostKeyAsync(server, TimeSpan.FromSeconds(10), EngineContext.Silent());
 
         Assert.NotNull(key);
         Assert.Matches("^ssh-ed25519 AAAA[A-Za-z0-9+/=]+$", key);
@@ -485,7 +485,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         using var provider = _host.Provider();
         var environment = _host.Environment();
 
-        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.CreateAsync(AwsTestHost.Request("web-1") with { UserData = new string('x', 16 * 1024 + 1) }, environment, _host.Output, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => provider.CreateAsync(AwsTestHost.Request("web-1") with { UserData = new string('x', 16 * 1024 + 1) }, environment, new EngineContext(_host.Output, CancellationToken.None)));
 
         Assert.Equal(ErrorIds.InvalidParameter, error.ErrorId);
         Assert.Empty(_host.Requests("RunInstances"));
@@ -497,7 +497,7 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         var port = FreePort();
         using var provider = _host.Provider(new AwsSettings { EndpointUrl = $"http://127.0.0.1:{port}/", AllowSshFrom = [AwsTestHost.Cidr] });
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => provider.ListAsync("test", CancellationToken.None));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => provider.ListAsync("test", EngineContext.Silent()));
 
         var classified = ErrorClassifier.Classify(error);
         Assert.Equal(ErrorIds.ProviderUnavailable, classified.ErrorId);

@@ -110,31 +110,3 @@ public sealed class AwsTestHost : IAsyncDisposable
         }
     }
 }
-
-/// <summary>Records what the engine reports.</summary>
-public sealed class RecordingSink : IOutputSink
-{
-    private readonly ConcurrentQueue<DevOpsToolsException> _errors = new();
-    private readonly ConcurrentQueue<string> _warnings = new();
-    private readonly ConcurrentQueue<string> _verbose = new();
-
-    public IReadOnlyList<DevOpsToolsException> Errors => _errors.ToList();
-
-    public IReadOnlyList<string> Warnings => _warnings.ToList();
-
-    public IReadOnlyList<string> Verbose => _verbose.ToList();
-
-    public void WriteVerbose(string message) => _verbose.Enqueue(message);
-
-    public void WriteWarning(string message) => _warnings.Enqueue(message);
-
-    public void WriteDebug(string message)
-    {
-    }
-
-    public void WriteProgress(ProgressUpdate progress)
-    {
-    }
-
-    public void WriteError(DevOpsToolsException error) => _errors.Enqueue(error);
-}
