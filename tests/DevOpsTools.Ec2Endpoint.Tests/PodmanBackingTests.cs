@@ -41,7 +41,7 @@ internal static class PodmanEnvironment
         }
 
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(20));
-        return await new PodmanImage(PodmanCli.Locate()).EnsureAsync(new NullOutputSink(), cts.Token);
+        return await new PodmanImage(PodmanCli.Locate()).EnsureAsync(NullOutputSink.Instance, cts.Token);
     }
 
     public static (int Code, string Out, string Err) Run(string file, params string[] args)
