@@ -143,7 +143,7 @@ function Invoke-Deps {
         Write-Host "Installing system packages: $($names -join ' ')"
         $env:DEBIAN_FRONTEND = 'noninteractive'
         Invoke-Native apt-get @('update', '-qq')
-        Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $names)
+        Invoke-Native apt-get (@('install', '-y', '-qq') + $names)
         $missing = @(Get-MissingSystemPackage)
         if ($missing.Count -eq 0) { return }
     }

@@ -64,6 +64,13 @@ Describe 'README' {
         @(Get-ChildItem (Join-Path $Root 'docs/cmdlets') -Filter *.md | ForEach-Object BaseName | Sort-Object) | Should -Be $Exported
     }
 
+    It 'its test command is the one .ci/run runs' {
+        $tests = [regex]::Match($Readme, '(?ms)^## Tests\s*\n+```sh\n(.*?)\n```').Groups[1].Value.Trim()
+        $tests | Should -Match 'build\.ps1 -Task Test$'
+        $ci = (Get-Content (Join-Path $Root '.ci/run') | Where-Object { $_ -match '^dotnet ' }) -replace ' -NoProfile', ''
+        $ci | Should -Be $tests -Because '.ci/run must run exactly the README''s test command (-NoProfile aside)'
+    }
+
     It 'names no command that does not exist' {
         # Verb-Noun words: ours must be exported, others must be commands PowerShell has.
         $verbs = (Get-Verb).Verb -join '|'
