@@ -134,7 +134,7 @@ function Measure-TestOutcome {
     .SYNOPSIS
         Counts passed, failed and (credential-lane) skipped tests, and names every problem.
     .DESCRIPTION
-        Problems, each counted as one failure: a skip outside a credential lane that is off (unless
+        Problems, each counted as one failure: a failed test, a skip outside a credential lane that is off (unless
         -AllowSkip), a credential-lane skip while that lane is on, a selected test that did not run,
         a suite that did not load, and a suite that ran no test at all (unless -AllowSkip). Tests a
         tag filter left out are not counted. Skipped counts credential-lane skips (and, with
@@ -157,7 +157,10 @@ function Measure-TestOutcome {
         $selectedBySuite[$key] = $true
         switch ($test.Outcome) {
             'Passed' { $passed++; $ranBySuite[$key] = $true }
-            'Failed' { $failed++; $ranBySuite[$key] = $true }
+            'Failed' {
+                $failed++; $ranBySuite[$key] = $true
+                $problems.Add("failed: $($test.Suite): $($test.Name)")
+            }
             'Skipped' {
                 $lane = Get-LaneOfSkip $test $Lanes
                 if ($lane -and -not $lane.Enabled) {

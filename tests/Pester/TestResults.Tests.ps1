@@ -173,7 +173,9 @@ Describe 'xunit results (.trx)' {
         $outcome.Passed | Should -Be 1
         $outcome.Skipped | Should -Be 1
         $outcome.Failed | Should -Be 2
-        $outcome.Problems | Should -Be @('skipped, and not a credential lane: Crafted.Tests.PodmanTests: Crafted.Tests.PodmanTests.Starts_a_container (podman is not installed)')
+        $outcome.Problems | Should -Be @(
+            'skipped, and not a credential lane: Crafted.Tests.PodmanTests: Crafted.Tests.PodmanTests.Starts_a_container (podman is not installed)'
+            'failed: Crafted.Tests.PodmanTests: Crafted.Tests.PodmanTests.Fails')
     }
 
     It 'a class whose every test is skipped outside a lane fails test by test' {

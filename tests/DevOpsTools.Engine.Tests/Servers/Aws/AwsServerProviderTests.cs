@@ -380,6 +380,10 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
     [Fact]
     public async Task An_instance_terminated_while_pending_is_a_create_failure_naming_it()
     {
+        // The instance stays pending until terminated, however slow this machine is (with the
+        // host's 300 ms it could be running and done before the test's TerminateInstances).
+        await _host.DisposeAsync();
+        _host = await AwsTestHost.StartAsync(o => o.PendingDuration = TimeSpan.FromMinutes(10));
         using var provider = _host.Provider();
         var environment = _host.Environment();
         await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
