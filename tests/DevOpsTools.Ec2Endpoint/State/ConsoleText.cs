@@ -14,11 +14,15 @@ internal static class ConsoleText
     public const string KeysBegin = "-----BEGIN SSH HOST KEY KEYS-----";
     public const string KeysEnd = "-----END SSH HOST KEY KEYS-----";
 
-    /// <summary>Host keys for a simulated guest: ECDSA P-256 (a real key), ED25519 (random point bytes), RSA 3072 (a real key).</summary>
+    /// <summary>
+    /// Host keys for a simulated guest: ECDSA P-256 (a real key), ED25519 (random point bytes), RSA
+    /// (a real key). Debian generates RSA 3072, but making one can take seconds on a loaded
+    /// machine inside a GetConsoleOutput call; 2048 bits prints the same console shape.
+    /// </summary>
     public static List<SshPublicKey> SimulatedHostKeys(string comment)
     {
         using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var rsa = RSA.Create(3072);
+        using var rsa = RSA.Create(2048);
         return
         [
             SshPublicKey.FromEcdsaP256(ecdsa, comment),
