@@ -45,6 +45,9 @@ public sealed class Server
     /// <summary>Application ports the server was declared with; the firewall rule keeps them open.</summary>
     public IReadOnlyList<int> Ports { get; init; } = [];
 
+    /// <summary>For each declared port, the address and port that reach it from this machine.</summary>
+    public IReadOnlyList<ServerEndpoint> Endpoints { get; init; } = [];
+
     public DateTimeOffset? CreatedAt { get; init; }
 
     /// <summary>
