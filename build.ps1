@@ -174,7 +174,8 @@ function Invoke-UnitTests {
 function Invoke-PesterTests {
     $summary = Join-Path $OutRoot 'test-results/pester-summary.json'
     Remove-Item $summary -ErrorAction SilentlyContinue
-    $paths = if ($PesterPath) { $PesterPath | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests/Pester') }
+    # From a shell (dotnet pwsh ./build.ps1 -PesterPath a,b) the list arrives as one 'a,b' string.
+    $paths = if ($PesterPath) { $PesterPath -split ',' | Where-Object { $_ } | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $Root 'tests/Pester') }
     $runnerArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/Invoke-PesterSuite.ps1'),
         '-ModuleManifest', (Join-Path $ModuleDir 'DevOpsTools.psd1'), '-SummaryPath', $summary, '-Path', ($paths -join ';'))
     # pwsh -File passes each argument as one string: lists travel ';'-separated.

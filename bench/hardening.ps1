@@ -11,7 +11,7 @@
     dotnet pwsh ./build.ps1 -Task Bench
 #>
 param(
-    [string] $ModuleManifest = (Join-Path $PSScriptRoot '../out/DevOpsTools/0.1.0/DevOpsTools.psd1'),
+    [string] $ModuleManifest = (Join-Path $PSScriptRoot "../out/DevOpsTools/$((Import-PowerShellDataFile (Join-Path $PSScriptRoot '../DevOpsTools.psd1')).ModuleVersion)/DevOpsTools.psd1"),
     [int[]] $Count = @(1, 5, 10)
 )
 Set-StrictMode -Version Latest

@@ -7,7 +7,7 @@
     their difference. Budget (issue 2): the module adds at most 250 ms.
 #>
 param(
-    [string] $ModuleManifest = (Join-Path $PSScriptRoot '../out/DevOpsTools/0.1.0/DevOpsTools.psd1'),
+    [string] $ModuleManifest = (Join-Path $PSScriptRoot "../out/DevOpsTools/$((Import-PowerShellDataFile (Join-Path $PSScriptRoot '../DevOpsTools.psd1')).ModuleVersion)/DevOpsTools.psd1"),
     [int] $Runs = 15
 )
 $ErrorActionPreference = 'Stop'

@@ -8,10 +8,10 @@
     removes every server it created. -Cold removes the module's server image before each cold
     run (only when no container uses it), so each cold run pays the debootstrap build.
 .EXAMPLE
-    dotnet pwsh bench/servers.ps1 -ModuleManifest out/DevOpsTools/0.1.0/DevOpsTools.psd1 -Cold
+    dotnet pwsh bench/servers.ps1 -Cold
 #>
 param(
-    [string] $ModuleManifest = (Join-Path $PSScriptRoot '../out/DevOpsTools/0.1.0/DevOpsTools.psd1'),
+    [string] $ModuleManifest = (Join-Path $PSScriptRoot "../out/DevOpsTools/$((Import-PowerShellDataFile (Join-Path $PSScriptRoot '../DevOpsTools.psd1')).ModuleVersion)/DevOpsTools.psd1"),
     [int[]] $Count = @(1, 5, 10),
     [switch] $Cold,
     [int] $Repeat = 5

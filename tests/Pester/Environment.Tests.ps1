@@ -69,6 +69,15 @@ Describe 'Import-DevOpsEnvironment' {
             Should -Be @('YamlInvalidValue', 'YamlInvalidValue', 'YamlWrongType')
     }
 
+    It 'reads a file whose name holds wildcard characters through -LiteralPath, and from Get-ChildItem' {
+        $file = Join-Path $Work 'web[1].yaml'
+        Set-Content -LiteralPath $file -Value "name: literal`n" -NoNewline
+        (Import-DevOpsEnvironment -LiteralPath $file).Name | Should -Be 'literal'
+        (Get-Item -LiteralPath $file | Import-DevOpsEnvironment).Name | Should -Be 'literal'
+        # As a pattern, web[1].yaml means web1.yaml, which does not exist: nothing is read.
+        Import-DevOpsEnvironment -Path $file -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
     It 'says which file is missing' {
         Import-DevOpsEnvironment (Join-Path $Work 'nope.yaml') -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'FileNotFound,*'

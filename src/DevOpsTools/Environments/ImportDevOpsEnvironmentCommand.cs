@@ -5,14 +5,27 @@ using DevOpsTools.Engine.Environments;
 namespace DevOpsTools.Commands.Environments;
 
 /// <summary>Reads and validates environment definition YAML files.</summary>
-[Cmdlet(VerbsData.Import, "DevOpsEnvironment")]
+[Cmdlet(VerbsData.Import, "DevOpsEnvironment", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(EnvironmentDefinition))]
 public sealed class ImportDevOpsEnvironmentCommand : DevOpsToolsCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName", "PSPath")]
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>Files to read; wildcards expand to the files that exist.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
+
+    /// <summary>
+    /// Files to read, taken exactly as written (a name with [ or * in it is not a pattern). Get-ChildItem
+    /// output binds here by its PSPath, as it does for the built-in file cmdlets.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>Only environments whose name matches (wildcards allowed).</summary>
     [Parameter(Position = 1)]
@@ -22,9 +35,10 @@ public sealed class ImportDevOpsEnvironmentCommand : DevOpsToolsCmdlet
 
     protected override void ProcessRecordCore()
     {
-        foreach (var item in Path)
+        var literal = ParameterSetName == LiteralPathSet;
+        foreach (var item in literal ? LiteralPath : Path)
         {
-            foreach (var file in ResolvePaths(item))
+            foreach (var file in literal ? [GetUnresolvedProviderPathFromPSPath(item)] : ResolvePaths(item))
             {
                 var environments = EnvironmentLoader.LoadFile(file);
                 foreach (var environment in environments)
