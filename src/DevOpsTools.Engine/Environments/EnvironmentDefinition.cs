@@ -95,6 +95,9 @@ public sealed class AwsSettings
     [YamlField("associatePublicIp", Description = "Give instances a public IP address")]
     public bool? AssociatePublicIp { get; set; }
 
+    [YamlField("rootVolumeSize", Description = "Root volume size in GiB; default: the image's own root volume size", Minimum = 1, Maximum = 16384)]
+    public int? RootVolumeSize { get; set; }
+
     /// <summary>
     /// A copy with the given values (cmdlet parameters) in place of this one's; null keeps this
     /// one's value. Parameters win over the environment file.
@@ -109,6 +112,7 @@ public sealed class AwsSettings
         VpcId = VpcId,
         AllowSshFrom = allowSshFrom?.ToList() ?? [.. AllowSshFrom],
         AssociatePublicIp = AssociatePublicIp,
+        RootVolumeSize = RootVolumeSize,
     };
 
     /// <summary>Where EC2 is reached (region, profile, endpoint): servers with the same key share a client.</summary>
@@ -116,7 +120,7 @@ public sealed class AwsSettings
 
     /// <summary>Every setting: requests with the same key are created together.</summary>
     public string SettingsKey() =>
-        $"{ConnectionKey()}|{Image}|{SubnetId}|{VpcId}|{string.Join(",", AllowSshFrom)}|{AssociatePublicIp}";
+        $"{ConnectionKey()}|{Image}|{SubnetId}|{VpcId}|{string.Join(",", AllowSshFrom)}|{AssociatePublicIp}|{RootVolumeSize}";
 
     /// <summary>Only what says where EC2 is (no image, network or ingress): what a Server carries.</summary>
     public AwsSettings ConnectionOnly() => new() { Region = Region, Profile = Profile, EndpointUrl = EndpointUrl };

@@ -139,14 +139,7 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
                 HttpEndpoint = InstanceMetadataEndpointState.Enabled,
                 HttpPutResponseHopLimit = 1,
             },
-            BlockDeviceMappings =
-            [
-                new BlockDeviceMapping
-                {
-                    DeviceName = image.RootDeviceName ?? "/dev/xvda",
-                    Ebs = new EbsBlockDevice { Encrypted = true, VolumeType = VolumeType.Gp3, DeleteOnTermination = true },
-                },
-            ],
+            BlockDeviceMappings = [RootDevice(image, _settings.RootVolumeSize, label)],
             TagSpecifications =
             [
                 new TagSpecification { ResourceType = ResourceType.Instance, Tags = tags },
@@ -880,6 +873,40 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
         }
 
         return tags.Select(t => new Ec2Tag(t.Key, t.Value)).ToList();
+    }
+
+    /// <summary>
+    /// The root volume, complete for any EC2-compatible endpoint: the image's root device name and
+    /// size (from its own block device mapping, DescribeImages), or rootVolumeSize when set, never
+    /// smaller than the image's; encrypted gp3, deleted with the instance.
+    /// </summary>
+    internal static BlockDeviceMapping RootDevice(Image image, int? rootVolumeSize, string label)
+    {
+        var deviceName = image.RootDeviceName;
+        var imageRoot = (image.BlockDeviceMappings ?? []).FirstOrDefault(m => m.DeviceName == deviceName && m.Ebs is not null)
+            ?? (image.BlockDeviceMappings ?? []).FirstOrDefault(m => m.Ebs is not null);
+        deviceName ??= imageRoot?.DeviceName;
+        if (deviceName is null)
+        {
+            throw new DevOpsToolsException(ErrorIds.UnknownImage, ErrorKind.InvalidData,
+                $"AMI {image.ImageId} names no root device (rootDeviceName and its block device mapping are empty); use an EBS-backed image.", image.ImageId);
+        }
+
+        var imageSize = imageRoot?.Ebs?.VolumeSize;
+        if (rootVolumeSize is { } wanted && imageSize is { } minimum && wanted < minimum)
+        {
+            throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                $"rootVolumeSize {wanted} GiB for {label} is smaller than the root volume of AMI {image.ImageId} ({minimum} GiB).", wanted);
+        }
+
+        var size = rootVolumeSize ?? imageSize
+            ?? throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                $"AMI {image.ImageId} does not say how large its root volume is; set provider.aws.rootVolumeSize (GiB) for {label}.", image.ImageId);
+        return new BlockDeviceMapping
+        {
+            DeviceName = deviceName,
+            Ebs = new EbsBlockDevice { VolumeSize = size, Encrypted = true, VolumeType = VolumeType.Gp3, DeleteOnTermination = true },
+        };
     }
 
     private static string Sha256Base64(string text) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

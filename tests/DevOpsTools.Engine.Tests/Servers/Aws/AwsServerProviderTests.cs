@@ -69,6 +69,9 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         Assert.Equal("enabled", run.Get("MetadataOptions.HttpEndpoint"));
         Assert.Equal("true", run.Get("BlockDeviceMapping.1.Ebs.Encrypted"));
         Assert.Equal("gp3", run.Get("BlockDeviceMapping.1.Ebs.VolumeType"));
+        // Complete for any EC2-compatible endpoint: the image's own root device name and size.
+        Assert.Equal("/dev/xvda", run.Get("BlockDeviceMapping.1.DeviceName"));
+        Assert.Equal("8", run.Get("BlockDeviceMapping.1.Ebs.VolumeSize"));
         Assert.Equal("t3.small", run.Get("InstanceType"));
         Assert.Equal("devopstools-test", run.Get("KeyName"));
         Assert.False(string.IsNullOrEmpty(run.Get("ClientToken")));
