@@ -8,8 +8,21 @@ public sealed class CreateOptions
 {
     public int ThrottleLimit { get; init; } = 10;
 
-    /// <summary>Return once the provider reports the server running, without waiting for SSH.</summary>
+    /// <summary>
+    /// Return as soon as the provider has accepted the launch (state, id, addresses as known): no
+    /// host-key read, no connection to the server. Its host key is recorded by a later New-Server
+    /// (through the provider, under the same trust rules).
+    /// </summary>
     public bool NoWait { get; init; }
+
+    /// <summary>Record the host key (through the provider) but do not wait for SSH: for callers that have no SSH to the servers (tests).</summary>
+    public bool SkipSshWait { get; init; }
+
+    /// <summary>
+    /// When the provider cannot attest a server's host key, trust the key the server presents on
+    /// the first connection (with a warning) instead of failing with HostKeyUnattested.
+    /// </summary>
+    public bool TrustFirstHostKey { get; init; }
 
     /// <summary>Time-out of each stage: provider create, host key, SSH readiness (boot).</summary>
     public TimeSpan CreateTimeout { get; init; } = TimeSpan.FromMinutes(5);

@@ -87,15 +87,11 @@ public sealed partial class ServerManager
         context.Output.WriteVerbose($"Server {existing.Environment}/{existing.Name} already exists ({existing.State}); returning it as it is.");
         try
         {
-            // A new data directory (another machine account, CI) has no record of its host key yet.
-            if (existing.Address is not null && existing.State == "Running" && _knownHosts.Get(existing.Address, existing.SshPort).Count == 0)
+            // A new data directory (another machine account, CI), or a server created with -NoWait,
+            // has no record of its host key yet: the same trust rules as a new server.
+            if (!options.NoWait && existing.Address is not null && existing.State == "Running" && _knownHosts.Get(existing.Address, existing.SshPort).Count == 0)
             {
-                var hostKey = await state.Provider.GetHostKeyAsync(existing, options.HostKeyTimeout, context).ConfigureAwait(false);
-                if (hostKey is not null)
-                {
-                    _knownHosts.Set(existing.Address, existing.SshPort, hostKey, Comment(existing));
-                    existing.HostKeyFingerprint = Fingerprint(hostKey);
-                }
+                await RecordHostKeyAsync(state.Provider, existing, options, context).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -125,7 +121,7 @@ public sealed partial class ServerManager
                 createTimeout.CancelAfter(options.CreateTimeout);
                 try
                 {
-                    created = await state.Provider.CreateAsync(request, state.Context, context.WithCancellation(createTimeout.Token)).ConfigureAwait(false);
+                    created = await state.Provider.CreateAsync(request with { NoWait = options.NoWait }, state.Context, context.WithCancellation(createTimeout.Token)).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -134,25 +130,24 @@ public sealed partial class ServerManager
             }
 
             state.Created(created);
+            if (options.NoWait)
+            {
+                // Accepted by the provider: no host-key read and no connection to the server.
+                context.Output.WriteVerbose($"Server {label} launched ({created.Id}, {created.State}); -NoWait: its host key is recorded by a later New-Server.");
+                context.Emit(created);
+                return;
+            }
+
             stage = StageHostKey;
             step.Report(stage);
-            var hostKey = await state.Provider.GetHostKeyAsync(created, options.HostKeyTimeout, context).ConfigureAwait(false);
             if (created.Address is null)
             {
                 throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.InvalidOperation, $"Provider {state.Provider.Name} reported no SSH address for {label}.", created);
             }
 
-            if (hostKey is null)
-            {
-                // The provider cannot report the key: trust the first key the server presents.
-                hostKey = await SshHostKeyScanner.ScanAsync(created.Address, created.SshPort, options.HostKeyTimeout, cancellationToken).ConfigureAwait(false);
-                context.Output.WriteWarning($"Provider {state.Provider.Name} could not report the host key of {label}; trusted the key it presented on first connection ({Fingerprint(hostKey)}).");
-            }
+            await RecordHostKeyAsync(state.Provider, created, options, context).ConfigureAwait(false);
 
-            _knownHosts.Set(created.Address, created.SshPort, hostKey, Comment(created));
-            created.HostKeyFingerprint = Fingerprint(hostKey);
-
-            if (!options.NoWait)
+            if (!options.SkipSshWait)
             {
                 await using var pool = new SshConnectionPool(_data) { ConnectTimeout = TimeSpan.FromSeconds(10) };
                 var boot = await SshReadiness.WaitAsync(pool, created, options.ReadyTimeout, s =>

@@ -52,6 +52,10 @@ public sealed class NewServerCommand : AwsConnectionCmdlet
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
+    /// <summary>Pin the key a server presents on first connection when its provider cannot attest one (risk: a machine in the middle is trusted for good).</summary>
+    [Parameter]
+    public SwitchParameter TrustFirstHostKey { get; set; }
+
     /// <summary>Time-out of the SSH readiness stage, per server.</summary>
     [Parameter]
     [ValidateRange(5, 3600)]
@@ -129,6 +133,7 @@ public sealed class NewServerCommand : AwsConnectionCmdlet
             {
                 ThrottleLimit = ThrottleLimit,
                 NoWait = NoWait.IsPresent,
+                TrustFirstHostKey = TrustFirstHostKey.IsPresent,
                 ReadyTimeout = TimeSpan.FromSeconds(TimeoutSec),
                 Settings = settings,
             };

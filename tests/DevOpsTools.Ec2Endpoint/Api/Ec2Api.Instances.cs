@@ -630,7 +630,7 @@ internal sealed partial class Ec2Api
         else if (RunningAt(instance) is { } runningAt && ctx.Now >= runningAt && (instance.TerminateRequestedAt is not { } stoppedAt || stoppedAt >= runningAt))
         {
             // The simulated guest "boots" when it becomes running: synthesize its host keys once.
-            instance.ConsoleOutput ??= ConsoleText.Build(instance, ConsoleText.SimulatedHostKeys($"root@ip-{instance.PrivateIp.Replace('.', '-')}"), runningAt);
+            instance.ConsoleOutput ??= ConsoleText.Build(instance, _options.ConsoleHostKeys ? ConsoleText.SimulatedHostKeys($"root@ip-{instance.PrivateIp.Replace('.', '-')}") : [], runningAt);
             output = instance.ConsoleOutput;
         }
 

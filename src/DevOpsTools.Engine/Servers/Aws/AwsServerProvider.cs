@@ -170,11 +170,11 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             run.UserData = Convert.ToBase64String(userData);
         }
 
-        string instanceId;
+        Instance launched;
         try
         {
             var response = await retry.RunAsync("RunInstances", ct => Ec2.RunInstancesAsync(run, ct), cancellationToken).ConfigureAwait(false);
-            instanceId = response.Reservation.Instances[0].InstanceId;
+            launched = response.Reservation.Instances[0];
         }
         catch (Exception ex) when (ex is not AmazonServiceException { StatusCode: < System.Net.HttpStatusCode.InternalServerError })
         {
@@ -184,7 +184,18 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             throw;
         }
 
+        var instanceId = launched.InstanceId;
         output.WriteVerbose($"{label}: launched {instanceId} ({instanceType}, {image.ImageId}).");
+        if (request.NoWait)
+        {
+            // Accepted: what RunInstances answered (pending; addresses as far as EC2 knows them).
+            if (launched.Tags is not { Count: > 0 })
+            {
+                launched.Tags = tags;
+            }
+
+            return ToServer(launched);
+        }
 
         try
         {
@@ -746,8 +757,8 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
     /// <summary>
     /// cloud-init prints the host's public keys between "-----BEGIN SSH HOST KEY KEYS-----" and
     /// "-----END SSH HOST KEY KEYS-----" on the console: trust on first use through the provider,
-    /// not through the network. Null when the console has none in time (ServerManager then pins
-    /// the key presented on first contact, with a warning).
+    /// not through the network. Null when the console has none in time (ServerManager then fails
+    /// with HostKeyUnattested unless -TrustFirstHostKey is given).
     /// </summary>
     public async Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, EngineContext context)
     {
@@ -799,6 +810,9 @@ public sealed class AwsServerProvider : IServerProvider, IDisposable
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    public string MissingHostKeyReason(Server server, TimeSpan timeout) =>
+        $"the EC2 console output of {server.Id} showed no SSH host keys within {timeout.TotalSeconds:0} s (cloud-init prints them between -----BEGIN SSH HOST KEY KEYS----- and -----END SSH HOST KEY KEYS-----; the image may not run cloud-init, or EC2 has not published the console yet)";
 
     private Server ToServer(Instance instance)
     {
