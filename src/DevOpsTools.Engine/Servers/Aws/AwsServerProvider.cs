@@ -267,6 +267,8 @@ public sealed partial class AwsServerProvider : IServerProvider, IDisposable
         tags.TryGetValue(ResourceLabels.Environment, out var environment);
         tags.TryGetValue(ResourceLabels.Role, out var role);
         tags.TryGetValue(ResourceLabels.Size, out var size);
+        var address = instance.PublicIpAddress ?? instance.PrivateIpAddress;
+        var ports = ResourceLabels.ParsePorts(tags.GetValueOrDefault(ResourceLabels.Ports));
         return new Server
         {
             Name = name ?? instance.InstanceId,
@@ -274,7 +276,7 @@ public sealed partial class AwsServerProvider : IServerProvider, IDisposable
             Provider = ProviderName,
             Id = instance.InstanceId,
             State = MapState(instance.State?.Name?.Value),
-            Address = instance.PublicIpAddress ?? instance.PrivateIpAddress,
+            Address = address,
             SshPort = 22,
             User = "admin",
             IdentityFile = environment is null || _keys is null || !Validation.IsRfc1123Label(environment) ? null : _keys.PrivateKeyPath(environment),
@@ -282,7 +284,9 @@ public sealed partial class AwsServerProvider : IServerProvider, IDisposable
             Size = size ?? instance.InstanceType?.Value,
             Image = instance.ImageId,
             Tags = tags,
-            Ports = ResourceLabels.ParsePorts(tags.GetValueOrDefault(ResourceLabels.Ports)),
+            Ports = ports,
+            // EC2 serves a declared port on the instance's own address (the security group opens it).
+            Endpoints = address is null ? [] : ports.Select(p => new ServerEndpoint { Port = p, Address = address, HostPort = p }).ToList(),
             CreatedAt = instance.LaunchTime is { } launched ? new DateTimeOffset(DateTime.SpecifyKind(launched, DateTimeKind.Utc)) : null,
             AwsSettings = ConnectionSettings,
         };

@@ -69,4 +69,26 @@ public sealed class AwsLaunchTests : IAsyncLifetime
         Assert.Equal(ErrorIds.InvalidParameter, Assert.Throws<DevOpsToolsException>(() => AwsServerProvider.RootDevice(unsized, null, "test/web-1")).ErrorId);
         Assert.Equal(16, AwsServerProvider.RootDevice(unsized, 16, "test/web-1").Ebs.VolumeSize);
     }
+
+    [Fact]
+    public async Task Each_declared_port_is_an_endpoint_on_the_instance_address_and_that_port()
+    {
+        using var provider = _host.Provider();
+        var environment = _host.Environment();
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
+
+        var server = await provider.CreateAsync(AwsTestHost.Request("web-1") with { Ports = [8080, 443] }, environment, new EngineContext(_host.Output, CancellationToken.None));
+
+        var instance = Assert.Single(await _host.InstancesAsync());
+        Assert.Equal(instance.PublicIpAddress, server.Address);
+        Assert.Equal([443, 8080], server.Endpoints.Select(e => e.Port));
+        Assert.All(server.Endpoints, e => Assert.Equal(instance.PublicIpAddress, e.Address));
+        Assert.All(server.Endpoints, e => Assert.Equal(e.Port, e.HostPort));
+        Assert.Equal($"{instance.PublicIpAddress}:8080", server.Endpoints.Single(e => e.Port == 8080).ToString());
+        var listed = Assert.Single(await provider.ListAsync("test", EngineContext.Silent()));
+        Assert.Equal(server.Endpoints, listed.Endpoints);
+
+        var plain = await provider.CreateAsync(AwsTestHost.Request("web-2"), environment, new EngineContext(_host.Output, CancellationToken.None));
+        Assert.Empty(plain.Endpoints);
+    }
 }
