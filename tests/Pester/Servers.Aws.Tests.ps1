@@ -159,7 +159,7 @@ Describe "AWS servers ($lane)" -Tag 'Aws', 'Servers' -Skip:([bool]$skipReason) {
                 $_.Role | Should -Be 'web'
                 $_.Tags['owner'] | Should -Be 'pester'
                 $_.HostKeyFingerprint | Should -Match '^SHA256:[A-Za-z0-9+/]{43}$'
-                $_.AwsSettings | Should -Not -BeNullOrEmpty
+                $_.Connection | Should -BeOfType DevOpsTools.AwsSettings
             }
             $servers[0].Address | Should -Not -Be $servers[1].Address
             if (-not $real) { $servers | ForEach-Object { $_.Address | Should -Match '^127\.0\.0\.\d+$' } }
@@ -289,7 +289,7 @@ tags:
             $created | Should -HaveCount 1
             $created[0].Provider | Should -Be 'Aws'
             $created[0].Tags['team'] | Should -Be 'pester'
-            $created[0].AwsSettings.EndpointUrl | Should -Be $endpointUrl
+            $created[0].Connection.EndpointUrl | Should -Be $endpointUrl
             $run = Get-Requests RunInstances | Where-Object { $_.parameters.KeyName -eq "devopstools-$fileEnv" -and $_.statusCode -eq 200 }
             $run | Should -HaveCount 1
             # The piped server knows its endpoint: no connection parameters needed.

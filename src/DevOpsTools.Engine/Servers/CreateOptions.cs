@@ -31,6 +31,6 @@ public sealed class CreateOptions
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
-    /// <summary>Provider settings (DevOpsTools.AwsSettings for Aws), passed to providers and EnvironmentContext.Settings.</summary>
-    public object? Settings { get; init; }
+    /// <summary>The provider's own settings (AwsSettings, PodmanSettings), passed to providers and EnvironmentContext.Settings.</summary>
+    public ServerProviderSettings? Settings { get; init; }
 }

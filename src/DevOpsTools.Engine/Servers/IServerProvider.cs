@@ -44,6 +44,9 @@ public interface IServerProvider
     /// </summary>
     bool SupportsSize(string size) => false;
 
+    /// <summary>The sizes this provider takes, for the UnknownSize error ("small, medium or large").</summary>
+    string SizeChoices => "small, medium or large";
+
     /// <summary>
     /// The server's SSH host key as an OpenSSH public key line ("ssh-ed25519 AAAA..."), read through
     /// the provider (Podman: `podman exec`; EC2: the console output), waiting up to
@@ -84,8 +87,8 @@ public sealed class EnvironmentContext
     /// <summary>The admin user servers are created with and the module logs in as.</summary>
     public string AdminUser { get; init; } = "admin";
 
-    /// <summary>Provider-specific settings (e.g. AwsSettings from the environment file or parameters).</summary>
-    public object? Settings { get; init; }
+    /// <summary>The provider's own settings (AwsSettings, PodmanSettings) from the environment file or parameters.</summary>
+    public ServerProviderSettings? Settings { get; init; }
 }
 
 /// <summary>The label/tag keys every module-created resource carries.</summary>

@@ -26,9 +26,9 @@ public sealed partial class ServerManager
     private readonly SshKeyStore _keys;
     private readonly KnownHostsStore _knownHosts;
     private readonly ConcurrentDictionary<string, IServerProvider> _providers = new(StringComparer.OrdinalIgnoreCase);
-    private readonly object? _settings;
+    private readonly ServerProviderSettings? _settings;
 
-    public ServerManager(ModuleData data, object? settings = null, Func<string, IServerProvider>? providerFactory = null)
+    public ServerManager(ModuleData data, ServerProviderSettings? settings = null, Func<string, IServerProvider>? providerFactory = null)
     {
         _data = data;
         _settings = settings;
@@ -65,7 +65,7 @@ public sealed partial class ServerManager
         if (!ServerSizes.IsPortable(request.Size) && !provider.SupportsSize(request.Size))
         {
             throw new DevOpsToolsException(ErrorIds.UnknownSize, ErrorKind.InvalidArgument,
-                $"Unknown size '{request.Size}' for provider {provider.Name}: use small, medium or large" + (provider.Name == "Podman" ? "." : " or an instance type the provider knows."), request.Size);
+                $"Unknown size '{request.Size}' for provider {provider.Name}: use {provider.SizeChoices}.", request.Size);
         }
 
         foreach (var port in request.Ports)

@@ -97,11 +97,13 @@ public sealed class RemoveServerCommand : AwsConnectionCmdlet
             return;
         }
 
-        // A piped EC2 server says where it lives (region, profile, endpoint); parameters override that.
+        // A piped server says where its provider is (its typed Connection: for EC2 region, profile,
+        // endpoint); the AWS parameters override an AWS connection.
         var servers = _servers.GroupBy(s => (s.Provider, s.Environment, s.Name)).Select(g => g.First()).ToList();
-        foreach (var group in servers.GroupBy(s => AwsConnection(s.AwsSettings)?.ConnectionKey() ?? string.Empty))
+        ServerProviderSettings? ConnectionOf(Server s) => AwsConnection(s.Connection as AwsSettings) ?? s.Connection;
+        foreach (var group in servers.GroupBy(s => (s.Provider, ConnectionOf(s)?.ConnectionKey() ?? string.Empty)))
         {
-            var connection = AwsConnection(group.First().AwsSettings);
+            var connection = ConnectionOf(group.First());
             var manager = new ServerManager(ModuleData.Default, connection);
             var members = group.ToList();
             RunEngine(context => manager.RemoveAsync(members, ThrottleLimit, PassThru.IsPresent, context));

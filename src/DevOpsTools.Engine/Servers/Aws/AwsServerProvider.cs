@@ -260,6 +260,8 @@ public sealed partial class AwsServerProvider : IServerProvider, IDisposable
 
     public bool SupportsSize(string size) => AwsSizes.IsInstanceType(size);
 
+    public string SizeChoices => "small, medium, large or an EC2 instance type such as m7i.large";
+
     private Server ToServer(Instance instance)
     {
         var tags = (instance.Tags ?? []).GroupBy(t => t.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
@@ -288,7 +290,7 @@ public sealed partial class AwsServerProvider : IServerProvider, IDisposable
             // EC2 serves a declared port on the instance's own address (the security group opens it).
             Endpoints = address is null ? [] : ports.Select(p => new ServerEndpoint { Port = p, Address = address, HostPort = p }).ToList(),
             CreatedAt = instance.LaunchTime is { } launched ? new DateTimeOffset(DateTime.SpecifyKind(launched, DateTimeKind.Utc)) : null,
-            AwsSettings = ConnectionSettings,
+            Connection = ConnectionSettings,
         };
     }
 

@@ -61,8 +61,9 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         Assert.Matches("^i-[0-9a-f]{17}$", server.Id);
         Assert.StartsWith("127.100.", server.Address, StringComparison.Ordinal);
         Assert.Equal(environment.PrivateKeyPath, server.IdentityFile);
-        Assert.Equal(_host.Endpoint.BaseUri.ToString(), server.AwsSettings!.EndpointUrl);
-        Assert.Empty(server.AwsSettings.AllowSshFrom);
+        var connection = Assert.IsType<AwsSettings>(server.Connection);
+        Assert.Equal(_host.Endpoint.BaseUri.ToString(), connection.EndpointUrl);
+        Assert.Empty(connection.AllowSshFrom);
 
         var run = Assert.Single(_host.Requests("RunInstances"));
         Assert.Equal("required", run.Get("MetadataOptions.HttpTokens"));
