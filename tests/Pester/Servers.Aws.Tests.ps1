@@ -385,3 +385,22 @@ tags:
         }
     }
 }
+
+Describe 'AWS parameters belong to -Provider Aws' -Tag 'Aws', 'Servers' {
+    It '<Command> offers -<Parameter> only with -Provider Aws' -ForEach @(
+        @{ Command = 'New-Server'; Parameter = 'AllowSshFrom'; Value = '203.0.113.0/24' }
+        @{ Command = 'New-Server'; Parameter = 'UserData'; Value = '#cloud-config' }
+        @{ Command = 'New-Server'; Parameter = 'Region'; Value = 'eu-west-1' }
+        @{ Command = 'Get-Server'; Parameter = 'EndpointUrl'; Value = 'http://127.0.0.1:1/' }
+        @{ Command = 'Remove-Server'; Parameter = 'ProfileName'; Value = 'ops' }
+    ) {
+        $arguments = @{ $Parameter = $Value }
+        if ($Command -ne 'Get-Server') { $arguments += @{ Name = 'web-1'; Environment = 'srv-params'; WhatIf = $true } }
+        { & $Command @arguments -ErrorAction Stop } | Should -Throw -ErrorId 'NamedParameterNotFound,*'
+        { & $Command @arguments -Provider Podman -ErrorAction Stop } | Should -Throw -ErrorId 'NamedParameterNotFound,*'
+        if ($Command -eq 'New-Server') {
+            # Bound with -Provider Aws; -WhatIf creates nothing and reaches no endpoint.
+            @(& $Command @arguments -Provider Aws -ErrorAction Stop) | Should -HaveCount 0
+        }
+    }
+}

@@ -8,7 +8,7 @@ namespace DevOpsTools.Commands.Servers;
 /// <summary>Destroys servers, waits until they are gone, and removes an environment's resources with its last server.</summary>
 [Cmdlet(VerbsCommon.Remove, "Server", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(Server))]
-public sealed class RemoveServerCommand : AwsConnectionCmdlet
+public sealed class RemoveServerCommand : ServerProviderCmdlet
 {
     private const string ServerSet = "Server";
     private const string NameSet = "Name";
@@ -31,6 +31,8 @@ public sealed class RemoveServerCommand : AwsConnectionCmdlet
     [ArgumentCompleter(typeof(ProviderNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Provider { get; set; } = ServerProviderRegistry.DefaultProvider;
+
+    protected override string ProviderForParameters => Provider;
 
     [Parameter]
     public SwitchParameter Force { get; set; }
