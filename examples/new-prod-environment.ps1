@@ -36,7 +36,7 @@ $prod = Import-DevOpsEnvironment -Path $Path
 Write-Host "Environment $($prod.Name): $($prod.Servers.Count) servers on $($prod.Provider.Type) ($($prod.Provider.Aws.Region))"
 
 # Connection parameters given here override the file's provider.aws section.
-$aws = @{}
+$aws = @{ Provider = 'Aws' }   # -Provider Aws offers the AWS parameters
 foreach ($name in 'ProfileName', 'Region', 'EndpointUrl', 'AllowSshFrom', 'UserDataFile') {
     if ($PSBoundParameters.ContainsKey($name)) { $aws[$name] = $PSBoundParameters[$name] }
 }

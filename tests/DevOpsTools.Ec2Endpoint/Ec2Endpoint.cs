@@ -34,7 +34,7 @@ public sealed class Ec2Endpoint : IAsyncDisposable
         _backing = _options.Backing switch
         {
             BackingMode.Podman => new PodmanBacking(_state, _options, Verbose, Warn),
-            _ => new SimulatedBacking(_state),
+            _ => new SimulatedBacking(_state, _options.RecordGuestConnections ? _guestConnections : null),
         };
         _api = new Ec2Api(_state, _options, _backing);
         _server = new MiniHttpServer(IPAddress.Loopback, _options.Port, HandleAsync, Verbose);
@@ -45,6 +45,11 @@ public sealed class Ec2Endpoint : IAsyncDisposable
 
     /// <summary>http://127.0.0.1:PORT/ — the ServiceURL to give the SDK.</summary>
     public Uri BaseUri => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
+
+    private readonly GuestConnectionLog _guestConnections = new();
+
+    /// <summary>Instance ids, one per TCP connection made to a simulated guest's SSH address (with <see cref="Ec2EndpointOptions.RecordGuestConnections"/>).</summary>
+    public IReadOnlyList<string> GuestConnections => _guestConnections.Snapshot();
 
     /// <summary>The EC2 requests received so far, oldest first.</summary>
     public IReadOnlyList<RecordedRequest> Requests => _hooks.Requests;

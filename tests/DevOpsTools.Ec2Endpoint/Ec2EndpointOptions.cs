@@ -66,6 +66,15 @@ public sealed class Ec2EndpointOptions
     /// </summary>
     public bool AcceptRawPublicKeyMaterial { get; set; }
 
+    /// <summary>
+    /// Simulated backing: listen on each instance's SSH address (127.100.x.y:22) and record every TCP
+    /// connection made to it (<see cref="Ec2Endpoint.GuestConnections"/>); the connection is closed at once.
+    /// </summary>
+    public bool RecordGuestConnections { get; set; }
+
+    /// <summary>Simulated backing: the console output shows cloud-init's SSH host key block (off: a console without host keys).</summary>
+    public bool ConsoleHostKeys { get; set; } = true;
+
     /// <summary>Log each request (action, status, error code) to <see cref="Log"/>.</summary>
     public bool Verbose { get; set; }
 

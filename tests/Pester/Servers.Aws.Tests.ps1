@@ -159,7 +159,7 @@ Describe "AWS servers ($lane)" -Tag 'Aws', 'Servers' -Skip:([bool]$skipReason) {
                 $_.Role | Should -Be 'web'
                 $_.Tags['owner'] | Should -Be 'pester'
                 $_.HostKeyFingerprint | Should -Match '^SHA256:[A-Za-z0-9+/]{43}$'
-                $_.AwsSettings | Should -Not -BeNullOrEmpty
+                $_.Connection | Should -BeOfType DevOpsTools.AwsSettings
             }
             $servers[0].Address | Should -Not -Be $servers[1].Address
             if (-not $real) { $servers | ForEach-Object { $_.Address | Should -Match '^127\.0\.0\.\d+$' } }
@@ -289,7 +289,7 @@ tags:
             $created | Should -HaveCount 1
             $created[0].Provider | Should -Be 'Aws'
             $created[0].Tags['team'] | Should -Be 'pester'
-            $created[0].AwsSettings.EndpointUrl | Should -Be $endpointUrl
+            $created[0].Connection.EndpointUrl | Should -Be $endpointUrl
             $run = Get-Requests RunInstances | Where-Object { $_.parameters.KeyName -eq "devopstools-$fileEnv" -and $_.statusCode -eq 200 }
             $run | Should -HaveCount 1
             # The piped server knows its endpoint: no connection parameters needed.
@@ -382,6 +382,25 @@ tags:
                 @(Invoke-Hook -Path '_test/instances' | Where-Object { $_.state -ne 'terminated' }) | Should -HaveCount 0
                 @(& podman ps -a -q --filter "label=devopstools.ec2.owner-pid=$($endpoint.Id)") | Should -HaveCount 0
             }
+        }
+    }
+}
+
+Describe 'AWS parameters belong to -Provider Aws' -Tag 'Aws', 'Servers' {
+    It '<Command> offers -<Parameter> only with -Provider Aws' -ForEach @(
+        @{ Command = 'New-Server'; Parameter = 'AllowSshFrom'; Value = '203.0.113.0/24' }
+        @{ Command = 'New-Server'; Parameter = 'UserData'; Value = '#cloud-config' }
+        @{ Command = 'New-Server'; Parameter = 'Region'; Value = 'eu-west-1' }
+        @{ Command = 'Get-Server'; Parameter = 'EndpointUrl'; Value = 'http://127.0.0.1:1/' }
+        @{ Command = 'Remove-Server'; Parameter = 'ProfileName'; Value = 'ops' }
+    ) {
+        $arguments = @{ $Parameter = $Value }
+        if ($Command -ne 'Get-Server') { $arguments += @{ Name = 'web-1'; Environment = 'srv-params'; WhatIf = $true } }
+        { & $Command @arguments -ErrorAction Stop } | Should -Throw -ErrorId 'NamedParameterNotFound,*'
+        { & $Command @arguments -Provider Podman -ErrorAction Stop } | Should -Throw -ErrorId 'NamedParameterNotFound,*'
+        if ($Command -eq 'New-Server') {
+            # Bound with -Provider Aws; -WhatIf creates nothing and reaches no endpoint.
+            @(& $Command @arguments -Provider Aws -ErrorAction Stop) | Should -HaveCount 0
         }
     }
 }

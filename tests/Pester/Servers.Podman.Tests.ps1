@@ -17,7 +17,8 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
         $script:envName = "srvtest-$suffix"
         $script:cancelEnv = "srvcancel-$suffix"
         $script:slowEnv = "srvslow-$suffix"
-        $script:allEnvs = @($envName, $cancelEnv, $slowEnv)
+        $script:portEnv = "t-pod-$suffix"
+        $script:allEnvs = @($envName, $cancelEnv, $slowEnv, $portEnv)
         $script:noSshImage = "localhost/devopstools-test-nossh:$suffix"
 
         # In parallel, in one call: both servers of the environment.
@@ -135,6 +136,59 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
             @(Get-Server -Environment $envName -Name 'web-2').Name | Should -Be 'web-2'
             Get-Server -Environment $envName -Name 'nope' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
             $err[0].FullyQualifiedErrorId | Should -BeLike 'ServerNotFound,*'
+        }
+    }
+
+    Context 'Endpoints' {
+        BeforeAll {
+            $script:app = New-Server -Name app-1 -Environment $portEnv -Port 8080, 9100 -ErrorAction Stop
+            $script:token = [guid]::NewGuid().ToString('N')
+        }
+
+        It 'records each declared port as the loopback address and port podman published it on' {
+            $app.Ports | Should -Be @(8080, 9100)
+            $app.Endpoints | Should -HaveCount 2
+            $app.Endpoints.Port | Should -Be @(8080, 9100)
+            foreach ($endpoint in $app.Endpoints) {
+                $endpoint.Address | Should -Be '127.0.0.1'
+                $endpoint.HostPort | Should -Not -Be $endpoint.Port
+                # podman's own view of the mapping, independent of the module.
+                & podman port "devopstools-$portEnv.app-1" "$($endpoint.Port)/tcp" | Should -Be "127.0.0.1:$($endpoint.HostPort)"
+            }
+            $app.Endpoints.HostPort | Should -Not -Contain $app.SshPort
+        }
+
+        It 'reports the same endpoints for an existing server (Get-Server, and New-Server of an existing name)' {
+            $listed = Get-Server -Environment $portEnv -Name app-1 -ErrorAction Stop
+            ($listed.Endpoints | ForEach-Object ToString) | Should -Be ($app.Endpoints | ForEach-Object ToString)
+            $again = New-Server -Name app-1 -Environment $portEnv -ErrorAction Stop
+            ($again.Endpoints | ForEach-Object ToString) | Should -Be ($app.Endpoints | ForEach-Object ToString)
+        }
+
+        It 'reaches a service listening inside the server from this machine through the recorded endpoint' {
+            $start = "sudo mkdir -p /srv/t-pod && echo $token | sudo tee /srv/t-pod/token.txt >/dev/null && " +
+                'sudo systemd-run --unit t-pod-http --working-directory=/srv/t-pod python3 -m http.server --bind 0.0.0.0 8080'
+            (Invoke-ServerCommand -Server $app -Command $start -ErrorAction Stop).ExitCode | Should -Be 0
+            $endpoint = $app.Endpoints | Where-Object Port -eq 8080
+            $client = [Net.Http.HttpClient]::new()
+            $client.Timeout = [timespan]::FromSeconds(5)
+            try {
+                $deadline = [DateTime]::UtcNow.AddSeconds(20)
+                $answer = $null
+                do {
+                    try { $answer = $client.GetStringAsync("http://$endpoint/token.txt").GetAwaiter().GetResult() }
+                    catch { Start-Sleep -Milliseconds 300 }
+                } until ($answer -or [DateTime]::UtcNow -gt $deadline)
+            }
+            finally {
+                $client.Dispose()
+            }
+            $answer | Should -Not -BeNullOrEmpty
+            $answer.Trim() | Should -Be $token
+        }
+
+        AfterAll {
+            Get-Server -Environment $portEnv -ErrorAction SilentlyContinue | Remove-Server -Force -ErrorAction SilentlyContinue
         }
     }
 

@@ -45,6 +45,7 @@ public static class ErrorIds
     // SSH
     public const string HostKeyMismatch = nameof(HostKeyMismatch);
     public const string HostKeyUnknown = nameof(HostKeyUnknown);
+    public const string HostKeyUnattested = nameof(HostKeyUnattested);
     public const string SshConnectionFailed = nameof(SshConnectionFailed);
     public const string SshAuthenticationFailed = nameof(SshAuthenticationFailed);
     public const string RemoteCommandFailed = nameof(RemoteCommandFailed);

@@ -63,14 +63,23 @@ public sealed class ProviderSettings
     public AwsSettings? Aws { get; set; }
 }
 
-public sealed class PodmanSettings
+public sealed class PodmanSettings : ServerProviderSettings
 {
+    public override string ProviderName() => "Podman";
+
+    /// <summary>Podman is reached locally: a server carries no connection settings beyond its provider.</summary>
+    public override ServerProviderSettings ConnectionOnly() => new PodmanSettings();
+
+    public override string SettingsKey() => $"Podman|{Image}";
+
     [YamlField("image", Description = "Server image; default: the module-built Debian 12 image")]
     public string? Image { get; set; }
 }
 
-public sealed class AwsSettings
+public sealed class AwsSettings : ServerProviderSettings
 {
+    public override string ProviderName() => "Aws";
+
     [YamlField("region", Description = "AWS region, e.g. eu-west-1")]
     public string? Region { get; set; }
 
@@ -95,6 +104,9 @@ public sealed class AwsSettings
     [YamlField("associatePublicIp", Description = "Give instances a public IP address")]
     public bool? AssociatePublicIp { get; set; }
 
+    [YamlField("rootVolumeSize", Description = "Root volume size in GiB; default: the image's own root volume size", Minimum = 1, Maximum = 16384)]
+    public int? RootVolumeSize { get; set; }
+
     /// <summary>
     /// A copy with the given values (cmdlet parameters) in place of this one's; null keeps this
     /// one's value. Parameters win over the environment file.
@@ -109,17 +121,18 @@ public sealed class AwsSettings
         VpcId = VpcId,
         AllowSshFrom = allowSshFrom?.ToList() ?? [.. AllowSshFrom],
         AssociatePublicIp = AssociatePublicIp,
+        RootVolumeSize = RootVolumeSize,
     };
 
     /// <summary>Where EC2 is reached (region, profile, endpoint): servers with the same key share a client.</summary>
-    public string ConnectionKey() => $"{Region}|{Profile}|{EndpointUrl}";
+    public override string ConnectionKey() => $"{Region}|{Profile}|{EndpointUrl}";
 
     /// <summary>Every setting: requests with the same key are created together.</summary>
-    public string SettingsKey() =>
-        $"{ConnectionKey()}|{Image}|{SubnetId}|{VpcId}|{string.Join(",", AllowSshFrom)}|{AssociatePublicIp}";
+    public override string SettingsKey() =>
+        $"{ConnectionKey()}|{Image}|{SubnetId}|{VpcId}|{string.Join(",", AllowSshFrom)}|{AssociatePublicIp}|{RootVolumeSize}";
 
     /// <summary>Only what says where EC2 is (no image, network or ingress): what a Server carries.</summary>
-    public AwsSettings ConnectionOnly() => new() { Region = Region, Profile = Profile, EndpointUrl = EndpointUrl };
+    public override AwsSettings ConnectionOnly() => new() { Region = Region, Profile = Profile, EndpointUrl = EndpointUrl };
 
     public override string ToString() =>
         string.Join(", ", new[] { Region is null ? null : $"region {Region}", Profile is null ? null : $"profile {Profile}", EndpointUrl is null ? null : $"endpoint {EndpointUrl}" }.Where(x => x is not null)) is { Length: > 0 } text ? text : "default AWS settings";

@@ -51,10 +51,11 @@ public sealed class Server
     public DateTimeOffset? CreatedAt { get; init; }
 
     /// <summary>
-    /// Aws: where the server's EC2 is (region, profile, endpoint; no secrets), so a piped server
-    /// reaches the same place in Remove-Server. Null for other providers.
+    /// Where the server's provider is reached, in the provider's own settings type (Aws: an
+    /// AwsSettings with region, profile and endpoint; no secrets), so a piped server reaches the
+    /// same place in Remove-Server. Null when the provider needs none (Podman).
     /// </summary>
-    public AwsSettings? AwsSettings { get; init; }
+    public ServerProviderSettings? Connection { get; init; }
 
     /// <summary>Where the server's SSH endpoint is, as "user@address:port".</summary>
     public override string ToString() => $"{User}@{Address}:{SshPort} ({Environment}/{Name})";

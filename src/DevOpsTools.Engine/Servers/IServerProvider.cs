@@ -44,14 +44,20 @@ public interface IServerProvider
     /// </summary>
     bool SupportsSize(string size) => false;
 
+    /// <summary>The sizes this provider takes, for the UnknownSize error ("small, medium or large").</summary>
+    string SizeChoices => "small, medium or large";
+
     /// <summary>
     /// The server's SSH host key as an OpenSSH public key line ("ssh-ed25519 AAAA..."), read through
     /// the provider (Podman: `podman exec`; EC2: the console output), waiting up to
     /// <paramref name="timeout"/> for the server to generate it. ServerManager records it in
     /// known_hosts (trust on first use through the provider). Null when the provider cannot tell;
-    /// ServerManager then trusts the key the server presents on the first SSH connection.
+    /// ServerManager then fails with HostKeyUnattested unless the user passed -TrustFirstHostKey.
     /// </summary>
     Task<string?> GetHostKeyAsync(Server server, TimeSpan timeout, EngineContext context) => Task.FromResult<string?>(null);
+
+    /// <summary>Why <see cref="GetHostKeyAsync"/> returned no key, for the HostKeyUnattested error.</summary>
+    string MissingHostKeyReason(Server server, TimeSpan timeout) => $"provider {Name} cannot report SSH host keys";
 }
 
 /// <summary>One server to create.</summary>
@@ -62,6 +68,9 @@ public sealed record ServerCreateRequest(string Name, string Environment, string
 
     /// <summary>cloud-init user data (EC2 only), plain text; the provider base64-encodes it.</summary>
     public string? UserData { get; init; }
+
+    /// <summary>Return as soon as the launch is accepted (state, id, addresses as known), without waiting for it to run.</summary>
+    public bool NoWait { get; init; }
 }
 
 /// <summary>What every server of one environment shares: its name, SSH key, and provider settings.</summary>
@@ -78,8 +87,8 @@ public sealed class EnvironmentContext
     /// <summary>The admin user servers are created with and the module logs in as.</summary>
     public string AdminUser { get; init; } = "admin";
 
-    /// <summary>Provider-specific settings (e.g. AwsSettings from the environment file or parameters).</summary>
-    public object? Settings { get; init; }
+    /// <summary>The provider's own settings (AwsSettings, PodmanSettings) from the environment file or parameters.</summary>
+    public ServerProviderSettings? Settings { get; init; }
 }
 
 /// <summary>The label/tag keys every module-created resource carries.</summary>

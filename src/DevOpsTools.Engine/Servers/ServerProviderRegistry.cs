@@ -15,13 +15,13 @@ public sealed class ServerProviderAttribute : Attribute
     public string Name { get; }
 }
 
-/// <summary>What a provider is constructed with: the module data directory and its settings (e.g. AwsSettings).</summary>
+/// <summary>What a provider is constructed with: the module data directory and its own settings (AwsSettings, PodmanSettings).</summary>
 public sealed class ProviderOptions
 {
     public ModuleData Data { get; init; } = ModuleData.Default;
 
-    /// <summary>Provider-specific settings from parameters or the environment file (DevOpsTools.AwsSettings for Aws).</summary>
-    public object? Settings { get; init; }
+    /// <summary>The provider's settings from parameters or the environment file; a provider reads only its own type.</summary>
+    public ServerProviderSettings? Settings { get; init; }
 }
 
 /// <summary>

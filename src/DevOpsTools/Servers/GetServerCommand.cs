@@ -8,7 +8,7 @@ namespace DevOpsTools.Commands.Servers;
 /// <summary>Lists the module's servers as the provider reports them (labels/tags; no local state).</summary>
 [Cmdlet(VerbsCommon.Get, "Server")]
 [OutputType(typeof(Server))]
-public sealed class GetServerCommand : AwsConnectionCmdlet
+public sealed class GetServerCommand : ServerProviderCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -23,6 +23,8 @@ public sealed class GetServerCommand : AwsConnectionCmdlet
     [ArgumentCompleter(typeof(ProviderNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Provider { get; set; } = ServerProviderRegistry.DefaultProvider;
+
+    protected override string ProviderForParameters => Provider;
 
     protected override void ProcessRecordCore()
     {

@@ -9,7 +9,7 @@ namespace DevOpsTools.Commands.Servers;
 /// <summary>Creates servers (Podman containers or EC2 instances) and waits until they answer SSH.</summary>
 [Cmdlet(VerbsCommon.New, "Server", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(Server))]
-public sealed class NewServerCommand : AwsConnectionCmdlet
+public sealed class NewServerCommand : ServerProviderCmdlet
 {
     private readonly List<(NewServerRequest Request, AwsSettings? Settings)> _requests = [];
 
@@ -25,6 +25,12 @@ public sealed class NewServerCommand : AwsConnectionCmdlet
     [ArgumentCompleter(typeof(ProviderNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Provider { get; set; } = ServerProviderRegistry.DefaultProvider;
+
+    protected override string ProviderForParameters => Provider;
+
+    protected override AwsConnectionParameters NewAwsParameters() => new NewServerAwsParameters();
+
+    private NewServerAwsParameters? AwsLaunch => Aws as NewServerAwsParameters;
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(SizeCompleter))]
@@ -52,20 +58,14 @@ public sealed class NewServerCommand : AwsConnectionCmdlet
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
+    /// <summary>Pin the key a server presents on first connection when its provider cannot attest one (risk: a machine in the middle is trusted for good).</summary>
+    [Parameter]
+    public SwitchParameter TrustFirstHostKey { get; set; }
+
     /// <summary>Time-out of the SSH readiness stage, per server.</summary>
     [Parameter]
     [ValidateRange(5, 3600)]
     public int TimeoutSec { get; set; } = 180;
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string[]? AllowSshFrom { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? UserData { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string? UserDataFile { get; set; }
 
     /// <summary>An environment file's provider.aws section (ServerSpec.AwsSettings); the parameters above override its fields.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -82,15 +82,15 @@ public sealed class NewServerCommand : AwsConnectionCmdlet
             }
         }
 
-        var userData = UserData;
-        if (UserDataFile is not null)
+        var userData = AwsLaunch?.UserData;
+        if (AwsLaunch?.UserDataFile is { } userDataFile)
         {
-            if (UserData is not null)
+            if (userData is not null)
             {
-                ThrowEngineError(new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument, "Pass -UserData or -UserDataFile, not both.", UserDataFile));
+                ThrowEngineError(new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument, "Pass -UserData or -UserDataFile, not both.", userDataFile));
             }
 
-            var path = GetUnresolvedProviderPathFromPSPath(UserDataFile);
+            var path = GetUnresolvedProviderPathFromPSPath(userDataFile);
             if (!File.Exists(path))
             {
                 ThrowEngineError(new DevOpsToolsException(ErrorIds.FileNotFound, ErrorKind.ObjectNotFound, $"User data file '{path}' does not exist.", path));
@@ -99,7 +99,7 @@ public sealed class NewServerCommand : AwsConnectionCmdlet
             userData = File.ReadAllText(path);
         }
 
-        var settings = AwsConnection(AwsSettings, AllowSshFrom);
+        var settings = AwsConnection(AwsSettings, AwsLaunch?.AllowSshFrom);
         foreach (var name in Name)
         {
             var request = new ServerCreateRequest(name, Environment, Size, Image, Role, tags)
@@ -129,6 +129,7 @@ public sealed class NewServerCommand : AwsConnectionCmdlet
             {
                 ThrottleLimit = ThrottleLimit,
                 NoWait = NoWait.IsPresent,
+                TrustFirstHostKey = TrustFirstHostKey.IsPresent,
                 ReadyTimeout = TimeSpan.FromSeconds(TimeoutSec),
                 Settings = settings,
             };
@@ -140,4 +141,18 @@ public sealed class NewServerCommand : AwsConnectionCmdlet
             });
         }
     }
+}
+
+/// <summary>New-Server's parameters for -Provider Aws: the connection, the SSH sources and cloud-init user data.</summary>
+public sealed class NewServerAwsParameters : AwsConnectionParameters
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? AllowSshFrom { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? UserData { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? UserDataFile { get; set; }
 }

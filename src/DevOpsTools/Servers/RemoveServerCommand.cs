@@ -8,7 +8,7 @@ namespace DevOpsTools.Commands.Servers;
 /// <summary>Destroys servers, waits until they are gone, and removes an environment's resources with its last server.</summary>
 [Cmdlet(VerbsCommon.Remove, "Server", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(Server))]
-public sealed class RemoveServerCommand : AwsConnectionCmdlet
+public sealed class RemoveServerCommand : ServerProviderCmdlet
 {
     private const string ServerSet = "Server";
     private const string NameSet = "Name";
@@ -31,6 +31,8 @@ public sealed class RemoveServerCommand : AwsConnectionCmdlet
     [ArgumentCompleter(typeof(ProviderNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Provider { get; set; } = ServerProviderRegistry.DefaultProvider;
+
+    protected override string ProviderForParameters => Provider;
 
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -97,11 +99,13 @@ public sealed class RemoveServerCommand : AwsConnectionCmdlet
             return;
         }
 
-        // A piped EC2 server says where it lives (region, profile, endpoint); parameters override that.
+        // A piped server says where its provider is (its typed Connection: for EC2 region, profile,
+        // endpoint); the AWS parameters override an AWS connection.
         var servers = _servers.GroupBy(s => (s.Provider, s.Environment, s.Name)).Select(g => g.First()).ToList();
-        foreach (var group in servers.GroupBy(s => AwsConnection(s.AwsSettings)?.ConnectionKey() ?? string.Empty))
+        ServerProviderSettings? ConnectionOf(Server s) => AwsConnection(s.Connection as AwsSettings) ?? s.Connection;
+        foreach (var group in servers.GroupBy(s => (s.Provider, ConnectionOf(s)?.ConnectionKey() ?? string.Empty)))
         {
-            var connection = AwsConnection(group.First().AwsSettings);
+            var connection = ConnectionOf(group.First());
             var manager = new ServerManager(ModuleData.Default, connection);
             var members = group.ToList();
             RunEngine(context => manager.RemoveAsync(members, ThrottleLimit, PassThru.IsPresent, context));

@@ -14,8 +14,6 @@ internal sealed partial class Ec2Api
 
     private static readonly string[] InstanceTagResourceTypes = ["instance", "volume", "network-interface", "spot-instances-request", "elastic-gpu"];
 
-    private static readonly string[] VolumeTypes = ["standard", "io1", "io2", "gp2", "gp3", "sc1", "st1"];
-
     [GeneratedRegex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$")]
     private static partial Regex InstanceTypeShape();
 
@@ -321,100 +319,6 @@ internal sealed partial class Ec2Api
         }
 
         return allowed.Contains(v) ? v : throw Ec2Error.InvalidParameterValue($"Invalid value '{v}' for {name}. Valid values are: {string.Join(", ", allowed)}.");
-    }
-
-    private sealed record DeviceSpec(string DeviceName, int Size, string VolumeType, bool Encrypted, string? KmsKeyId, int? Iops, int? Throughput, string? SnapshotId, bool DeleteOnTermination);
-
-    private static List<DeviceSpec> ParseBlockDeviceMappings(QueryParameters p, Image image)
-    {
-        var root = new DeviceSpec(image.RootDeviceName, image.RootVolumeSize, image.RootVolumeType, false, null, image.RootVolumeType == "gp3" ? 3000 : null, image.RootVolumeType == "gp3" ? 125 : null, image.SnapshotId, true);
-        var devices = new List<DeviceSpec> { root };
-        foreach (var m in p.Structs("BlockDeviceMapping"))
-        {
-            var name = m.Get("DeviceName") ?? throw Ec2Error.MissingParameter("BlockDeviceMapping.N.DeviceName");
-            if (!name.StartsWith("/dev/", StringComparison.Ordinal) && !name.StartsWith("xvd", StringComparison.Ordinal) && !name.StartsWith("sd", StringComparison.Ordinal))
-            {
-                throw new Ec2Error("InvalidBlockDeviceMapping", $"Invalid device name {name}");
-            }
-
-            if (m.Has("NoDevice"))
-            {
-                if (name == image.RootDeviceName)
-                {
-                    throw new Ec2Error("InvalidBlockDeviceMapping", "The device 'root' cannot be suppressed");
-                }
-
-                devices.RemoveAll(d => d.DeviceName == name);
-                continue;
-            }
-
-            if (m.Has("VirtualName"))
-            {
-                continue; // instance store: no EBS volume
-            }
-
-            var ebs = m.Struct("Ebs");
-            if (ebs is null)
-            {
-                throw new Ec2Error("InvalidBlockDeviceMapping", $"The block device mapping for {name} must specify Ebs, VirtualName or NoDevice");
-            }
-
-            var isRoot = name == image.RootDeviceName;
-            var snapshotId = ebs.Get("SnapshotId") ?? (isRoot ? image.SnapshotId : null);
-            var volumeType = ebs.Get("VolumeType") ?? (isRoot ? image.RootVolumeType : "gp2");
-            if (!VolumeTypes.Contains(volumeType))
-            {
-                throw Ec2Error.InvalidParameterValue($"Value ({volumeType}) for parameter volumeType is invalid. Valid volume types are: {string.Join(", ", VolumeTypes)}");
-            }
-
-            var size = ebs.GetInt("VolumeSize") ?? (isRoot ? image.RootVolumeSize : 0);
-            if (size == 0)
-            {
-                throw Ec2Error.MissingParameter("BlockDeviceMapping.N.Ebs.VolumeSize");
-            }
-
-            if (size < 1 || size > 16384)
-            {
-                throw Ec2Error.InvalidParameterValue($"Volume size {size} is out of range. Valid range is 1-16384 GiB.");
-            }
-
-            if (isRoot && size < image.RootVolumeSize)
-            {
-                throw new Ec2Error("InvalidBlockDeviceMapping", $"Volume of size {size}GB is smaller than snapshot '{image.SnapshotId}', expect size >= {image.RootVolumeSize}GB");
-            }
-
-            var iops = ebs.GetInt("Iops");
-            if (volumeType is "io1" or "io2" && iops is null)
-            {
-                throw Ec2Error.MissingParameter("BlockDeviceMapping.N.Ebs.Iops");
-            }
-
-            if (volumeType == "gp3")
-            {
-                iops ??= 3000;
-            }
-
-            var throughput = ebs.GetInt("Throughput") ?? (volumeType == "gp3" ? 125 : null);
-            var encrypted = ebs.GetBool("Encrypted") ?? false;
-            var kms = ebs.Get("KmsKeyId");
-            if (kms is not null && !encrypted)
-            {
-                throw Ec2Error.InvalidParameterCombination("The parameter KmsKeyId requires the parameter Encrypted to be set.");
-            }
-
-            var spec = new DeviceSpec(name, size, volumeType, encrypted, kms, iops, throughput, snapshotId, ebs.GetBool("DeleteOnTermination") ?? true);
-            var existing = devices.FindIndex(d => d.DeviceName == name);
-            if (existing >= 0)
-            {
-                devices[existing] = spec;
-            }
-            else
-            {
-                devices.Add(spec);
-            }
-        }
-
-        return devices;
     }
 
     private IEnumerable<object?> ReservationBody(string reservationId, List<Instance> instances, DateTimeOffset now, bool forRunResponse)
@@ -726,7 +630,7 @@ internal sealed partial class Ec2Api
         else if (RunningAt(instance) is { } runningAt && ctx.Now >= runningAt && (instance.TerminateRequestedAt is not { } stoppedAt || stoppedAt >= runningAt))
         {
             // The simulated guest "boots" when it becomes running: synthesize its host keys once.
-            instance.ConsoleOutput ??= ConsoleText.Build(instance, ConsoleText.SimulatedHostKeys($"root@ip-{instance.PrivateIp.Replace('.', '-')}"), runningAt);
+            instance.ConsoleOutput ??= ConsoleText.Build(instance, _options.ConsoleHostKeys ? ConsoleText.SimulatedHostKeys($"root@ip-{instance.PrivateIp.Replace('.', '-')}") : [], runningAt);
             output = instance.ConsoleOutput;
         }
 

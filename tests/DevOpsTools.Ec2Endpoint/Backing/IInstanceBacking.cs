@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using DevOpsTools.Ec2Endpoint.State;
 
 namespace DevOpsTools.Ec2Endpoint.Backing;
@@ -23,8 +25,11 @@ internal interface IInstanceBacking : IAsyncDisposable
     Task RemoveAllAsync();
 }
 
-internal sealed class SimulatedBacking(Ec2State state) : IInstanceBacking
+/// <summary>Instances exist only in memory; with a connection log, each guest's SSH address listens and records who connects.</summary>
+internal sealed class SimulatedBacking(Ec2State state, GuestConnectionLog? connections = null) : IInstanceBacking
 {
+    private readonly Dictionary<string, TcpListener> _listeners = new(StringComparer.Ordinal);
+
     public string Name => "simulated";
 
     public bool WaitsForGuest => false;
@@ -41,13 +46,81 @@ internal sealed class SimulatedBacking(Ec2State state) : IInstanceBacking
 
         instance.SshHost = $"127.100.{n >> 8}.{n & 0xFF}";
         instance.SshPort = 22;
+        if (connections is not null)
+        {
+            var listener = new TcpListener(IPAddress.Parse(instance.SshHost), instance.SshPort);
+            listener.Start();
+            lock (_listeners)
+            {
+                _listeners[instance.Id] = listener;
+            }
+
+            _ = AcceptAsync(listener, instance.Id, connections);
+        }
     }
 
-    public void Terminate(Instance instance)
+    private static async Task AcceptAsync(TcpListener listener, string instanceId, GuestConnectionLog log)
     {
+        while (true)
+        {
+            try
+            {
+                using var client = await listener.AcceptTcpClientAsync().ConfigureAwait(false);
+                log.Add(instanceId);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+        }
     }
 
-    public Task RemoveAllAsync() => Task.CompletedTask;
+    public void Terminate(Instance instance) => Stop(instance.Id);
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    private void Stop(string instanceId)
+    {
+        lock (_listeners)
+        {
+            if (_listeners.Remove(instanceId, out var listener))
+            {
+                listener.Stop();
+            }
+        }
+    }
+
+    public Task RemoveAllAsync()
+    {
+        List<string> ids;
+        lock (_listeners)
+        {
+            ids = [.. _listeners.Keys];
+        }
+
+        ids.ForEach(Stop);
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync() => await RemoveAllAsync().ConfigureAwait(false);
+}
+
+/// <summary>Connections made to simulated guests, one instance id per connection, oldest first.</summary>
+internal sealed class GuestConnectionLog
+{
+    private readonly List<string> _ids = [];
+
+    internal void Add(string instanceId)
+    {
+        lock (_ids)
+        {
+            _ids.Add(instanceId);
+        }
+    }
+
+    internal IReadOnlyList<string> Snapshot()
+    {
+        lock (_ids)
+        {
+            return [.. _ids];
+        }
+    }
 }

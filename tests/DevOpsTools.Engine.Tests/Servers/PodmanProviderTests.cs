@@ -33,6 +33,52 @@ public class PodmanProviderTests : IDisposable
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1795975254), server.CreatedAt);
     }
 
+    [Fact]
+    public void Records_an_endpoint_per_declared_port_from_the_published_loopback_ports()
+    {
+        const string json = """
+            [
+              { "Id": "abc123", "State": "running",
+                "Labels": { "devopstools.managed": "true", "devopstools.environment": "test", "devopstools.name": "web-1", "devopstools.ports": "8080,9100" },
+                "Ports": [ { "host_ip": "127.0.0.1", "container_port": 22, "host_port": 40022, "range": 1, "protocol": "tcp" },
+                           { "host_ip": "127.0.0.1", "container_port": 9100, "host_port": 41000, "range": 1, "protocol": "tcp" },
+                           { "host_ip": "127.0.0.1", "container_port": 8080, "host_port": 43512, "range": 1, "protocol": "tcp" },
+                           { "host_ip": "127.0.0.1", "container_port": 8080, "host_port": 43999, "range": 1, "protocol": "udp" },
+                           { "host_ip": "127.0.0.1", "container_port": 7000, "host_port": 44000, "range": 1, "protocol": "tcp" } ] }
+            ]
+            """;
+
+        var server = Assert.Single(PodmanServerProvider.ParseContainers(json, null, null));
+        Assert.Equal([8080, 9100], server.Ports);
+        Assert.Equal(
+            [new ServerEndpoint { Port = 8080, Address = "127.0.0.1", HostPort = 43512 }, new ServerEndpoint { Port = 9100, Address = "127.0.0.1", HostPort = 41000 }],
+            server.Endpoints);
+        Assert.Equal("127.0.0.1:43512", server.Endpoints[0].ToString());
+        Assert.Equal(40022, server.SshPort);
+    }
+
+    [Fact]
+    public void Expands_port_ranges_and_reaches_wildcard_bindings_on_loopback()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse("""
+            [ { "host_ip": "", "container_port": 8000, "host_port": 18000, "range": 2, "protocol": "tcp" },
+              { "host_ip": "::", "container_port": 9000, "host_port": 19000, "range": 1, "protocol": "tcp" } ]
+            """);
+        var published = PodmanServerProvider.ParsePublishedPorts(document.RootElement);
+        Assert.Equal(["127.0.0.1:18000", "127.0.0.1:18001", "[::1]:19000"], published.Select(e => e.ToString()));
+        Assert.Equal([8001], PodmanServerProvider.EndpointsOf([8001, 8002], published).Select(e => e.Port));
+    }
+
+    [Fact]
+    public void A_server_without_declared_ports_has_no_endpoints()
+    {
+        const string json = """
+            [ { "Id": "abc", "State": "running", "Labels": { "devopstools.environment": "test", "devopstools.name": "db-1" },
+                "Ports": [ { "host_ip": "127.0.0.1", "container_port": 22, "host_port": 40023, "range": 1, "protocol": "tcp" } ] } ]
+            """;
+        Assert.Empty(Assert.Single(PodmanServerProvider.ParseContainers(json, null, null)).Endpoints);
+    }
+
     [Theory]
     [InlineData("running", "Running")]
     [InlineData("created", "Pending")]

@@ -27,7 +27,7 @@ public class ServerManagerTests : IDisposable
     public async Task Invalid_input_is_an_error_and_nothing_is_created(string name, string environment, string size, string errorId)
     {
         var emitted = new List<Server>();
-        await Manager.CreateAsync([Request(name, environment, size)], new CreateOptions { NoWait = true }, Context(emitted.Add, CancellationToken.None));
+        await Manager.CreateAsync([Request(name, environment, size)], new CreateOptions { SkipSshWait = true }, Context(emitted.Add, CancellationToken.None));
 
         Assert.Empty(emitted);
         var error = Assert.Single(_output.Errors);
@@ -54,7 +54,7 @@ public class ServerManagerTests : IDisposable
         var emitted = new ConcurrentBag<Server>();
         var requests = Enumerable.Range(1, 6).Select(i => Request($"web-{i}")).ToList();
 
-        await Manager.CreateAsync(requests, new CreateOptions { NoWait = true, ThrottleLimit = 2 }, Context(emitted.Add, CancellationToken.None));
+        await Manager.CreateAsync(requests, new CreateOptions { SkipSshWait = true, ThrottleLimit = 2 }, Context(emitted.Add, CancellationToken.None));
 
         Assert.Empty(_output.Errors);
         Assert.Equal(6, emitted.Count);
@@ -77,7 +77,7 @@ public class ServerManagerTests : IDisposable
         _provider.Servers.Add(_provider.Make("web-1", "test", 41000));
         var emitted = new List<Server>();
 
-        await Manager.CreateAsync([Request("web-1"), Request("web-2")], new CreateOptions { NoWait = true }, Context(emitted.Add, CancellationToken.None));
+        await Manager.CreateAsync([Request("web-1"), Request("web-2")], new CreateOptions { SkipSshWait = true }, Context(emitted.Add, CancellationToken.None));
 
         Assert.Equal(1, _provider.CreateCalls);
         Assert.Contains(emitted, s => s.Name == "web-1" && s.SshPort == 41000);
@@ -90,7 +90,7 @@ public class ServerManagerTests : IDisposable
         _provider.FailHostKey = true;
         var emitted = new List<Server>();
 
-        await Manager.CreateAsync([Request("web-1")], new CreateOptions { NoWait = true }, Context(emitted.Add, CancellationToken.None));
+        await Manager.CreateAsync([Request("web-1")], new CreateOptions { SkipSshWait = true }, Context(emitted.Add, CancellationToken.None));
 
         Assert.Empty(emitted);
         var error = Assert.Single(_output.Errors);
@@ -109,7 +109,7 @@ public class ServerManagerTests : IDisposable
     {
         _provider.HostKeyDelay = TimeSpan.FromSeconds(30);
         using var cancel = new CancellationTokenSource();
-        var run = Manager.CreateAsync([Request("web-1")], new CreateOptions { NoWait = true }, Context(null, cancel.Token));
+        var run = Manager.CreateAsync([Request("web-1")], new CreateOptions { SkipSshWait = true }, Context(null, cancel.Token));
         while (_provider.Servers.Count == 0)
         {
             await Task.Delay(10);
@@ -129,7 +129,7 @@ public class ServerManagerTests : IDisposable
     {
         var manager = Manager;
         var emitted = new List<Server>();
-        await manager.CreateAsync([Request("web-1"), Request("web-2")], new CreateOptions { NoWait = true }, Context(emitted.Add, CancellationToken.None));
+        await manager.CreateAsync([Request("web-1"), Request("web-2")], new CreateOptions { SkipSshWait = true }, Context(emitted.Add, CancellationToken.None));
         Assert.True(Directory.Exists(Path.Combine(_root, "keys", "test")));
 
         await manager.RemoveAsync([emitted[0]], 10, false, Context(null, CancellationToken.None));

@@ -11,7 +11,7 @@ namespace DevOpsTools.Engine.Servers.Podman;
 /// free port. Containers and networks carry the devopstools.* labels; listing queries them.
 /// </summary>
 [ServerProvider("Podman")]
-public sealed class PodmanServerProvider : IServerProvider
+public sealed partial class PodmanServerProvider : IServerProvider
 {
     private const string HostKeyFile = "/etc/ssh/ssh_host_ed25519_key.pub";
     private readonly ProviderOptions _options;
@@ -92,12 +92,25 @@ public sealed class PodmanServerProvider : IServerProvider
         var cancellationToken = context.CancellationToken;
         var image = request.Image ?? await DefaultImageAsync(output, cancellationToken).ConfigureAwait(false);
         var container = ContainerName(request.Environment, request.Name);
+        var declared = ResourceLabels.ParsePorts(ResourceLabels.FormatPorts(request.Ports));
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePorts.Reserve();
             try
             {
                 var id = await RunContainerAsync(request, environment, image, container, port, output, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<ServerEndpoint> endpoints = [];
+                try
+                {
+                    endpoints = declared.Count == 0 ? [] : await PublishedEndpointsAsync(id, container, declared, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The caller never sees this server (no rollback through it): remove it here.
+                    await RemoveContainerAsync(container, output).ConfigureAwait(false);
+                    throw;
+                }
+
                 return new Server
                 {
                     Name = request.Name,
@@ -113,7 +126,8 @@ public sealed class PodmanServerProvider : IServerProvider
                     Size = request.Size,
                     Image = image,
                     Tags = new Dictionary<string, string>(request.Tags),
-                    Ports = ResourceLabels.ParsePorts(ResourceLabels.FormatPorts(request.Ports)),
+                    Ports = declared,
+                    Endpoints = endpoints,
                     CreatedAt = DateTimeOffset.UtcNow,
                 };
             }
@@ -299,90 +313,21 @@ public sealed class PodmanServerProvider : IServerProvider
         }
     }
 
-    internal const string TagPrefix = "devopstools.tag.";
-
-    internal static IReadOnlyList<Server> ParseContainers(string json, KnownHostsStore? knownHosts, SshKeyStore? keys)
+    /// <summary>Where podman published the declared ports of a container it just started (random loopback ports).</summary>
+    private async Task<IReadOnlyList<ServerEndpoint>> PublishedEndpointsAsync(string id, string container, IReadOnlyList<int> declared, CancellationToken cancellationToken)
     {
-        var servers = new List<Server>();
-        if (string.IsNullOrWhiteSpace(json))
+        var json = await Podman.RunCheckedAsync(["ps", "--all", "--format", "json", "--filter", $"id={id}"], cancellationToken, TimeSpan.FromSeconds(60), container, ErrorIds.ServerCreateFailed).ConfigureAwait(false);
+        using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json);
+        var published = document.RootElement.EnumerateArray().Select(c => c.TryGetProperty("Ports", out var p) ? ParsePublishedPorts(p) : []).FirstOrDefault() ?? [];
+        var endpoints = EndpointsOf(declared, published);
+        if (endpoints.Count != declared.Count)
         {
-            return servers;
+            throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.InvalidOperation,
+                $"Podman did not report where it published the ports {ResourceLabels.FormatPorts(declared)} of container {container} (found {string.Join(", ", endpoints.Select(e => e.Port))}).", container);
         }
 
-        using var document = JsonDocument.Parse(json);
-        foreach (var item in document.RootElement.EnumerateArray())
-        {
-            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (item.TryGetProperty("Labels", out var labelsElement) && labelsElement.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var label in labelsElement.EnumerateObject())
-                {
-                    labels[label.Name] = label.Value.GetString() ?? string.Empty;
-                }
-            }
-
-            if (!labels.TryGetValue(ResourceLabels.Environment, out var environment) || !labels.TryGetValue(ResourceLabels.Name, out var name))
-            {
-                continue;
-            }
-
-            string? address = null;
-            var port = 0;
-            if (item.TryGetProperty("Ports", out var ports) && ports.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var mapping in ports.EnumerateArray())
-                {
-                    if (mapping.TryGetProperty("container_port", out var containerPort) && containerPort.GetInt32() == 22)
-                    {
-                        address = mapping.TryGetProperty("host_ip", out var ip) && !string.IsNullOrEmpty(ip.GetString()) ? ip.GetString() : "127.0.0.1";
-                        port = mapping.GetProperty("host_port").GetInt32();
-                    }
-                }
-            }
-
-            var state = item.TryGetProperty("State", out var stateElement) ? stateElement.GetString() : null;
-            DateTimeOffset? created = item.TryGetProperty("Created", out var createdElement) && createdElement.ValueKind == JsonValueKind.Number
-                ? DateTimeOffset.FromUnixTimeSeconds(createdElement.GetInt64())
-                : null;
-            string? fingerprint = null;
-            if (address is not null && knownHosts?.Get(address, port).FirstOrDefault() is { Blob: not null } known)
-            {
-                fingerprint = OpenSshKeys.Fingerprint(known.Blob);
-            }
-
-            servers.Add(new Server
-            {
-                Name = name,
-                Environment = environment,
-                Provider = "Podman",
-                Id = item.TryGetProperty("Id", out var id) ? id.GetString() : null,
-                State = NormaliseState(state),
-                Address = address,
-                SshPort = port == 0 ? 22 : port,
-                User = "admin",
-                IdentityFile = keys?.PrivateKeyPath(environment),
-                HostKeyFingerprint = fingerprint,
-                Role = labels.GetValueOrDefault(ResourceLabels.Role),
-                Size = labels.GetValueOrDefault(ResourceLabels.Size),
-                Image = item.TryGetProperty("Image", out var image) ? image.GetString() : null,
-                Tags = labels.Where(l => l.Key.StartsWith(TagPrefix, StringComparison.Ordinal)).ToDictionary(l => l.Key[TagPrefix.Length..], l => l.Value),
-                Ports = ResourceLabels.ParsePorts(labels.GetValueOrDefault(ResourceLabels.Ports)),
-                CreatedAt = created,
-            });
-        }
-
-        return servers;
+        return endpoints;
     }
-
-    internal static string NormaliseState(string? state) => state?.ToLowerInvariant() switch
-    {
-        "running" => "Running",
-        "created" or "configured" or "initialized" => "Pending",
-        "stopping" => "Stopping",
-        "exited" or "stopped" or "paused" => "Stopped",
-        "removing" => "Terminated",
-        _ => "Unknown",
-    };
 
     private async Task<string> RunListingAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
@@ -411,40 +356,6 @@ public sealed class PodmanServerProvider : IServerProvider
         {
             output.WriteError(new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
                 $"Container {container} may have been left behind after a failed create ({ex.Message}). Remove it with: podman rm -f {container}", container));
-        }
-    }
-
-    /// <summary>Free loopback ports for SSH, chosen by binding port 0; reserved within this process until podman has bound them.</summary>
-    private static class FreePorts
-    {
-        private static readonly HashSet<int> Reserved = [];
-
-        public static int Reserve()
-        {
-            for (var i = 0; i < 50; i++)
-            {
-                var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-                listener.Start();
-                var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-                listener.Stop();
-                lock (Reserved)
-                {
-                    if (Reserved.Add(port))
-                    {
-                        return port;
-                    }
-                }
-            }
-
-            throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.ResourceUnavailable, "No free port on 127.0.0.1 for SSH.", "127.0.0.1");
-        }
-
-        public static void Release(int port)
-        {
-            lock (Reserved)
-            {
-                Reserved.Remove(port);
-            }
         }
     }
 }

@@ -6,7 +6,7 @@ using DevOpsTools.Engine.Ssh;
 
 namespace DevOpsTools.Engine.Tests.Servers.Aws;
 
-/// <summary>ServerManager orchestrating the AWS provider against the endpoint (no SSH: -NoWait).</summary>
+/// <summary>ServerManager orchestrating the AWS provider against the endpoint (no SSH: SkipSshWait).</summary>
 public sealed class AwsServerManagerTests : IAsyncLifetime
 {
     private AwsTestHost _host = null!;
@@ -23,7 +23,7 @@ public sealed class AwsServerManagerTests : IAsyncLifetime
         using var provider = _host.Provider();
         var manager = Manager(provider);
         NewServerRequest[] requests = [new("Aws", AwsTestHost.Request("web-1")), new("Aws", AwsTestHost.Request("web-2"))];
-        var options = new CreateOptions { NoWait = true };
+        var options = new CreateOptions { SkipSshWait = true };
 
         var created = new List<Server>();
         await manager.CreateAsync(requests, options, new EngineContext(_host.Output, CancellationToken.None, s => { lock (created) { created.Add((Server)s!); } }));
@@ -59,7 +59,7 @@ public sealed class AwsServerManagerTests : IAsyncLifetime
         using var provider = _host.Provider();
         var manager = Manager(provider);
 
-        await manager.CreateAsync([new("Aws", AwsTestHost.Request("web-1", image: "debian-99"))], new CreateOptions { NoWait = true }, new EngineContext(_host.Output, CancellationToken.None));
+        await manager.CreateAsync([new("Aws", AwsTestHost.Request("web-1", image: "debian-99"))], new CreateOptions { SkipSshWait = true }, new EngineContext(_host.Output, CancellationToken.None));
 
         var error = Assert.Single(_host.Output.Errors);
         Assert.Equal(DevOpsTools.Engine.Core.ErrorIds.UnknownImage, error.ErrorId);

@@ -61,14 +61,18 @@ public sealed class AwsServerProviderTests : IAsyncLifetime
         Assert.Matches("^i-[0-9a-f]{17}$", server.Id);
         Assert.StartsWith("127.100.", server.Address, StringComparison.Ordinal);
         Assert.Equal(environment.PrivateKeyPath, server.IdentityFile);
-        Assert.Equal(_host.Endpoint.BaseUri.ToString(), server.AwsSettings!.EndpointUrl);
-        Assert.Empty(server.AwsSettings.AllowSshFrom);
+        var connection = Assert.IsType<AwsSettings>(server.Connection);
+        Assert.Equal(_host.Endpoint.BaseUri.ToString(), connection.EndpointUrl);
+        Assert.Empty(connection.AllowSshFrom);
 
         var run = Assert.Single(_host.Requests("RunInstances"));
         Assert.Equal("required", run.Get("MetadataOptions.HttpTokens"));
         Assert.Equal("enabled", run.Get("MetadataOptions.HttpEndpoint"));
         Assert.Equal("true", run.Get("BlockDeviceMapping.1.Ebs.Encrypted"));
         Assert.Equal("gp3", run.Get("BlockDeviceMapping.1.Ebs.VolumeType"));
+        // Complete for any EC2-compatible endpoint: the image's own root device name and size.
+        Assert.Equal("/dev/xvda", run.Get("BlockDeviceMapping.1.DeviceName"));
+        Assert.Equal("8", run.Get("BlockDeviceMapping.1.Ebs.VolumeSize"));
         Assert.Equal("t3.small", run.Get("InstanceType"));
         Assert.Equal("devopstools-test", run.Get("KeyName"));
         Assert.False(string.IsNullOrEmpty(run.Get("ClientToken")));
