@@ -334,10 +334,33 @@ public sealed class YamlBinder
 
     private bool Validate(YamlFieldAttribute attribute, object value, YamlNode node, string path)
     {
-        if (attribute.Pattern is not null && value is string s && !Regex.IsMatch(s, attribute.Pattern))
+        if (value is IDictionary && node is YamlMappingNode map)
+        {
+            var valid = true;
+            foreach (var (keyNode, valueNode) in map.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? string.Empty;
+                if (attribute.KeyPattern is not null && !Validation.IsWhole(attribute.KeyPattern, key))
+                {
+                    _errors.Add(Error(ErrorIds.YamlInvalidValue, Locate(keyNode, $"{path}.{key}"),
+                        $"key '{Validation.Printable(key)}' is not valid" + (attribute.Description is null ? "." : $": {attribute.Description}.")));
+                    valid = false;
+                }
+                else if (attribute.Pattern is not null && valueNode is YamlScalarNode { Value: var text } && !Validation.IsWhole(attribute.Pattern, text ?? string.Empty))
+                {
+                    _errors.Add(Error(ErrorIds.YamlInvalidValue, Locate(valueNode, $"{path}.{key}"),
+                        $"'{Validation.Printable(text ?? string.Empty)}' is not valid" + (attribute.Description is null ? "." : $": {attribute.Description}.")));
+                    valid = false;
+                }
+            }
+
+            return valid;
+        }
+
+        if (attribute.Pattern is not null && value is string s && !Validation.IsWhole(attribute.Pattern, s))
         {
             _errors.Add(Error(ErrorIds.YamlInvalidValue, Locate(node, path),
-                $"'{s}' is not valid" + (attribute.Description is null ? "." : $": {attribute.Description}.")));
+                $"'{Validation.Printable(s)}' is not valid" + (attribute.Description is null ? "." : $": {attribute.Description}.")));
             return false;
         }
 
