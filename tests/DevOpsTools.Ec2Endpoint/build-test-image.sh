@@ -16,5 +16,5 @@ fi
 tar -C "$rootfs" -c . | podman import \
     --change 'CMD ["/sbin/init"]' \
     --change 'STOPSIGNAL SIGRTMIN+3' \
-    - "$image"
+    -- - "$image"
 echo "built $image"

@@ -35,7 +35,7 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
             Get-Server -Environment $name -ErrorAction SilentlyContinue | Remove-Server -Force -ErrorAction SilentlyContinue
         }
         Remove-TestPodmanEnvironment -Environment $script:allEnvs
-        if ($script:noSshImage) { & podman rmi -f $script:noSshImage 2>$null | Out-Null }
+        if ($script:noSshImage) { & podman rmi -f -- $script:noSshImage 2>$null | Out-Null }
         Remove-TestDataRoot -Path $script:dataRoot
     }
 
@@ -113,6 +113,11 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
             @{ Case = 'a name that is not RFC 1123'; Arguments = @{ Name = 'Web_1' }; ErrorId = 'InvalidServerName' }
             @{ Case = 'an unknown provider'; Arguments = @{ Name = 'ok-1'; Provider = 'Nimbus' }; ErrorId = 'UnknownProvider' }
             @{ Case = 'an unknown size'; Arguments = @{ Name = 'ok-1'; Size = 'enormous' }; ErrorId = 'UnknownSize' }
+            @{ Case = 'an image that reads as an option'; Arguments = @{ Name = 'ok-1'; Image = '--privileged' }; ErrorId = 'InvalidParameter' }
+            @{ Case = 'a role with a space'; Arguments = @{ Name = 'ok-1'; Role = 'web server' }; ErrorId = 'InvalidParameter' }
+            @{ Case = 'a tag value with a line break'; Arguments = @{ Name = 'ok-1'; Tag = @{ owner = "a`nb" } }; ErrorId = 'InvalidParameter' }
+            @{ Case = 'a tag key the module reserves'; Arguments = @{ Name = 'ok-1'; Tag = @{ 'devopstools.managed' = 'false' } }; ErrorId = 'InvalidParameter' }
+            @{ Case = 'a tag value that is a hashtable'; Arguments = @{ Name = 'ok-1'; Tag = @{ owner = @{ nested = 1 } } }; ErrorId = 'InvalidParameter' }
         ) {
             $bad = "bad-$envName"
             New-Server -Environment $bad @Arguments -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
@@ -139,7 +144,7 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
         }
     }
 
-    Context 'Endpoints' {
+    Context 'Endpoints and tab completion' {
         BeforeAll {
             $script:app = New-Server -Name app-1 -Environment $portEnv -Port 8080, 9100 -ErrorAction Stop
             $script:token = [guid]::NewGuid().ToString('N')
@@ -153,7 +158,7 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
                 $endpoint.Address | Should -Be '127.0.0.1'
                 $endpoint.HostPort | Should -Not -Be $endpoint.Port
                 # podman's own view of the mapping, independent of the module.
-                & podman port "devopstools-$portEnv.app-1" "$($endpoint.Port)/tcp" | Should -Be "127.0.0.1:$($endpoint.HostPort)"
+                & podman port -- "devopstools-$portEnv.app-1" "$($endpoint.Port)/tcp" | Should -Be "127.0.0.1:$($endpoint.HostPort)"
             }
             $app.Endpoints.HostPort | Should -Not -Contain $app.SshPort
         }
@@ -185,6 +190,21 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
             }
             $answer | Should -Not -BeNullOrEmpty
             $answer.Trim() | Should -Be $token
+        }
+
+        It 'tab-completes -Environment, -Name and -Provider of the server cmdlets from live data' {
+            function Complete([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
+            # Environments that have servers (this one exists only while this context runs).
+            Complete "Get-Server -Environment $($portEnv.Substring(0, $portEnv.Length - 2))" | Should -Contain $portEnv
+            Complete "Remove-Server -Environment t-pod-" | Should -Contain $portEnv
+            Complete "New-Server -Name x -Environment $portEnv" | Should -Be $portEnv
+            # Names of existing servers, within the environment given on the line.
+            Complete "Get-Server -Environment $portEnv -Name " | Should -Be 'app-1'
+            Complete "Remove-Server -Environment $portEnv -Name ap" | Should -Be 'app-1'
+            Complete "Get-Server -Environment $portEnv -Name zz" | Should -BeNullOrEmpty
+            # Providers from the registry.
+            Complete 'Get-Server -Provider ' | Should -Be @('Aws', 'Podman')
+            Complete 'New-Server -Name x -Environment y -Provider po' | Should -Be 'Podman'
         }
 
         AfterAll {
@@ -253,7 +273,7 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
                     }).AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddArgument($env:DEVOPSTOOLS_HOME).AddArgument($web2)
                 $async = $ps.BeginInvoke()
                 $deadline = [DateTime]::UtcNow.AddSeconds(20)
-                do { Start-Sleep -Milliseconds 300; $running = & podman exec "devopstools-$envName.web-2" pgrep -x sleep } until ($running -or [DateTime]::UtcNow -gt $deadline)
+                do { Start-Sleep -Milliseconds 300; $running = & podman exec -- "devopstools-$envName.web-2" pgrep -x sleep } until ($running -or [DateTime]::UtcNow -gt $deadline)
                 $running | Should -Not -BeNullOrEmpty
                 $watch = [Diagnostics.Stopwatch]::StartNew()
                 $ps.Stop()
@@ -264,7 +284,7 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
                 $ps.Dispose()
             }
             Start-Sleep -Milliseconds 500
-            & podman exec "devopstools-$envName.web-2" pgrep -x sleep | Should -BeNullOrEmpty
+            & podman exec -- "devopstools-$envName.web-2" pgrep -x sleep | Should -BeNullOrEmpty
         }
 
         It 'keeps repeated logins fast, also after pauses longer than UserStopDelaySec' {
@@ -283,7 +303,7 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
             # An image whose servers never start sshd.
             $containerfile = Join-Path $TestDrive 'Containerfile'
             Set-Content $containerfile "FROM $($servers[0].Image)`nRUN systemctl mask ssh.service"
-            & podman build -q -t $noSshImage -f $containerfile $TestDrive *> $null
+            & podman build -q -t $noSshImage -f $containerfile -- $TestDrive *> $null
             $LASTEXITCODE | Should -Be 0
         }
 
@@ -347,9 +367,9 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
 
         It 'refuses a server whose host key changed (HostKeyMismatch) and runs nothing on it' {
             $target = $servers | Where-Object Name -eq 'web-2'
-            & podman exec "devopstools-$envName.web-2" sh -c 'rm -f /etc/ssh/ssh_host_ed25519_key*; ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh'
+            & podman exec -- "devopstools-$envName.web-2" sh -c 'rm -f /etc/ssh/ssh_host_ed25519_key*; ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh'
             $LASTEXITCODE | Should -Be 0
-            $newPrint = (& podman exec "devopstools-$envName.web-2" ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub).Split(' ')[1]
+            $newPrint = (& podman exec -- "devopstools-$envName.web-2" ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub).Split(' ')[1]
             $results = $servers | Invoke-ServerCommand 'touch /tmp/ran; hostname' -ErrorVariable err -ErrorAction SilentlyContinue
             $results.Server.Name | Should -Be 'web-1'
             $err | Should -HaveCount 1
@@ -358,7 +378,7 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
             $err[0].Exception.Message | Should -Match "$envName/web-2"
             $err[0].Exception.Message | Should -Match ([regex]::Escape($target.HostKeyFingerprint))
             $err[0].Exception.Message | Should -Match ([regex]::Escape($newPrint))
-            & podman exec "devopstools-$envName.web-2" test -e /tmp/ran
+            & podman exec -- "devopstools-$envName.web-2" test -e /tmp/ran
             $LASTEXITCODE | Should -Not -Be 0
         }
     }

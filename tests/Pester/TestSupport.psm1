@@ -23,8 +23,8 @@ function Remove-TestPodmanEnvironment {
     <# Safety net after Remove-Server: podman directly, only what carries these environments' labels. #>
     param([string[]] $Environment)
     foreach ($name in @($Environment | Where-Object { $_ })) {
-        foreach ($id in @(& podman ps -a -q --filter "label=devopstools.environment=$name" 2>$null)) { & podman rm -f -t 0 $id 2>$null | Out-Null }
-        foreach ($n in @(& podman network ls -q --filter "label=devopstools.environment=$name" 2>$null)) { & podman network rm $n 2>$null | Out-Null }
+        foreach ($id in @(& podman ps -a -q --filter "label=devopstools.environment=$name" 2>$null)) { & podman rm -f -t 0 -- $id 2>$null | Out-Null }
+        foreach ($n in @(& podman network ls -q --filter "label=devopstools.environment=$name" 2>$null)) { & podman network rm -- $n 2>$null | Out-Null }
     }
 }
 

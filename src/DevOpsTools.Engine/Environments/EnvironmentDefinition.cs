@@ -39,7 +39,7 @@ public sealed class EnvironmentDefinition : IYamlLocated
     [YamlField("monitoring", Description = "Probes, SLOs and the Prometheus set-up")]
     public MonitoringSettings Monitoring { get; set; } = new();
 
-    [YamlField("tags", Description = "Tags added to every resource of the environment")]
+    [YamlField("tags", Description = "Tags added to every resource of the environment (keys: a letter or digit, then letters, digits and _.:/+@-, at most 128, not starting with aws: or devopstools.; values: at most 256 letters, digits, spaces and _.:/+=@-)", KeyPattern = Validation.TagKeyPattern, Pattern = Validation.TagValuePattern)]
     public Dictionary<string, string> Tags { get; set; } = [];
 
     /// <summary>The file this definition was read from.</summary>
@@ -72,7 +72,7 @@ public sealed class PodmanSettings : ServerProviderSettings
 
     public override string SettingsKey() => $"Podman|{Image}";
 
-    [YamlField("image", Description = "Server image; default: the module-built Debian 12 image")]
+    [YamlField("image", Description = "Server image (an image reference such as localhost/team/debian12:1); default: the module-built Debian 12 image", Pattern = Validation.ImagePattern)]
     public string? Image { get; set; }
 }
 
@@ -89,7 +89,7 @@ public sealed class AwsSettings : ServerProviderSettings
     [YamlField("endpointUrl", Description = "EC2-compatible endpoint URL")]
     public string? EndpointUrl { get; set; }
 
-    [YamlField("image", Description = "AMI id or alias such as debian-12")]
+    [YamlField("image", Description = "AMI id or alias such as debian-12", Pattern = Validation.ImagePattern)]
     public string? Image { get; set; }
 
     [YamlField("subnetId", Description = "Subnet to launch into")]
@@ -149,16 +149,16 @@ public sealed class ServerGroup : IYamlLocated
     [YamlField("size", Description = "small, medium, large or a provider instance type")]
     public string Size { get; set; } = "small";
 
-    [YamlField("role", Description = "Role such as web, db, bastion, container-host")]
+    [YamlField("role", Description = "Role (RFC 1123 label) such as web, db, bastion, container-host", Pattern = Validation.Rfc1123LabelPattern)]
     public string? Role { get; set; }
 
-    [YamlField("image", Description = "Image override for this group")]
+    [YamlField("image", Description = "Image override for this group (an image reference, AMI id or alias)", Pattern = Validation.ImagePattern)]
     public string? Image { get; set; }
 
     [YamlField("ports", Description = "Application ports this server exposes (opened by the firewall rule)")]
     public List<int> Ports { get; set; } = [];
 
-    [YamlField("tags", Description = "Extra tags for these servers")]
+    [YamlField("tags", Description = "Extra tags for these servers (keys: a letter or digit, then letters, digits and _.:/+@-, at most 128, not starting with aws: or devopstools.; values: at most 256 letters, digits, spaces and _.:/+=@-)", KeyPattern = Validation.TagKeyPattern, Pattern = Validation.TagValuePattern)]
     public Dictionary<string, string> Tags { get; set; } = [];
 
     public YamlLocation? Location { get; set; }
@@ -229,7 +229,7 @@ public sealed class AppSettings : IYamlLocated
     [YamlField("name", Required = true, Description = "Application name (RFC 1123 label)", Pattern = Validation.Rfc1123LabelPattern)]
     public string Name { get; set; } = string.Empty;
 
-    [YamlField("image", Required = true, Description = "Container image reference")]
+    [YamlField("image", Required = true, Description = "Container image reference such as localhost/shop:1.4.2", Pattern = Validation.ImagePattern)]
     public string Image { get; set; } = string.Empty;
 
     [YamlField("target", Description = "Where it runs: podman (container hosts over SSH) or kubernetes")]

@@ -61,6 +61,11 @@ public sealed partial class ServerManager
                 $"Environment name '{request.Environment}' is not valid: use an RFC 1123 label such as test, preprod or prod.", request.Environment);
         }
 
+        if (Validation.ServerInputProblem(request.Image, request.Role, request.Tags) is { } problem)
+        {
+            throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument, $"Server '{request.Environment}/{request.Name}': {problem}", request.Name);
+        }
+
         var provider = GetProvider(item.Provider);
         if (!ServerSizes.IsPortable(request.Size) && !provider.SupportsSize(request.Size))
         {

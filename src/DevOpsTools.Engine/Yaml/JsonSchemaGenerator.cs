@@ -66,7 +66,18 @@ public static class JsonSchemaGenerator
         else if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(Dictionary<,>))
         {
             node["type"] = "object";
-            node["additionalProperties"] = Describe(underlying.GetGenericArguments()[1]);
+            if (field?.KeyPattern is not null)
+            {
+                node["propertyNames"] = new JsonObject { ["pattern"] = field.KeyPattern };
+            }
+
+            var values = Describe(underlying.GetGenericArguments()[1]);
+            if (field?.Pattern is not null)
+            {
+                values["pattern"] = field.Pattern;
+            }
+
+            node["additionalProperties"] = values;
         }
         else
         {

@@ -14,7 +14,7 @@ namespace DevOpsTools.Engine.Yaml;
 /// problems of a document instead of stopping at the first. Nothing is returned unless the
 /// whole document is valid.
 /// </summary>
-public sealed class YamlBinder
+public sealed partial class YamlBinder
 {
     private readonly string _file;
     private readonly List<DevOpsToolsException> _errors = [];
@@ -330,29 +330,6 @@ public sealed class YamlBinder
         }
 
         return target;
-    }
-
-    private bool Validate(YamlFieldAttribute attribute, object value, YamlNode node, string path)
-    {
-        if (attribute.Pattern is not null && value is string s && !Regex.IsMatch(s, attribute.Pattern))
-        {
-            _errors.Add(Error(ErrorIds.YamlInvalidValue, Locate(node, path),
-                $"'{s}' is not valid" + (attribute.Description is null ? "." : $": {attribute.Description}.")));
-            return false;
-        }
-
-        if (value is int or double)
-        {
-            var number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
-            if ((!double.IsNaN(attribute.Minimum) && number < attribute.Minimum) || (!double.IsNaN(attribute.Maximum) && number > attribute.Maximum))
-            {
-                var range = double.IsNaN(attribute.Maximum) ? $"at least {attribute.Minimum}" : $"between {attribute.Minimum} and {attribute.Maximum}";
-                _errors.Add(Error(ErrorIds.YamlInvalidValue, Locate(node, path), $"{number.ToString(CultureInfo.InvariantCulture)} is out of range; expected {range}."));
-                return false;
-            }
-        }
-
-        return true;
     }
 
     internal static IReadOnlyDictionary<string, (PropertyInfo Property, YamlFieldAttribute Attribute)> FieldsOf(Type type) =>

@@ -17,8 +17,11 @@ public sealed class YamlFieldAttribute : Attribute
     /// <summary>Shown in the JSON Schema (editor completion) and in error messages.</summary>
     public string? Description { get; init; }
 
-    /// <summary>Regular expression a string value must match.</summary>
+    /// <summary>Regular expression a string value (for a map: each value) must match.</summary>
     public string? Pattern { get; init; }
+
+    /// <summary>For a map: regular expression each key must match.</summary>
+    public string? KeyPattern { get; init; }
 
     /// <summary>Inclusive bounds for numbers (NaN: unbounded).</summary>
     public double Minimum { get; init; } = double.NaN;

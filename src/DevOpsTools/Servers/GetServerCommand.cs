@@ -12,10 +12,12 @@ public sealed class GetServerCommand : ServerProviderCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(ServerNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ServerEnvironmentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Environment { get; set; }
 

@@ -18,6 +18,7 @@ public sealed class NewServerCommand : ServerProviderCmdlet
     public string[] Name { get; set; } = [];
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ServerEnvironmentCompleter))]
     [ValidateNotNullOrEmpty]
     public string Environment { get; set; } = string.Empty;
 
@@ -78,7 +79,17 @@ public sealed class NewServerCommand : ServerProviderCmdlet
         {
             foreach (DictionaryEntry entry in Tag)
             {
-                tags[entry.Key?.ToString() ?? string.Empty] = entry.Value?.ToString() ?? string.Empty;
+                var key = entry.Key as string ?? string.Empty;
+                var value = Validation.TagValueText(entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value);
+                if (entry.Key is not string || value is null)
+                {
+                    // Like the engine's per-server checks: an error for this input, the pipeline goes on.
+                    WriteEngineError(new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                        $"-Tag '{entry.Key}' is not valid: keys are strings and values are strings, numbers or Booleans (found {entry.Key?.GetType().Name ?? "null"} = {entry.Value?.GetType().Name ?? "null"}).", Tag));
+                    return;
+                }
+
+                tags[key] = value;
             }
         }
 

@@ -20,10 +20,12 @@ public sealed class RemoveServerCommand : ServerProviderCmdlet
     public Server[] Server { get; set; } = [];
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [ArgumentCompleter(typeof(ServerNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [ArgumentCompleter(typeof(ServerEnvironmentCompleter))]
     [ValidateNotNullOrEmpty]
     public string Environment { get; set; } = string.Empty;
 

@@ -5,24 +5,6 @@ using DevOpsTools.Engine.Servers.Aws;
 
 namespace DevOpsTools.Commands.Servers;
 
-/// <summary>Tab completion of provider names (Podman, Aws) without rejecting others at binding time: ServerManager reports UnknownProvider.</summary>
-public sealed class ProviderNameCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
-        new[] { "Podman", "Aws" }
-            .Where(n => n.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n));
-}
-
-/// <summary>Tab completion of the portable sizes.</summary>
-public sealed class SizeCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
-        ServerSizes.Names
-            .Where(n => n.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n));
-}
-
 internal static class AwsParameters
 {
     /// <summary>

@@ -74,13 +74,13 @@ internal sealed class PodmanBacking : IInstanceBacking
             return $"podman is not usable: {version.StdErr.Trim()}";
         }
 
-        var exists = await ProcessRunner.RunAsync(podmanPath, ["image", "exists", image], TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        var exists = await ProcessRunner.RunAsync(podmanPath, ["image", "exists", "--", image], TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         if (!exists.Ok)
         {
             return $"podman image '{image}' is not present";
         }
 
-        var probe = await ProcessRunner.RunAsync(podmanPath, ["run", "--rm", "--network", "none", image, "/bin/true"], TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        var probe = await ProcessRunner.RunAsync(podmanPath, ["run", "--rm", "--network", "none", "--", image, "/bin/true"], TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         return probe.Ok ? null : $"podman cannot run containers here: {probe.StdErr.Trim()}";
     }
 
@@ -99,7 +99,7 @@ internal sealed class PodmanBacking : IInstanceBacking
             if (parts.Length == 2 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !ProcessAlive(pid))
             {
                 _log($"removing orphaned container {parts[0]} (endpoint pid {pid} is gone)");
-                await ProcessRunner.RunAsync(Podman, ["rm", "-f", "-t", "0", parts[0]], CommandTimeout).ConfigureAwait(false);
+                await ProcessRunner.RunAsync(Podman, ["rm", "-f", "-t", "0", "--", parts[0]], CommandTimeout).ConfigureAwait(false);
             }
         }
     }
@@ -188,7 +188,7 @@ internal sealed class PodmanBacking : IInstanceBacking
                 "--label", $"{OwnerLabel}={_ownerPid}",
                 "--label", $"{InstanceLabel}={instance.Id}",
                 "-p", $"127.0.0.{guest.HostNumber}:22:22",
-                _options.BackingImage!, "/sbin/init",
+                "--", _options.BackingImage!, "/sbin/init",
             ], CommandTimeout).ConfigureAwait(false);
             if (!run.Ok)
             {
@@ -210,7 +210,7 @@ internal sealed class PodmanBacking : IInstanceBacking
                 ["EC2_INSTANCE_ID"] = instance.Id,
             };
             var exec = await ProcessRunner.RunAsync(Podman,
-                ["exec", "-i", "-e", "EC2_AUTHORIZED_KEY", "-e", "EC2_USER_DATA", "-e", "EC2_INSTANCE_ID", name, "/bin/sh", "-s"],
+                ["exec", "-i", "-e", "EC2_AUTHORIZED_KEY", "-e", "EC2_USER_DATA", "-e", "EC2_INSTANCE_ID", "--", name, "/bin/sh", "-s"],
                 CommandTimeout, GuestScript, env).ConfigureAwait(false);
             if (!exec.Ok)
             {
@@ -374,7 +374,7 @@ internal sealed class PodmanBacking : IInstanceBacking
         {
         }
 
-        var rm = await ProcessRunner.RunAsync(Podman, ["rm", "-f", "-t", "0", guest.Instance.ContainerName!], CommandTimeout).ConfigureAwait(false);
+        var rm = await ProcessRunner.RunAsync(Podman, ["rm", "-f", "-t", "0", "--", guest.Instance.ContainerName!], CommandTimeout).ConfigureAwait(false);
         if (!rm.Ok && !rm.StdErr.Contains("no such container", StringComparison.OrdinalIgnoreCase))
         {
             _warn($"removing {guest.Instance.ContainerName} failed: {rm.StdErr.Trim()}");

@@ -21,7 +21,7 @@ public sealed class PodmanExecShell : IRemoteShell
     public async Task<RemoteResult> RunAsync(string script, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Runs++;
-        var args = sudo ? new[] { "exec", "-i", _container, "sh" } : ["exec", "-i", "--user", Server.User, _container, "sh"];
+        var args = sudo ? new[] { "exec", "-i", "--", _container, "sh" } : ["exec", "-i", "--user", Server.User, "--", _container, "sh"];
         var result = await Podman.RunAsync(args, script, timeout, cancellationToken).ConfigureAwait(false);
         return new RemoteResult(result.ExitCode, result.StdOut, result.StdErr, result.Duration);
     }

@@ -38,7 +38,7 @@ public sealed class PodmanServerFixture : IAsyncLifetime
             return;
         }
 
-        if ((await Podman.RunAsync(["image", "exists", BaseImage])).ExitCode != 0)
+        if ((await Podman.RunAsync(["image", "exists", "--", BaseImage])).ExitCode != 0)
         {
             var build = await Podman.ExecAsync("sh", ["-c", BuildImageScript], null, TimeSpan.FromMinutes(10), default);
             if (build.ExitCode != 0)
@@ -59,7 +59,7 @@ public sealed class PodmanServerFixture : IAsyncLifetime
         d=$(mktemp -d /var/tmp/hardening-rootfs.XXXXXX)
         debootstrap --variant=minbase --include=openssh-server,sudo,iproute2,nftables,procps,python3,systemd,systemd-sysv,dbus,ca-certificates bookworm "$d" http://deb.debian.org/debian >/dev/null
         rm -f "$d"/etc/ssh/ssh_host_*
-        tar -C "$d" -c . | podman import --change 'CMD ["/sbin/init"]' --change 'STOPSIGNAL SIGRTMIN+3' - localhost/hardening-test-base:1 >/dev/null
+        tar -C "$d" -c . | podman import --change 'CMD ["/sbin/init"]' --change 'STOPSIGNAL SIGRTMIN+3' -- - localhost/hardening-test-base:1 >/dev/null
         rm -rf "$d"
         """;
 
@@ -83,7 +83,7 @@ public sealed class PodmanServerFixture : IAsyncLifetime
                 args.AddRange(["--sysctl", s]);
             }
 
-            args.Add(BaseImage);
+            args.AddRange(["--", BaseImage]);
             lock (_containers)
             {
                 _containers.Add(name);
@@ -110,7 +110,7 @@ public sealed class PodmanServerFixture : IAsyncLifetime
             systemctl reset-failed ssh.service >/dev/null 2>&1 || true
             systemctl restart ssh.service
             """;
-        var setupRun = await Podman.RunAsync(["exec", "-i", name, "sh"], setup, TimeSpan.FromMinutes(2));
+        var setupRun = await Podman.RunAsync(["exec", "-i", "--", name, "sh"], setup, TimeSpan.FromMinutes(2));
         Assert.True(setupRun.ExitCode == 0, "server setup failed: " + setupRun.StdErr);
         var server = new Server
         {
@@ -139,7 +139,7 @@ public sealed class PodmanServerFixture : IAsyncLifetime
         var names = servers.Select(s => s.Container).ToList();
         if (names.Count > 0)
         {
-            await Podman.RunAsync(["rm", "-f", "-t", "2", .. names], timeout: TimeSpan.FromMinutes(2));
+            await Podman.RunAsync(["rm", "-f", "-t", "2", "--", .. names], timeout: TimeSpan.FromMinutes(2));
             lock (_containers)
             {
                 _containers.RemoveAll(names.Contains);
@@ -157,7 +157,7 @@ public sealed class PodmanServerFixture : IAsyncLifetime
 
         if (names.Count > 0)
         {
-            await Podman.RunAsync(["rm", "-f", "-t", "2", .. names], timeout: TimeSpan.FromMinutes(2));
+            await Podman.RunAsync(["rm", "-f", "-t", "2", "--", .. names], timeout: TimeSpan.FromMinutes(2));
         }
 
         File.Delete(KeyPath);
@@ -204,7 +204,7 @@ public sealed class TestServer(Server server, string container, PodmanServerFixt
     /// <summary>Runs a command as root through podman exec (independent of the engine).</summary>
     public async Task<string> ExecAsync(string script)
     {
-        var r = await Podman.RunAsync(["exec", "-i", Container, "sh"], script, TimeSpan.FromMinutes(2));
+        var r = await Podman.RunAsync(["exec", "-i", "--", Container, "sh"], script, TimeSpan.FromMinutes(2));
         return r.StdOut;
     }
 }

@@ -41,7 +41,7 @@ public sealed class PodmanImage
     public static string Reference => $"{Repository}:{Tag}";
 
     public async Task<bool> ExistsAsync(CancellationToken cancellationToken) =>
-        (await _podman.RunAsync(["image", "exists", Reference], cancellationToken).ConfigureAwait(false)).Succeeded;
+        (await _podman.RunAsync(["image", "exists", "--", Reference], cancellationToken).ConfigureAwait(false)).Succeeded;
 
     /// <summary>Returns the image reference, building the image first if podman does not have it.</summary>
     public async Task<string> EnsureAsync(IOutputSink output, CancellationToken cancellationToken)
@@ -191,7 +191,7 @@ public sealed class PodmanImage
                     .ToList();
                 foreach (var mount in mounts)
                 {
-                    await ExternalProcess.RunAsync("umount", ["-l", mount], CancellationToken.None, timeout: TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                    await ExternalProcess.RunAsync("umount", ["-l", "--", mount], CancellationToken.None, timeout: TimeSpan.FromSeconds(30)).ConfigureAwait(false);
                 }
 
                 if (File.ReadAllLines("/proc/self/mounts").Any(l => l.Split(' ')[1].StartsWith(full, StringComparison.Ordinal)))

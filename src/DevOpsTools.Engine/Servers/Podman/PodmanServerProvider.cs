@@ -65,15 +65,15 @@ public sealed partial class PodmanServerProvider : IServerProvider
         var output = context.Output;
         var cancellationToken = context.CancellationToken;
         var network = NetworkName(environment.Name);
-        if ((await Podman.RunAsync(["network", "exists", network], cancellationToken).ConfigureAwait(false)).Succeeded)
+        if ((await Podman.RunAsync(["network", "exists", "--", network], cancellationToken).ConfigureAwait(false)).Succeeded)
         {
             return;
         }
 
         var created = await Podman.RunAsync(
-            ["network", "create", "--label", $"{ResourceLabels.Managed}=true", "--label", $"{ResourceLabels.Environment}={environment.Name}", network],
+            ["network", "create", "--label", $"{ResourceLabels.Managed}=true", "--label", $"{ResourceLabels.Environment}={environment.Name}", "--", network],
             cancellationToken).ConfigureAwait(false);
-        if (!created.Succeeded && !(await Podman.RunAsync(["network", "exists", network], CancellationToken.None).ConfigureAwait(false)).Succeeded)
+        if (!created.Succeeded && !(await Podman.RunAsync(["network", "exists", "--", network], CancellationToken.None).ConfigureAwait(false)).Succeeded)
         {
             throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.InvalidOperation,
                 $"Creating podman network {network} failed: {ExternalProcess.Tail(created.StdErr)}", network);
@@ -202,7 +202,8 @@ public sealed partial class PodmanServerProvider : IServerProvider
             arguments.AddRange(["--label", $"{ResourceLabels.Ports}={ResourceLabels.FormatPorts(request.Ports)}"]);
         }
 
-        arguments.AddRange([image, "/sbin/init"]);
+        // "--": the image and the command are positional, never options, whatever their text.
+        arguments.AddRange(["--", image, "/sbin/init"]);
 
         try
         {
@@ -229,7 +230,7 @@ public sealed partial class PodmanServerProvider : IServerProvider
             // two) instead of polling with many execs, which are slow when many servers start at once.
             var waitSeconds = Math.Clamp((int)(deadline - DateTime.UtcNow).TotalSeconds, 1, 30);
             var script = $"i=0; while [ ! -s {HostKeyFile} ] && [ $i -lt {waitSeconds * 10} ]; do sleep 0.1; i=$((i+1)); done; sleep 0.05; exec cat {HostKeyFile}";
-            var result = await Podman.RunAsync(["exec", container, "/bin/sh", "-c", script], cancellationToken, TimeSpan.FromSeconds(waitSeconds + 30)).ConfigureAwait(false);
+            var result = await Podman.RunAsync(["exec", "--", container, "/bin/sh", "-c", script], cancellationToken, TimeSpan.FromSeconds(waitSeconds + 30)).ConfigureAwait(false);
             var line = result.StdOut.Trim();
             if (result.Succeeded && OpenSshKeys.ParsePublicKeyLine(line) is not null)
             {
@@ -237,10 +238,10 @@ public sealed partial class PodmanServerProvider : IServerProvider
             }
 
             lastError = result.StdErr.Trim();
-            var state = await Podman.RunAsync(["container", "inspect", "--format", "{{.State.Status}}", container], cancellationToken).ConfigureAwait(false);
+            var state = await Podman.RunAsync(["container", "inspect", "--format", "{{.State.Status}}", "--", container], cancellationToken).ConfigureAwait(false);
             if (!state.Succeeded || state.StdOut.Trim() is not ("running" or "created" or "configured" or "initialized"))
             {
-                var logs = await Podman.RunAsync(["logs", "--tail", "20", container], cancellationToken).ConfigureAwait(false);
+                var logs = await Podman.RunAsync(["logs", "--tail", "20", "--", container], cancellationToken).ConfigureAwait(false);
                 throw new DevOpsToolsException(ErrorIds.ServerCreateFailed, ErrorKind.InvalidOperation,
                     $"Container {container} is not running ({(state.Succeeded ? state.StdOut.Trim() : "gone")}) while waiting for its SSH host key: {ExternalProcess.Tail(logs.StdOut + logs.StdErr)}", server);
             }
@@ -271,7 +272,7 @@ public sealed partial class PodmanServerProvider : IServerProvider
         var cancellationToken = context.CancellationToken;
         var container = ContainerName(server.Environment, server.Name);
         var target = server.Id ?? container;
-        var result = await Podman.RunAsync(["rm", "--force", "--ignore", "--time", "10", target], cancellationToken, TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        var result = await Podman.RunAsync(["rm", "--force", "--ignore", "--time", "10", "--", target], cancellationToken, TimeSpan.FromMinutes(2)).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw new DevOpsToolsException(ErrorIds.ServerRemoveFailed, ErrorKind.InvalidOperation,
@@ -281,7 +282,7 @@ public sealed partial class PodmanServerProvider : IServerProvider
         // Wait until podman no longer lists it.
         for (var i = 0; i < 60; i++)
         {
-            if (!(await Podman.RunAsync(["container", "exists", target], cancellationToken).ConfigureAwait(false)).Succeeded)
+            if (!(await Podman.RunAsync(["container", "exists", "--", target], cancellationToken).ConfigureAwait(false)).Succeeded)
             {
                 return;
             }
@@ -302,8 +303,8 @@ public sealed partial class PodmanServerProvider : IServerProvider
             cancellationToken).ConfigureAwait(false);
         foreach (var network in names.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var result = await Podman.RunAsync(["network", "rm", network], cancellationToken).ConfigureAwait(false);
-            if (!result.Succeeded && (await Podman.RunAsync(["network", "exists", network], CancellationToken.None).ConfigureAwait(false)).Succeeded)
+            var result = await Podman.RunAsync(["network", "rm", "--", network], cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded && (await Podman.RunAsync(["network", "exists", "--", network], CancellationToken.None).ConfigureAwait(false)).Succeeded)
             {
                 throw new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,
                     $"Podman network {network} of environment '{environment.Name}' could not be removed: {ExternalProcess.Tail(result.StdErr)}", network);
@@ -345,7 +346,7 @@ public sealed partial class PodmanServerProvider : IServerProvider
     {
         try
         {
-            var result = await Podman.RunAsync(["rm", "--force", "--ignore", "--time", "5", container], CancellationToken.None, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            var result = await Podman.RunAsync(["rm", "--force", "--ignore", "--time", "5", "--", container], CancellationToken.None, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 output.WriteError(new DevOpsToolsException(ErrorIds.LeftoverResources, ErrorKind.InvalidOperation,

@@ -84,5 +84,5 @@ tar --numeric-owner -C "$root" -c . | podman import \
     --change 'CMD ["/sbin/init"]' \
     --change 'STOPSIGNAL SIGRTMIN+3' \
     --change 'ENV container=podman' \
-    - "$image"
+    -- - "$image"
 echo "Stage: done"
