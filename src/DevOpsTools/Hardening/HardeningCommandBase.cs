@@ -108,7 +108,7 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
         {
             // One SSH connection per server for the whole run, closed when the cmdlet is done.
             await using var pool = new SshConnectionPool(ModuleData.Default) { ExternalKnownHostsFiles = knownHosts };
-            var engine = new HardeningEngine(new SshRemoteShellFactory(pool), new HardeningRunOptions { ThrottleLimit = ThrottleLimit });
+            var engine = new HardeningEngine(new SshRemoteShellFactory(pool), new SshFreshLoginProbe(pool), new HardeningRunOptions { ThrottleLimit = ThrottleLimit });
             return await engine.RunAsync(context, servers, profile, mode).ConfigureAwait(false);
         });
     }
