@@ -16,7 +16,33 @@ public interface IRemoteShell : IAsyncDisposable
     /// `sudo -n`. The token and the timeout both end the remote command.
     /// </summary>
     Task<RemoteResult> RunAsync(string script, bool sudo, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="RunAsync(string, bool, TimeSpan, CancellationToken)"/>, and every complete
+    /// line of stdout and stderr goes to <paramref name="onLine"/> as it arrives (long commands,
+    /// logs, -Follow); the result still holds the whole output and the exit code. The callback
+    /// runs on a reader thread and must be quick. A shell that cannot stream (this default)
+    /// replays the lines when the script has ended.
+    /// </summary>
+    async Task<RemoteResult> RunAsync(string script, bool sudo, TimeSpan timeout, Action<RemoteOutputLine> onLine, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onLine);
+        var result = await RunAsync(script, sudo, timeout, cancellationToken).ConfigureAwait(false);
+        RemoteLineSplitter.Replay(result.StdOut, RemoteStream.StdOut, onLine);
+        RemoteLineSplitter.Replay(result.StdErr, RemoteStream.StdErr, onLine);
+        return result;
+    }
 }
 
 /// <summary>What a remote script returned.</summary>
 public sealed record RemoteResult(int ExitCode, string StdOut, string StdErr, TimeSpan Duration);
+
+/// <summary>Which output stream a remote line came from.</summary>
+public enum RemoteStream
+{
+    StdOut,
+    StdErr,
+}
+
+/// <summary>One line of a remote command's output, without its line break.</summary>
+public sealed record RemoteOutputLine(RemoteStream Stream, string Text);
