@@ -32,6 +32,16 @@ public interface IRemoteShell : IAsyncDisposable
         RemoteLineSplitter.Replay(result.StdErr, RemoteStream.StdErr, onLine);
         return result;
     }
+
+    /// <summary>
+    /// Uploads <paramref name="content"/> to <paramref name="target"/>: staged as the login user,
+    /// then placed as root with the target's mode, owner and group, and verified by SHA-256.
+    /// The target is validated first (absolute path, octal mode, POSIX names): an invalid one is
+    /// an ArgumentException and nothing is sent. The SSH shell uploads over SFTP; a shell without
+    /// a file channel (this default) refuses with NotSupportedException.
+    /// </summary>
+    Task<RemoteFileInfo> UploadAsync(Stream content, RemoteFileTarget target, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} cannot upload files.");
 }
 
 /// <summary>What a remote script returned.</summary>

@@ -93,6 +93,20 @@ public sealed class SshConnectionPool : IAsyncDisposable
     /// <summary>Opens a new connection (not pooled), verifying the host key. The caller disposes it.</summary>
     public async Task<PooledConnection> ConnectAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var (client, key) = await ConnectClientAsync(server, timeout, info => new SshClient(info) { KeepAliveInterval = KeepAliveInterval }, cancellationToken).ConfigureAwait(false);
+        return new PooledConnection(client, key);
+    }
+
+    /// <summary>A new SFTP session to a server (same key and host-key pinning as every connection). The caller disposes it.</summary>
+    internal async Task<SftpConnection> ConnectSftpAsync(Server server, CancellationToken cancellationToken)
+    {
+        var (client, key) = await ConnectClientAsync(server, ConnectTimeout, info => new SftpClient(info), cancellationToken).ConfigureAwait(false);
+        return new SftpConnection(client, key);
+    }
+
+    private async Task<(TClient Client, PrivateKeyFile Key)> ConnectClientAsync<TClient>(Server server, TimeSpan timeout, Func<ConnectionInfo, TClient> create, CancellationToken cancellationToken)
+        where TClient : BaseClient
+    {
         if (string.IsNullOrEmpty(server.Address))
         {
             throw new DevOpsToolsException(ErrorIds.SshConnectionFailed, ErrorKind.ConnectionError, $"Server '{server.Environment}/{server.Name}' has no address to connect to (state {server.State}).", server);
@@ -136,7 +150,7 @@ public sealed class SshConnectionPool : IAsyncDisposable
             }
         }
 
-        var client = new SshClient(info) { KeepAliveInterval = KeepAliveInterval };
+        var client = create(info);
         (string Type, string Fingerprint)? mismatch = null;
         client.HostKeyReceived += (_, e) =>
         {
@@ -161,7 +175,7 @@ public sealed class SshConnectionPool : IAsyncDisposable
                 throw new SshOperationTimeoutException($"Connecting to {server.Address}:{server.SshPort} took longer than {timeout.TotalSeconds:0} s.");
             }
 
-            return new PooledConnection(client, keyFile);
+            return (client, keyFile);
         }
         catch (Exception ex)
         {
@@ -262,5 +276,28 @@ public sealed class PooledConnection : IDisposable
 
         Client.Dispose();
         _key.Dispose();
+    }
+}
+
+/// <summary>An open SFTP session and the key it authenticated with.</summary>
+internal sealed class SftpConnection(SftpClient client, PrivateKeyFile key) : IDisposable
+{
+    public SftpClient Client { get; } = client;
+
+    public void Dispose()
+    {
+        try
+        {
+            if (Client.IsConnected)
+            {
+                Client.Disconnect();
+            }
+        }
+        catch (Exception ex) when (ex is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+
+        Client.Dispose();
+        key.Dispose();
     }
 }

@@ -119,6 +119,10 @@ internal sealed class SshRemoteShell : IRemoteShell
             : new RemoteResult(exitCode, command.Result, command.Error, elapsed);
     }
 
+    /// <summary>SFTP upload, placed as root with mode and owner, verified by SHA-256 (see <see cref="SshFileUpload"/>).</summary>
+    public Task<RemoteFileInfo> UploadAsync(Stream content, RemoteFileTarget target, CancellationToken cancellationToken) =>
+        SshFileUpload.UploadAsync(_pool, Server, content, target, cancellationToken);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private DevOpsToolsException TimedOut(TimeSpan timeout, Exception? inner) =>

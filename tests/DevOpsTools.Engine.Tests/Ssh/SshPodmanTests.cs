@@ -70,11 +70,113 @@ public sealed class SshPodmanTests(PodmanServerFixture fixture, ITestOutputHelpe
         Assert.Equal("none", (await server.ExecAsync("pgrep -x sleep || echo none")).Trim());
     }
 
+    [SkippableFact]
+    public async Task Upload_places_the_file_as_root_with_mode_and_owner_and_verifies_it()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var server = await fixture.CreateAsync(netAdmin: false);
+        await using var pool = await PoolAsync(server);
+        var bytes = new byte[300_000];
+        new Random(7).NextBytes(bytes);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        var shell = pool.GetShell(server.Server);
+
+        // A stream that cannot seek is buffered for the hash.
+        using var content = new NonSeekableStream(bytes);
+        var placed = await shell.UploadAsync(content, new RemoteFileTarget("/etc/ssh-upload-test.bin", "640", "root", "admin"), CancellationToken.None);
+
+        Assert.Equal(sha, placed.Sha256);
+        Assert.Equal(bytes.Length, placed.Length);
+        Assert.Equal("0640", placed.Mode);
+        var seen = (await server.ExecAsync("stat -c '%a %U %G %s' /etc/ssh-upload-test.bin; sha256sum /etc/ssh-upload-test.bin | cut -d' ' -f1; ls -a /tmp /etc | grep -c devopstools-upload || true")).Split('\n');
+        Assert.Equal($"640 root admin {bytes.Length}", seen[0]);
+        Assert.Equal(sha, seen[1]);
+        Assert.Equal("0", seen[2]);
+
+        // Replacing keeps the same path and takes the new mode and owner.
+        await shell.UploadAsync(new MemoryStream("v2\n"u8.ToArray()), new RemoteFileTarget("/etc/ssh-upload-test.bin", "0600", "admin", "admin"), CancellationToken.None);
+        Assert.Equal("600 admin admin v2", (await server.ExecAsync("printf '%s ' $(stat -c '%a %U %G' /etc/ssh-upload-test.bin); cat /etc/ssh-upload-test.bin")).Trim());
+    }
+
+    [SkippableFact]
+    public async Task Upload_refuses_an_invalid_target_before_sending_and_reports_a_missing_directory()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var server = await fixture.CreateAsync(netAdmin: false);
+        await using var pool = await PoolAsync(server);
+        var shell = pool.GetShell(server.Server);
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => shell.UploadAsync(new MemoryStream([1]), new RemoteFileTarget("etc/x.conf"), CancellationToken.None));
+        Assert.Equal("Path", refused.ParamName);
+        refused = await Assert.ThrowsAsync<ArgumentException>(() => shell.UploadAsync(new MemoryStream([1]), new RemoteFileTarget("/etc/x.conf", Owner: "root;id"), CancellationToken.None));
+        Assert.Equal("Owner", refused.ParamName);
+
+        var missing = await Assert.ThrowsAsync<DevOpsToolsException>(() => shell.UploadAsync(new MemoryStream([1]), new RemoteFileTarget("/nonexistent-dir/x.conf"), CancellationToken.None));
+        Assert.Equal(ErrorIds.RemoteFileUploadFailed, missing.ErrorId);
+        Assert.Contains("/nonexistent-dir does not exist", missing.Message, StringComparison.Ordinal);
+        Assert.Equal("0", (await server.ExecAsync("ls -a /tmp | grep -c devopstools-upload || true")).Trim());
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_root))
         {
             Directory.Delete(_root, recursive: true);
         }
+    }
+}
+
+/// <summary>Validation of upload targets (no server needed).</summary>
+public sealed class RemoteFileTargetTests
+{
+    [Theory]
+    [InlineData("relative/path", "0644", "root", "root", "Path")]
+    [InlineData("/etc/../root/x", "0644", "root", "root", "Path")]
+    [InlineData("/etc/dir/", "0644", "root", "root", "Path")]
+    [InlineData("/etc/a b", "0644", "root", "root", "Path")]
+    [InlineData("/etc/x\nPermitRootLogin", "0644", "root", "root", "Path")]
+    [InlineData("/etc/x", "0999", "root", "root", "Mode")]
+    [InlineData("/etc/x", "u+x", "root", "root", "Mode")]
+    [InlineData("/etc/x", "0644", "Root", "root", "Owner")]
+    [InlineData("/etc/x", "0644", "root", "$(id)", "Group")]
+    public void An_invalid_target_is_refused_naming_the_field(string path, string mode, string owner, string group, string field)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new RemoteFileTarget(path, mode, owner, group).Validate());
+        Assert.Equal(field, error.ParamName);
+    }
+
+    [Fact]
+    public void A_valid_target_passes_and_its_mode_is_normalised()
+    {
+        var target = new RemoteFileTarget("/etc/app/app-1.conf", "640", "app_user", "adm");
+        target.Validate();
+        Assert.Equal("0640", target.NormalizedMode);
+    }
+}
+
+/// <summary>A read-only stream that cannot seek (like a network or pipe stream).</summary>
+internal sealed class NonSeekableStream(byte[] bytes) : Stream
+{
+    private readonly MemoryStream _inner = new(bytes);
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
