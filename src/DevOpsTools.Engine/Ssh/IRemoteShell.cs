@@ -42,6 +42,15 @@ public interface IRemoteShell : IAsyncDisposable
     /// </summary>
     Task<RemoteFileInfo> UploadAsync(Stream content, RemoteFileTarget target, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"{GetType().Name} cannot upload files.");
+
+    /// <summary>
+    /// Forwards a free port on this machine's 127.0.0.1 to <paramref name="remoteHost"/>:<paramref name="remotePort"/>
+    /// as seen from the server (its loopback by default), until the returned forward is disposed.
+    /// The SSH shell uses the pooled connection (the server's sshd must allow TCP forwarding);
+    /// a shell without a tunnel (this default) refuses with NotSupportedException.
+    /// </summary>
+    Task<ILocalPortForward> ForwardLocalPortAsync(int remotePort, string remoteHost, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} cannot forward ports.");
 }
 
 /// <summary>What a remote script returned.</summary>

@@ -123,6 +123,10 @@ internal sealed class SshRemoteShell : IRemoteShell
     public Task<RemoteFileInfo> UploadAsync(Stream content, RemoteFileTarget target, CancellationToken cancellationToken) =>
         SshFileUpload.UploadAsync(_pool, Server, content, target, cancellationToken);
 
+    /// <summary>A local port forward over the pooled connection (see <see cref="ILocalPortForward"/>).</summary>
+    public Task<ILocalPortForward> ForwardLocalPortAsync(int remotePort, string remoteHost, CancellationToken cancellationToken) =>
+        SshLocalForward.StartAsync(_pool, Server, remoteHost, remotePort, cancellationToken);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private DevOpsToolsException TimedOut(TimeSpan timeout, Exception? inner) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Ssh;
 using DevOpsTools.Engine.Tests.Hardening;
@@ -115,6 +116,31 @@ public sealed class SshPodmanTests(PodmanServerFixture fixture, ITestOutputHelpe
         Assert.Equal(ErrorIds.RemoteFileUploadFailed, missing.ErrorId);
         Assert.Contains("/nonexistent-dir does not exist", missing.Message, StringComparison.Ordinal);
         Assert.Equal("0", (await server.ExecAsync("ls -a /tmp | grep -c devopstools-upload || true")).Trim());
+    }
+
+    [SkippableFact]
+    public async Task A_local_forward_reaches_a_service_on_the_servers_loopback_until_disposed()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var server = await fixture.CreateAsync(netAdmin: false);
+        await using var pool = await PoolAsync(server);
+        await server.ExecAsync("mkdir -p /srv/ssh-fwd && echo forwarded-ok > /srv/ssh-fwd/index.html && (cd /srv/ssh-fwd && setsid python3 -m http.server 18080 --bind 127.0.0.1 >/dev/null 2>&1 &) ; for i in $(seq 1 50); do python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 18080), 1)' 2>/dev/null && break; sleep 0.1; done");
+
+        var forward = await pool.GetShell(server.Server).ForwardLocalPortAsync(18080, "127.0.0.1", CancellationToken.None);
+        IPEndPoint endPoint;
+        await using (forward)
+        {
+            endPoint = forward.LocalEndPoint;
+            log.WriteLine($"forwarded {endPoint} -> 127.0.0.1:18080 on {server.Server.Name}");
+            Assert.Equal(IPAddress.Loopback, endPoint.Address);
+            Assert.NotEqual(0, endPoint.Port);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+            Assert.Equal("forwarded-ok", (await http.GetStringAsync($"http://{endPoint}/index.html")).Trim());
+            Assert.Equal("forwarded-ok", (await http.GetStringAsync($"http://{endPoint}/index.html")).Trim());
+        }
+
+        using var probe = new System.Net.Sockets.TcpClient();
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(endPoint.Address, endPoint.Port));
     }
 
     public void Dispose()
