@@ -104,7 +104,7 @@ public sealed class SshConnectionPool : IAsyncDisposable
         return new SftpConnection(client, key);
     }
 
-    private async Task<(TClient Client, PrivateKeyFile Key)> ConnectClientAsync<TClient>(Server server, TimeSpan timeout, Func<ConnectionInfo, TClient> create, CancellationToken cancellationToken)
+    private async Task<(TClient Client, IDisposable Resources)> ConnectClientAsync<TClient>(Server server, TimeSpan timeout, Func<ConnectionInfo, TClient> create, CancellationToken cancellationToken)
         where TClient : BaseClient
     {
         if (string.IsNullOrEmpty(server.Address))
@@ -134,7 +134,25 @@ public sealed class SshConnectionPool : IAsyncDisposable
         }
 
         var keyFile = new PrivateKeyFile(keyPath);
-        var info = new ConnectionInfo(server.Address, server.SshPort, server.User, new PrivateKeyAuthenticationMethod(server.User, keyFile))
+        // Through a bastion: the first connection forwards a local port to the server's SSH port;
+        // the host key checked is still the server's own (pinned as for a direct connection).
+        var (connectHost, connectPort, hop) = (server.Address, server.SshPort, (SshJumpHost.Hop?)null);
+        if (!string.IsNullOrEmpty(server.ProxyJump))
+        {
+            try
+            {
+                hop = await SshJumpHost.OpenAsync(this, server, timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                keyFile.Dispose();
+                throw;
+            }
+
+            (connectHost, connectPort) = (hop.LocalHost, hop.LocalPort);
+        }
+
+        var info = new ConnectionInfo(connectHost, connectPort, server.User, new PrivateKeyAuthenticationMethod(server.User, keyFile))
         {
             Timeout = timeout,
             ChannelCloseTimeout = TimeSpan.FromSeconds(5),
@@ -175,12 +193,13 @@ public sealed class SshConnectionPool : IAsyncDisposable
                 throw new SshOperationTimeoutException($"Connecting to {server.Address}:{server.SshPort} took longer than {timeout.TotalSeconds:0} s.");
             }
 
-            return (client, keyFile);
+            return (client, new ConnectionResources(keyFile, hop));
         }
         catch (Exception ex)
         {
             client.Dispose();
             keyFile.Dispose();
+            hop?.Dispose();
             if (mismatch is { } seen)
             {
                 var expectedPrints = string.Join(", ", expected.Select(k => $"{k.Type} {OpenSshKeys.Fingerprint(k.Blob)}"));
@@ -245,15 +264,15 @@ public sealed class SshConnectionPool : IAsyncDisposable
         _connections.Clear();
     }
 
-    private static string PoolKey(Server server) => $"{server.User}@{server.Address}:{server.SshPort}/{server.Environment}/{server.Name}";
+    private static string PoolKey(Server server) => $"{server.User}@{server.Address}:{server.SshPort}/{server.Environment}/{server.Name}/via {server.ProxyJump}";
 }
 
 /// <summary>An open SSH connection and the key it authenticated with.</summary>
 public sealed class PooledConnection : IDisposable
 {
-    private readonly PrivateKeyFile _key;
+    private readonly IDisposable _key;
 
-    internal PooledConnection(SshClient client, PrivateKeyFile key)
+    internal PooledConnection(SshClient client, IDisposable key)
     {
         Client = client;
         _key = key;
@@ -280,7 +299,7 @@ public sealed class PooledConnection : IDisposable
 }
 
 /// <summary>An open SFTP session and the key it authenticated with.</summary>
-internal sealed class SftpConnection(SftpClient client, PrivateKeyFile key) : IDisposable
+internal sealed class SftpConnection(SftpClient client, IDisposable key) : IDisposable
 {
     public SftpClient Client { get; } = client;
 
@@ -299,5 +318,15 @@ internal sealed class SftpConnection(SftpClient client, PrivateKeyFile key) : ID
 
         Client.Dispose();
         key.Dispose();
+    }
+}
+
+/// <summary>What a connection holds besides its client: the key, and the bastion hop if any.</summary>
+internal sealed class ConnectionResources(PrivateKeyFile key, IDisposable? hop) : IDisposable
+{
+    public void Dispose()
+    {
+        key.Dispose();
+        hop?.Dispose();
     }
 }

@@ -34,6 +34,11 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? IdentityFile { get; set; }
 
+    /// <summary>A bastion, "[user@]host[:port]", to reach the -HostName machines through; its host key is trusted like theirs.</summary>
+    [Parameter(ParameterSetName = HostSet)]
+    [ValidateNotNullOrEmpty]
+    public string? ProxyJump { get; set; }
+
     /// <summary>OpenSSH known_hosts files that vouch for -HostName machines (default: the user's, the system's, the module's).</summary>
     [Parameter(ParameterSetName = HostSet)]
     [ValidateNotNullOrEmpty]
@@ -62,12 +67,17 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
     {
         if (ParameterSetName == HostSet)
         {
+            if (ProxyJump is not null)
+            {
+                _ = SshJumpHost.Parse(ProxyJump, User);
+            }
+
             foreach (var host in HostName)
             {
                 _servers.Add(new Server
                 {
                     Name = host, Environment = string.Empty, Provider = SshConnectionPool.ExternalProvider, Address = host, SshPort = Port, User = User,
-                    IdentityFile = ResolveIdentityFile(), State = "Running",
+                    IdentityFile = ResolveIdentityFile(), State = "Running", ProxyJump = ProxyJump,
                 });
             }
         }

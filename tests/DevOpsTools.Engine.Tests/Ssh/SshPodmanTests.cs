@@ -143,11 +143,57 @@ public sealed class SshPodmanTests(PodmanServerFixture fixture, ITestOutputHelpe
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(endPoint.Address, endPoint.Port));
     }
 
+    [SkippableFact]
+    public async Task A_server_is_reached_through_a_bastion_with_both_host_keys_pinned()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var bastion = await fixture.CreateAsync(netAdmin: false);
+        var inner = await fixture.CreateAsync(netAdmin: false);
+        var bastionIp = await ContainerIpAsync(bastion);
+        var innerIp = await ContainerIpAsync(inner);
+        await using var pool = await PoolAsync(bastion);
+        var innerKey = (await inner.ExecAsync("cat /etc/ssh/ssh_host_ed25519_key.pub")).Trim();
+        pool.KnownHosts.Set(innerIp, 22, innerKey, "inner");
+
+        // The inner server by its address on the podman network, reached from the bastion.
+        var target = new Server
+        {
+            Name = "inner", Environment = "hardening-test", Provider = "Podman", State = "Running", Address = innerIp, SshPort = 22,
+            User = "admin", IdentityFile = fixture.KeyPath, ProxyJump = $"admin@127.0.0.1:{bastion.Server.SshPort}",
+        };
+        var result = await pool.GetShell(target).RunAsync("echo \"$SSH_CONNECTION\"; hostname", false, TimeSpan.FromSeconds(30), CancellationToken.None);
+        log.WriteLine(result.StdOut);
+        var lines = result.StdOut.Split('\n');
+        Assert.Equal(bastionIp, lines[0].Split(' ')[0]);  // the inner server sees the bastion as its client
+        Assert.Equal(innerIp, lines[0].Split(' ')[2]);
+
+        // A wrong key for either hop stops the connection before anything runs.
+        await using var wrongInner = await PoolAsync(bastion);
+        wrongInner.KnownHosts.Set(innerIp, 22, (await bastion.ExecAsync("cat /etc/ssh/ssh_host_ed25519_key.pub")).Trim(), "wrong");
+        var mismatch = await Assert.ThrowsAsync<DevOpsToolsException>(() => wrongInner.GetShell(target).RunAsync("touch /tmp/ran", false, TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.Equal(ErrorIds.HostKeyMismatch, mismatch.ErrorId);
+        await using var wrongBastion = new SshConnectionPool(new ModuleData(_root + "-b"));
+        wrongBastion.KnownHosts.Set("127.0.0.1", bastion.Server.SshPort, innerKey, "wrong");
+        wrongBastion.KnownHosts.Set(innerIp, 22, innerKey, "inner");
+        mismatch = await Assert.ThrowsAsync<DevOpsToolsException>(() => wrongBastion.GetShell(target).RunAsync("touch /tmp/ran", false, TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.Equal(ErrorIds.HostKeyMismatch, mismatch.ErrorId);
+        Assert.Equal("no", (await inner.ExecAsync("test -e /tmp/ran && echo yes || echo no")).Trim());
+        Assert.Throws<ArgumentException>(() => SshJumpHost.Parse("admin@host:99999", "admin"));
+        Assert.Throws<ArgumentException>(() => SshJumpHost.Parse("a@b,c@d", "admin"));
+        Assert.Equal(("ops", "bastion.example.com", 2222), SshJumpHost.Parse("ops@bastion.example.com:2222", "admin"));
+    }
+
+    private static async Task<string> ContainerIpAsync(TestServer server) =>
+        (await Podman.RunAsync(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", server.Container])).StdOut.Trim();
+
     public void Dispose()
     {
-        if (Directory.Exists(_root))
+        foreach (var dir in new[] { _root, _root + "-b" })
         {
-            Directory.Delete(_root, recursive: true);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
 }
