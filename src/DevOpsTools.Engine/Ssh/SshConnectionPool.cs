@@ -49,6 +49,9 @@ public sealed class SshConnectionPool : IAsyncDisposable
         KnownHosts.Path,
     ];
 
+    /// <summary>Passphrase of protected private keys (Set-Hardening -HostName -Credential). Never logged or shown.</summary>
+    public string? KeyPassphrase { get; init; }
+
     /// <summary>Time-out of one TCP connect + SSH handshake + authentication.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -133,7 +136,8 @@ public sealed class SshConnectionPool : IAsyncDisposable
                 $"The SSH key of environment '{server.Environment}' ({keyPath}) does not exist, so server '{server.Name}' cannot be logged into.", server);
         }
 
-        var keyFile = new PrivateKeyFile(keyPath);
+        var keyFile = OpenKey(server, keyPath);
+
         // Through a bastion: the first connection forwards a local port to the server's SSH port;
         // the host key checked is still the server's own (pinned as for a direct connection).
         var (connectHost, connectPort, hop) = (server.Address, server.SshPort, (SshJumpHost.Hop?)null);
@@ -219,6 +223,28 @@ public sealed class SshConnectionPool : IAsyncDisposable
             throw ErrorClassifier.Classify(ex, server) is var classified && classified.ErrorId != ErrorIds.UnexpectedError
                 ? new DevOpsToolsException(classified.ErrorId, classified.Kind, $"{server.Environment}/{server.Name} ({server.Address}:{server.SshPort}): {classified.Message}", server, ex)
                 : new DevOpsToolsException(ErrorIds.SshConnectionFailed, ErrorKind.ConnectionError, $"SSH connection to {server.Environment}/{server.Name} ({server.Address}:{server.SshPort}) failed: {ex.Message}", server, ex);
+        }
+    }
+
+    /// <summary>
+    /// The private key, decrypted with <see cref="KeyPassphrase"/> when it is protected. A missing or
+    /// wrong passphrase is an authentication error that names the key file, never the passphrase.
+    /// </summary>
+    private PrivateKeyFile OpenKey(Server server, string keyPath)
+    {
+        try
+        {
+            return string.IsNullOrEmpty(KeyPassphrase) ? new PrivateKeyFile(keyPath) : new PrivateKeyFile(keyPath, KeyPassphrase);
+        }
+        catch (SshPassPhraseNullOrEmptyException ex)
+        {
+            throw new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
+                $"The key {keyPath} is protected by a passphrase; none was given for '{server.Name}' (pass it with -Credential).", server, ex);
+        }
+        catch (Exception ex) when (ex is SshException or InvalidOperationException or ArgumentException or System.Security.Cryptography.CryptographicException or FormatException)
+        {
+            throw new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
+                $"The key {keyPath} could not be read for '{server.Name}'{(string.IsNullOrEmpty(KeyPassphrase) ? string.Empty : " (wrong passphrase?)")}.", server, ex);
         }
     }
 

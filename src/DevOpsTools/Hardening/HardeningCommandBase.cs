@@ -34,6 +34,12 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? IdentityFile { get; set; }
 
+    /// <summary>The passphrase of a protected -IdentityFile, as the password of a credential (the user name is ignored).</summary>
+    [Parameter(ParameterSetName = HostSet)]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential? Credential { get; set; }
+
     /// <summary>A bastion, "[user@]host[:port]", to reach the -HostName machines through; its host key is trusted like theirs.</summary>
     [Parameter(ParameterSetName = HostSet)]
     [ValidateNotNullOrEmpty]
@@ -114,10 +120,11 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
 
         // Paths resolve on the pipeline thread (session state); the engine runs on the pool.
         var knownHosts = KnownHostsFile?.Select(GetUnresolvedProviderPathFromPSPath).ToList();
+        var passphrase = Credential?.GetNetworkCredential().Password;
         return RunEngine(async context =>
         {
             // One SSH connection per server for the whole run, closed when the cmdlet is done.
-            await using var pool = new SshConnectionPool(ModuleData.Default) { ExternalKnownHostsFiles = knownHosts };
+            await using var pool = new SshConnectionPool(ModuleData.Default) { ExternalKnownHostsFiles = knownHosts, KeyPassphrase = passphrase };
             var engine = new HardeningEngine(new SshRemoteShellFactory(pool), new SshFreshLoginProbe(pool), new HardeningRunOptions { ThrottleLimit = ThrottleLimit });
             return await engine.RunAsync(context, servers, profile, mode).ConfigureAwait(false);
         });

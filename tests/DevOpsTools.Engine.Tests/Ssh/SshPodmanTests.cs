@@ -183,6 +183,48 @@ public sealed class SshPodmanTests(PodmanServerFixture fixture, ITestOutputHelpe
         Assert.Equal(("ops", "bastion.example.com", 2222), SshJumpHost.Parse("ops@bastion.example.com:2222", "admin"));
     }
 
+    [SkippableFact]
+    public async Task A_passphrase_protected_key_logs_in_with_its_passphrase_and_fails_clearly_without()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        var server = await fixture.CreateAsync(netAdmin: false);
+        Directory.CreateDirectory(_root);
+        var keyPath = Path.Combine(_root, "id_protected");
+        const string passphrase = "ssh-test correct horse";
+        var keygen = await Podman.ExecAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", "ssh-test", "-f", keyPath], null, TimeSpan.FromSeconds(30), default);
+        Assert.Equal(0, keygen.ExitCode);
+        var pub = (await File.ReadAllTextAsync(keyPath + ".pub")).Trim();
+        await Podman.RunAsync(["exec", "-i", server.Container, "sh", "-c", "cat >> /home/admin/.ssh/authorized_keys"], pub + "\n");
+        var protectedServer = new Server
+        {
+            Name = server.Server.Name, Environment = "hardening-test", Provider = "Podman", State = "Running",
+            Address = "127.0.0.1", SshPort = server.Server.SshPort, User = "admin", IdentityFile = keyPath,
+        };
+
+        var hostKey = (await server.ExecAsync("cat /etc/ssh/ssh_host_ed25519_key.pub")).Trim();
+        await using (var pool = new SshConnectionPool(new ModuleData(_root)) { KeyPassphrase = passphrase })
+        {
+            pool.KnownHosts.Set("127.0.0.1", server.Server.SshPort, hostKey, "s");
+            var ok = await pool.GetShell(protectedServer).RunAsync("id -un", false, TimeSpan.FromSeconds(30), CancellationToken.None);
+            Assert.Equal("admin", ok.StdOut.Trim());
+        }
+
+        await using (var none = new SshConnectionPool(new ModuleData(_root)))
+        {
+            var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => none.GetShell(protectedServer).RunAsync("true", false, TimeSpan.FromSeconds(30), CancellationToken.None));
+            Assert.Equal(ErrorIds.SshAuthenticationFailed, error.ErrorId);
+            Assert.Contains("passphrase", error.Message, StringComparison.Ordinal);
+        }
+
+        await using (var wrong = new SshConnectionPool(new ModuleData(_root)) { KeyPassphrase = "not it" })
+        {
+            var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => wrong.GetShell(protectedServer).RunAsync("true", false, TimeSpan.FromSeconds(30), CancellationToken.None));
+            Assert.Equal(ErrorIds.SshAuthenticationFailed, error.ErrorId);
+            Assert.DoesNotContain("not it", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(passphrase, error.ToString(), StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<string> ContainerIpAsync(TestServer server) =>
         (await Podman.RunAsync(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", server.Container])).StdOut.Trim();
 
