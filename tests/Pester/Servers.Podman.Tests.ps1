@@ -248,6 +248,20 @@ Describe 'Podman servers' -Tag 'Podman', 'Servers' -Skip:$podmanMissing {
             $err[0].TargetObject.Name | Should -Be 'web-2'
         }
 
+        It 'streams output lines to the information stream while the command runs' {
+            $start = Get-Date
+            $results = $web1 | Invoke-ServerCommand 'echo first; sleep 3; echo second >&2' -InformationVariable lines -ErrorAction Stop
+            $results.StdOut | Should -Be "first`n"
+            $results.StdErr | Should -Be "second`n"
+            $streamed = $lines | Where-Object { $_.Tags -contains 'ServerOutput' }
+            $streamed.MessageData.Line | Should -Be @('first', 'second')
+            $streamed.MessageData.Stream | Should -Be @('StdOut', 'StdErr')
+            $streamed[0].MessageData.Server.Name | Should -Be 'web-1'
+            $streamed[1].Tags | Should -Contain 'StdErr'
+            # 'first' was written before the 3 s sleep ended, not replayed at the end.
+            ($streamed[0].TimeGenerated - $start).TotalSeconds | Should -BeLessThan (($streamed[1].TimeGenerated - $start).TotalSeconds - 2)
+        }
+
         It 'binds the Server property of earlier results from the pipeline' {
             $results = $servers | Invoke-ServerCommand 'true' | Invoke-ServerCommand 'hostname'
             ($results.StdOut.Trim() | Sort-Object) | Should -Be @('web-1', 'web-2')

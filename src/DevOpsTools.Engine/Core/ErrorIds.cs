@@ -50,6 +50,7 @@ public static class ErrorIds
     public const string SshAuthenticationFailed = nameof(SshAuthenticationFailed);
     public const string RemoteCommandFailed = nameof(RemoteCommandFailed);
     public const string RemoteCommandTimeout = nameof(RemoteCommandTimeout);
+    public const string RemoteFileUploadFailed = nameof(RemoteFileUploadFailed);
 
     // Hardening
     public const string HardeningProfileNotFound = nameof(HardeningProfileNotFound);

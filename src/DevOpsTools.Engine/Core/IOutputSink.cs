@@ -13,6 +13,11 @@ public interface IOutputSink
 
     /// <summary>A non-terminating error about one item (one server among many); the others go on.</summary>
     void WriteError(DevOpsToolsException error);
+
+    /// <summary>A record for the information stream (streamed output lines); a sink that does not show them drops them.</summary>
+    void WriteInformation(object messageData, IReadOnlyList<string> tags)
+    {
+    }
 }
 
 /// <summary>One progress bar update. ActivityId distinguishes bars; Completed removes one.</summary>

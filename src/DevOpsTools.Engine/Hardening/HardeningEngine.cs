@@ -51,11 +51,13 @@ public sealed class HardeningRunResult
 public sealed class HardeningEngine
 {
     private readonly IRemoteShellFactory _shells;
+    private readonly IFreshLoginProbe _loginProbe;
     private readonly HardeningRunOptions _options;
 
-    public HardeningEngine(IRemoteShellFactory shells, HardeningRunOptions? options = null)
+    public HardeningEngine(IRemoteShellFactory shells, IFreshLoginProbe loginProbe, HardeningRunOptions? options = null)
     {
         _shells = shells;
+        _loginProbe = loginProbe;
         _options = options ?? new HardeningRunOptions();
     }
 
@@ -240,7 +242,7 @@ public sealed class HardeningEngine
     {
         for (var attempt = 1; attempt <= Math.Max(1, _options.LoginProbeAttempts); attempt++)
         {
-            if (await _shells.CanLoginAsync(server, cancellationToken).ConfigureAwait(false))
+            if (await _loginProbe.CanLoginAsync(server, cancellationToken).ConfigureAwait(false))
             {
                 return true;
             }

@@ -31,6 +31,23 @@ public sealed class Server
     /// <summary>Path to the private key file (never its content).</summary>
     public string? IdentityFile { get; init; }
 
+    /// <summary>
+    /// A bastion to reach the server through, as "[user@]host[:port]" (OpenSSH ProxyJump): SSH
+    /// connects to the bastion first and tunnels to Address:SshPort from there. Both host keys
+    /// are pinned by the usual rules. Null: a direct connection.
+    /// </summary>
+    public string? ProxyJump { get => _proxyJump; init => _proxyJump = value; }
+
+    private string? _proxyJump;
+
+    /// <summary>The same server reached through another bastion (null: directly).</summary>
+    public Server WithProxyJump(string? proxyJump)
+    {
+        var copy = (Server)MemberwiseClone();
+        copy._proxyJump = proxyJump;
+        return copy;
+    }
+
     /// <summary>SHA256 fingerprint of the host key pinned when the server was created.</summary>
     public string? HostKeyFingerprint { get; set; }
 

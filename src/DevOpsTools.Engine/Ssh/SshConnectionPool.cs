@@ -49,6 +49,9 @@ public sealed class SshConnectionPool : IAsyncDisposable
         KnownHosts.Path,
     ];
 
+    /// <summary>Passphrase of protected private keys (Set-Hardening -HostName -Credential). Never logged or shown.</summary>
+    public string? KeyPassphrase { get; init; }
+
     /// <summary>Time-out of one TCP connect + SSH handshake + authentication.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -93,6 +96,20 @@ public sealed class SshConnectionPool : IAsyncDisposable
     /// <summary>Opens a new connection (not pooled), verifying the host key. The caller disposes it.</summary>
     public async Task<PooledConnection> ConnectAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var (client, key) = await ConnectClientAsync(server, timeout, info => new SshClient(info) { KeepAliveInterval = KeepAliveInterval }, cancellationToken).ConfigureAwait(false);
+        return new PooledConnection(client, key);
+    }
+
+    /// <summary>A new SFTP session to a server (same key and host-key pinning as every connection). The caller disposes it.</summary>
+    internal async Task<SftpConnection> ConnectSftpAsync(Server server, CancellationToken cancellationToken)
+    {
+        var (client, key) = await ConnectClientAsync(server, ConnectTimeout, info => new SftpClient(info), cancellationToken).ConfigureAwait(false);
+        return new SftpConnection(client, key);
+    }
+
+    private async Task<(TClient Client, IDisposable Resources)> ConnectClientAsync<TClient>(Server server, TimeSpan timeout, Func<ConnectionInfo, TClient> create, CancellationToken cancellationToken)
+        where TClient : BaseClient
+    {
         if (string.IsNullOrEmpty(server.Address))
         {
             throw new DevOpsToolsException(ErrorIds.SshConnectionFailed, ErrorKind.ConnectionError, $"Server '{server.Environment}/{server.Name}' has no address to connect to (state {server.State}).", server);
@@ -119,8 +136,27 @@ public sealed class SshConnectionPool : IAsyncDisposable
                 $"The SSH key of environment '{server.Environment}' ({keyPath}) does not exist, so server '{server.Name}' cannot be logged into.", server);
         }
 
-        var keyFile = new PrivateKeyFile(keyPath);
-        var info = new ConnectionInfo(server.Address, server.SshPort, server.User, new PrivateKeyAuthenticationMethod(server.User, keyFile))
+        var keyFile = OpenKey(server, keyPath);
+
+        // Through a bastion: the first connection forwards a local port to the server's SSH port;
+        // the host key checked is still the server's own (pinned as for a direct connection).
+        var (connectHost, connectPort, hop) = (server.Address, server.SshPort, (SshJumpHost.Hop?)null);
+        if (!string.IsNullOrEmpty(server.ProxyJump))
+        {
+            try
+            {
+                hop = await SshJumpHost.OpenAsync(this, server, timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                keyFile.Dispose();
+                throw;
+            }
+
+            (connectHost, connectPort) = (hop.LocalHost, hop.LocalPort);
+        }
+
+        var info = new ConnectionInfo(connectHost, connectPort, server.User, new PrivateKeyAuthenticationMethod(server.User, keyFile))
         {
             Timeout = timeout,
             ChannelCloseTimeout = TimeSpan.FromSeconds(5),
@@ -136,7 +172,7 @@ public sealed class SshConnectionPool : IAsyncDisposable
             }
         }
 
-        var client = new SshClient(info) { KeepAliveInterval = KeepAliveInterval };
+        var client = create(info);
         (string Type, string Fingerprint)? mismatch = null;
         client.HostKeyReceived += (_, e) =>
         {
@@ -161,12 +197,13 @@ public sealed class SshConnectionPool : IAsyncDisposable
                 throw new SshOperationTimeoutException($"Connecting to {server.Address}:{server.SshPort} took longer than {timeout.TotalSeconds:0} s.");
             }
 
-            return new PooledConnection(client, keyFile);
+            return (client, new ConnectionResources(keyFile, hop));
         }
         catch (Exception ex)
         {
             client.Dispose();
             keyFile.Dispose();
+            hop?.Dispose();
             if (mismatch is { } seen)
             {
                 var expectedPrints = string.Join(", ", expected.Select(k => $"{k.Type} {OpenSshKeys.Fingerprint(k.Blob)}"));
@@ -186,6 +223,28 @@ public sealed class SshConnectionPool : IAsyncDisposable
             throw ErrorClassifier.Classify(ex, server) is var classified && classified.ErrorId != ErrorIds.UnexpectedError
                 ? new DevOpsToolsException(classified.ErrorId, classified.Kind, $"{server.Environment}/{server.Name} ({server.Address}:{server.SshPort}): {classified.Message}", server, ex)
                 : new DevOpsToolsException(ErrorIds.SshConnectionFailed, ErrorKind.ConnectionError, $"SSH connection to {server.Environment}/{server.Name} ({server.Address}:{server.SshPort}) failed: {ex.Message}", server, ex);
+        }
+    }
+
+    /// <summary>
+    /// The private key, decrypted with <see cref="KeyPassphrase"/> when it is protected. A missing or
+    /// wrong passphrase is an authentication error that names the key file, never the passphrase.
+    /// </summary>
+    private PrivateKeyFile OpenKey(Server server, string keyPath)
+    {
+        try
+        {
+            return string.IsNullOrEmpty(KeyPassphrase) ? new PrivateKeyFile(keyPath) : new PrivateKeyFile(keyPath, KeyPassphrase);
+        }
+        catch (SshPassPhraseNullOrEmptyException ex)
+        {
+            throw new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
+                $"The key {keyPath} is protected by a passphrase; none was given for '{server.Name}' (pass it with -Credential).", server, ex);
+        }
+        catch (Exception ex) when (ex is SshException or InvalidOperationException or ArgumentException or System.Security.Cryptography.CryptographicException or FormatException)
+        {
+            throw new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
+                $"The key {keyPath} could not be read for '{server.Name}'{(string.IsNullOrEmpty(KeyPassphrase) ? string.Empty : " (wrong passphrase?)")}.", server, ex);
         }
     }
 
@@ -231,15 +290,15 @@ public sealed class SshConnectionPool : IAsyncDisposable
         _connections.Clear();
     }
 
-    private static string PoolKey(Server server) => $"{server.User}@{server.Address}:{server.SshPort}/{server.Environment}/{server.Name}";
+    private static string PoolKey(Server server) => $"{server.User}@{server.Address}:{server.SshPort}/{server.Environment}/{server.Name}/via {server.ProxyJump}";
 }
 
 /// <summary>An open SSH connection and the key it authenticated with.</summary>
 public sealed class PooledConnection : IDisposable
 {
-    private readonly PrivateKeyFile _key;
+    private readonly IDisposable _key;
 
-    internal PooledConnection(SshClient client, PrivateKeyFile key)
+    internal PooledConnection(SshClient client, IDisposable key)
     {
         Client = client;
         _key = key;
@@ -262,5 +321,38 @@ public sealed class PooledConnection : IDisposable
 
         Client.Dispose();
         _key.Dispose();
+    }
+}
+
+/// <summary>An open SFTP session and the key it authenticated with.</summary>
+internal sealed class SftpConnection(SftpClient client, IDisposable key) : IDisposable
+{
+    public SftpClient Client { get; } = client;
+
+    public void Dispose()
+    {
+        try
+        {
+            if (Client.IsConnected)
+            {
+                Client.Disconnect();
+            }
+        }
+        catch (Exception ex) when (ex is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+
+        Client.Dispose();
+        key.Dispose();
+    }
+}
+
+/// <summary>What a connection holds besides its client: the key, and the bastion hop if any.</summary>
+internal sealed class ConnectionResources(PrivateKeyFile key, IDisposable? hop) : IDisposable
+{
+    public void Dispose()
+    {
+        key.Dispose();
+        hop?.Dispose();
     }
 }

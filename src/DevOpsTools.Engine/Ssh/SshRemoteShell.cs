@@ -26,7 +26,17 @@ internal sealed class SshRemoteShell : IRemoteShell
 
     public Server Server { get; }
 
-    public async Task<RemoteResult> RunAsync(string script, bool sudo, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<RemoteResult> RunAsync(string script, bool sudo, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunCoreAsync(script, sudo, timeout, null, cancellationToken);
+
+    /// <summary>Streams stdout and stderr lines from the channel as they arrive (see <see cref="IRemoteShell"/>).</summary>
+    public Task<RemoteResult> RunAsync(string script, bool sudo, TimeSpan timeout, Action<RemoteOutputLine> onLine, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onLine);
+        return RunCoreAsync(script, sudo, timeout, onLine, cancellationToken);
+    }
+
+    private async Task<RemoteResult> RunCoreAsync(string script, bool sudo, TimeSpan timeout, Action<RemoteOutputLine>? onLine, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(script);
         if (timeout <= TimeSpan.Zero)
@@ -42,6 +52,19 @@ internal sealed class SshRemoteShell : IRemoteShell
 
         using var command = client.CreateCommand(commandText, Encoding.UTF8);
         var execution = command.ExecuteAsync(CancellationToken.None);
+
+        // Streaming: read both channel streams while the command runs (they end when it does).
+        RemoteLineSplitter? stdout = null, stderr = null;
+        Task readers = Task.CompletedTask;
+        if (onLine is not null)
+        {
+            stdout = new RemoteLineSplitter(RemoteStream.StdOut, onLine);
+            stderr = new RemoteLineSplitter(RemoteStream.StdErr, onLine);
+            readers = Task.WhenAll(
+                Task.Run(() => stdout.ReadToEndAsync(command.OutputStream), CancellationToken.None),
+                Task.Run(() => stderr.ReadToEndAsync(command.ExtendedOutputStream), CancellationToken.None));
+        }
+
         try
         {
             using (var input = command.CreateInputStream())
@@ -70,6 +93,18 @@ internal sealed class SshRemoteShell : IRemoteShell
             throw ErrorClassifier.Classify(ex, Server);
         }
 
+        if (onLine is not null)
+        {
+            try
+            {
+                await readers.WaitAsync(KillGrace, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The channel closed without ending its streams: keep what was read.
+            }
+        }
+
         var exitCode = command.ExitStatus ?? (command.ExitSignal is null ? -1 : 128 + SignalNumber(command.ExitSignal));
         var elapsed = watch.Elapsed;
 
@@ -79,8 +114,18 @@ internal sealed class SshRemoteShell : IRemoteShell
             throw TimedOut(timeout, null);
         }
 
-        return new RemoteResult(exitCode, command.Result, command.Error, elapsed);
+        return stdout is not null && stderr is not null
+            ? new RemoteResult(exitCode, stdout.Text, stderr.Text, elapsed)
+            : new RemoteResult(exitCode, command.Result, command.Error, elapsed);
     }
+
+    /// <summary>SFTP upload, placed as root with mode and owner, verified by SHA-256 (see <see cref="SshFileUpload"/>).</summary>
+    public Task<RemoteFileInfo> UploadAsync(Stream content, RemoteFileTarget target, CancellationToken cancellationToken) =>
+        SshFileUpload.UploadAsync(_pool, Server, content, target, cancellationToken);
+
+    /// <summary>A local port forward over the pooled connection (see <see cref="ILocalPortForward"/>).</summary>
+    public Task<ILocalPortForward> ForwardLocalPortAsync(int remotePort, string remoteHost, CancellationToken cancellationToken) =>
+        SshLocalForward.StartAsync(_pool, Server, remoteHost, remotePort, cancellationToken);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -34,6 +34,17 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? IdentityFile { get; set; }
 
+    /// <summary>The passphrase of a protected -IdentityFile, as the password of a credential (the user name is ignored).</summary>
+    [Parameter(ParameterSetName = HostSet)]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>A bastion, "[user@]host[:port]", to reach the -HostName machines through; its host key is trusted like theirs.</summary>
+    [Parameter(ParameterSetName = HostSet)]
+    [ValidateNotNullOrEmpty]
+    public string? ProxyJump { get; set; }
+
     /// <summary>OpenSSH known_hosts files that vouch for -HostName machines (default: the user's, the system's, the module's).</summary>
     [Parameter(ParameterSetName = HostSet)]
     [ValidateNotNullOrEmpty]
@@ -62,12 +73,17 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
     {
         if (ParameterSetName == HostSet)
         {
+            if (ProxyJump is not null)
+            {
+                _ = SshJumpHost.Parse(ProxyJump, User);
+            }
+
             foreach (var host in HostName)
             {
                 _servers.Add(new Server
                 {
                     Name = host, Environment = string.Empty, Provider = SshConnectionPool.ExternalProvider, Address = host, SshPort = Port, User = User,
-                    IdentityFile = ResolveIdentityFile(), State = "Running",
+                    IdentityFile = ResolveIdentityFile(), State = "Running", ProxyJump = ProxyJump,
                 });
             }
         }
@@ -104,11 +120,12 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
 
         // Paths resolve on the pipeline thread (session state); the engine runs on the pool.
         var knownHosts = KnownHostsFile?.Select(GetUnresolvedProviderPathFromPSPath).ToList();
+        var passphrase = Credential?.GetNetworkCredential().Password;
         return RunEngine(async context =>
         {
             // One SSH connection per server for the whole run, closed when the cmdlet is done.
-            await using var pool = new SshConnectionPool(ModuleData.Default) { ExternalKnownHostsFiles = knownHosts };
-            var engine = new HardeningEngine(new SshRemoteShellFactory(pool), new HardeningRunOptions { ThrottleLimit = ThrottleLimit });
+            await using var pool = new SshConnectionPool(ModuleData.Default) { ExternalKnownHostsFiles = knownHosts, KeyPassphrase = passphrase };
+            var engine = new HardeningEngine(new SshRemoteShellFactory(pool), new SshFreshLoginProbe(pool), new HardeningRunOptions { ThrottleLimit = ThrottleLimit });
             return await engine.RunAsync(context, servers, profile, mode).ConfigureAwait(false);
         });
     }

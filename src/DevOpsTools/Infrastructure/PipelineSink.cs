@@ -41,6 +41,17 @@ internal sealed class PipelineSink : IOutputSink, IDisposable
         Post(c => c.WriteError(ErrorMapping.ToErrorRecord(error)));
     }
 
+    public void WriteInformation(object messageData, IReadOnlyList<string> tags) => Post(c =>
+    {
+        var record = new InformationRecord(messageData, c.MyInvocation.MyCommand.Name);
+        foreach (var tag in tags)
+        {
+            record.Tags.Add(tag);
+        }
+
+        c.WriteInformation(record);
+    });
+
     public void WriteObject(object? value) => Post(c => c.WriteObject(value));
 
     public void Complete() => _queue.CompleteAdding();

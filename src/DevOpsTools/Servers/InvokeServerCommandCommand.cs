@@ -29,6 +29,11 @@ public sealed class InvokeServerCommandCommand : DevOpsToolsCmdlet
     [Parameter]
     public SwitchParameter Sudo { get; set; }
 
+    /// <summary>A bastion, "[user@]host[:port]", to reach every server through (overrides the server's own ProxyJump).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ProxyJump { get; set; }
+
     [Parameter]
     [ValidateRange(1, 256)]
     public int ThrottleLimit { get; set; } = 10;
@@ -39,8 +44,15 @@ public sealed class InvokeServerCommandCommand : DevOpsToolsCmdlet
 
     protected override void ProcessRecordCore()
     {
-        foreach (var server in Server)
+        foreach (var given in Server)
         {
+            var server = given;
+            if (ProxyJump is not null)
+            {
+                _ = SshJumpHost.Parse(ProxyJump, server.User);
+                server = given.WithProxyJump(ProxyJump);
+            }
+
             if (ShouldProcess($"{server.Environment}/{server.Name}", $"Run {(Sudo ? "as root" : "as " + server.User)}: {Label()}"))
             {
                 _servers.Add(server);

@@ -15,7 +15,7 @@ public class HardeningPodmanTests(PodmanServerFixture fixture, ITestOutputHelper
 {
     private static readonly string[] KernelWide = ["KRN-010", "KRN-011", "KRN-012", "KRN-013", "KRN-014", "KRN-015", "MOD-001", "MOD-002", "LOG-001", "LOG-002", "SVC-004"];
 
-    private HardeningEngine Engine(IRemoteShellFactory shells) => new(shells, new HardeningRunOptions { DeadManDelay = TimeSpan.FromMinutes(3) });
+    private HardeningEngine Engine(TestServer server) => new(server, server, new HardeningRunOptions { DeadManDelay = TimeSpan.FromMinutes(3) });
 
     private EngineContext Context(List<DevOpsToolsException>? errors = null) => new(new TestSink(log, errors));
 
@@ -197,9 +197,9 @@ public class HardeningPodmanTests(PodmanServerFixture fixture, ITestOutputHelper
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         var reachable = await fixture.CreateAsync(netAdmin: false);
         var ghost = new Server { Name = "ghost", Environment = "hardening-test", Provider = "Podman", Address = "127.0.0.1", SshPort = 1 };
-        var factory = new RoutingFactory(new Dictionary<string, IRemoteShellFactory> { [reachable.Server.Name] = reachable });
+        var factory = new RoutingFactory(new Dictionary<string, TestServer> { [reachable.Server.Name] = reachable });
         var errors = new List<DevOpsToolsException>();
-        var engine = new HardeningEngine(factory);
+        var engine = new HardeningEngine(factory, factory);
 
         var result = await engine.RunAsync(Context(errors), [ghost, reachable.Server], HardeningProfile.BuiltIn("Baseline"), HardeningMode.Test);
 
@@ -214,7 +214,7 @@ public class HardeningPodmanTests(PodmanServerFixture fixture, ITestOutputHelper
         Assert.Contains("CAP_NET_ADMIN", fw.Reason, StringComparison.Ordinal);
     }
 
-    private sealed class RoutingFactory(Dictionary<string, IRemoteShellFactory> servers) : IRemoteShellFactory
+    private sealed class RoutingFactory(Dictionary<string, TestServer> servers) : IRemoteShellFactory, IFreshLoginProbe
     {
         public Task<IRemoteShell> OpenAsync(Server server, CancellationToken cancellationToken) =>
             servers.TryGetValue(server.Name, out var f)

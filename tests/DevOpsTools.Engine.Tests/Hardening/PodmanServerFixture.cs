@@ -166,7 +166,7 @@ public sealed class PodmanServerFixture : IAsyncLifetime
 }
 
 /// <summary>One test server, with independent ways in: podman exec, and real ssh.</summary>
-public sealed class TestServer(Server server, string container, PodmanServerFixture fixture) : IRemoteShellFactory
+public sealed class TestServer(Server server, string container, PodmanServerFixture fixture) : IRemoteShellFactory, IFreshLoginProbe
 {
     public Server Server { get; } = server;
 
