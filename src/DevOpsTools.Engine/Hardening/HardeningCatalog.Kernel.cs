@@ -27,7 +27,7 @@ public static partial class HardeningCatalog
         {
             Id = "KRN-013", Title = "ptrace is restricted (yama.ptrace_scope)", Category = Kernel, CisReference = "1.5.2", DevSecReference = "os_hardening sysctl",
             Scope = HardeningScope.OwnKernel, ManagedFiles = [SysctlFile],
-            Parameters = [P("ptraceScope", "Int", "1", "1 (parent only), 2 (admin only) or 3 (none)")],
+            Parameters = [P("ptraceScope", "Int", "1", "1 (parent only), 2 (admin only) or 3 (none)", min: 1, max: 3)],
         },
         Sysctl("KRN-014", "Link and FIFO protections are on (fs.protected_*)", null, HardeningScope.OwnKernel, HardeningSeverity.Medium),
         Sysctl("KRN-015", "SUID programs do not dump core (fs.suid_dumpable 0)", "1.5.4", HardeningScope.OwnKernel, HardeningSeverity.Medium),
@@ -57,6 +57,6 @@ public static partial class HardeningCatalog
         {
             Id = id, Title = title, Category = Modules, CisReference = cis, DevSecReference = "os_hardening modprobe",
             Scope = HardeningScope.OwnKernel, ManagedFiles = [file],
-            Parameters = [P("modules", "StringList", modules, "Modules that cannot be loaded")],
+            Parameters = [P("modules", "StringList", modules, "Modules that cannot be loaded", HardeningParameterFormat.ModuleName)],
         };
 }

@@ -9,7 +9,7 @@ public static partial class HardeningCatalog
         new()
         {
             Id = "SVC-001", Title = "Legacy network services and clients are removed", Category = Services, Severity = HardeningSeverity.High, CisReference = "2.1, 2.2", DevSecReference = "os_hardening packages",
-            Parameters = [P("packages", "StringList", "telnetd inetutils-telnetd telnetd-ssl telnet inetutils-telnet rsh-server rsh-redone-server rsh-client rsh-redone-client xinetd openbsd-inetd inetutils-inetd nis ypserv tftpd tftpd-hpa atftpd talkd inetutils-talkd talk", "Packages that must not be installed")],
+            Parameters = [P("packages", "StringList", "telnetd inetutils-telnetd telnetd-ssl telnet inetutils-telnet rsh-server rsh-redone-server rsh-client rsh-redone-client xinetd openbsd-inetd inetutils-inetd nis ypserv tftpd tftpd-hpa atftpd talkd inetutils-talkd talk", "Packages that must not be installed", HardeningParameterFormat.PackageName)],
         },
         new()
         {

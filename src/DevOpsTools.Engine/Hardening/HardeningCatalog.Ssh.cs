@@ -13,17 +13,17 @@ public static partial class HardeningCatalog
         new()
         {
             Id = "SSH-005", Title = "SSH MaxAuthTries is limited", Category = Ssh, CisReference = "5.1.16", DevSecReference = "ssh_hardening",
-            Parameters = [P("maxAuthTries", "Int", "3", "Highest allowed MaxAuthTries")], LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
+            Parameters = [P("maxAuthTries", "Int", "3", "Highest allowed MaxAuthTries", min: 1, max: 10)], LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
         },
         new()
         {
             Id = "SSH-006", Title = "SSH LoginGraceTime is short", Category = Ssh, CisReference = "5.1.13", DevSecReference = "ssh_hardening",
-            Parameters = [P("loginGraceTime", "Int", "30", "Highest allowed LoginGraceTime in seconds (CIS: 1 to 60)")], LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
+            Parameters = [P("loginGraceTime", "Int", "30", "Highest allowed LoginGraceTime in seconds", min: 1, max: 60)], LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
         },
         new()
         {
             Id = "SSH-007", Title = "SSH idle sessions are timed out (ClientAliveInterval/CountMax)", Category = Ssh, CisReference = "5.1.7", DevSecReference = "ssh_hardening",
-            Parameters = [P("clientAliveInterval", "Int", "300", "Seconds between keep-alive probes"), P("clientAliveCountMax", "Int", "3", "Unanswered probes before disconnect")],
+            Parameters = [P("clientAliveInterval", "Int", "300", "Seconds between keep-alive probes", min: 1, max: 3600), P("clientAliveCountMax", "Int", "3", "Unanswered probes before disconnect", min: 1, max: 10)],
             LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
         },
         SshOption("SSH-008", "SSH X11 forwarding is disabled", "5.1.8"),
@@ -47,16 +47,19 @@ public static partial class HardeningCatalog
         new()
         {
             Id = "SSH-018", Title = "SSH key exchange algorithms are strong (chosen by OpenSSH version)", Category = Ssh, Severity = HardeningSeverity.High, CisReference = "5.1.12", DevSecReference = "ssh_hardening crypto",
+            Parameters = [P("kexAlgorithms", "StringList", "", "Algorithms to allow, in order of preference; empty: the strong list for the installed OpenSSH. Each must be in the server's `ssh -Q kex`.", HardeningParameterFormat.SshAlgorithm)],
             LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
         },
         new()
         {
             Id = "SSH-019", Title = "SSH ciphers are strong (chosen by OpenSSH version)", Category = Ssh, Severity = HardeningSeverity.High, CisReference = "5.1.6", DevSecReference = "ssh_hardening crypto",
+            Parameters = [P("ciphers", "StringList", "", "Algorithms to allow, in order of preference; empty: the strong list for the installed OpenSSH. Each must be in the server's `ssh -Q cipher`.", HardeningParameterFormat.SshAlgorithm)],
             LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
         },
         new()
         {
             Id = "SSH-020", Title = "SSH MACs are strong (chosen by OpenSSH version)", Category = Ssh, Severity = HardeningSeverity.High, CisReference = "5.1.15", DevSecReference = "ssh_hardening crypto",
+            Parameters = [P("macs", "StringList", "", "Algorithms to allow, in order of preference; empty: the strong list for the installed OpenSSH. Each must be in the server's `ssh -Q mac`.", HardeningParameterFormat.SshAlgorithm)],
             LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
         },
         new()
@@ -67,7 +70,7 @@ public static partial class HardeningCatalog
         new()
         {
             Id = "SSH-022", Title = "Weak Diffie-Hellman moduli are removed", Category = Ssh, CisReference = null, DevSecReference = "ssh_hardening moduli",
-            Parameters = [P("minModulusBits", "Int", "3072", "Smallest modulus size kept in /etc/ssh/moduli")], LockoutGroup = "sshd", ManagedFiles = ["/etc/ssh/moduli"],
+            Parameters = [P("minModulusBits", "Int", "3072", "Smallest modulus size kept in /etc/ssh/moduli", min: 2048, max: 8192)], LockoutGroup = "sshd", ManagedFiles = ["/etc/ssh/moduli"],
         },
         SshOption("SSH-023", "SSH GSSAPI authentication is disabled", "5.1.9", HardeningSeverity.Low),
         new()
@@ -78,7 +81,7 @@ public static partial class HardeningCatalog
         new()
         {
             Id = "SSH-025", Title = "SSH logins are limited to listed users (AllowUsers)", Category = Ssh, Severity = HardeningSeverity.High, CisReference = "5.1.4", DevSecReference = "ssh_hardening", Profiles = StrictOnly,
-            Parameters = [P("allowUsers", "StringList", "{admin}", "Users allowed to log in over SSH; {admin} is the module's admin user. Add extra SSH users here.")],
+            Parameters = [P("allowUsers", "StringList", "{admin}", "Users allowed to log in over SSH; {admin} is the module's admin user. Add extra SSH users here.", HardeningParameterFormat.UserName)],
             LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
         },
         new()

@@ -54,8 +54,9 @@ public static partial class HardeningCatalog
         "net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0",
     ];
 
-    private static HardeningRuleParameter P(string name, string type, string @default, string description) =>
-        new() { Name = name, Type = type, Default = @default, Description = description };
+    private static HardeningRuleParameter P(string name, string type, string @default, string description,
+        HardeningParameterFormat format = HardeningParameterFormat.Default, int min = 0, int max = int.MaxValue) =>
+        new() { Name = name, Type = type, Default = @default, Description = description, Format = format, Min = min, Max = max };
 
     private static IReadOnlyList<HardeningRule> Build() =>
         [.. SshRules(), .. KernelRules(), .. ModuleRules(), .. AccountRules(), .. FileRules(), .. ServiceRules(), .. FirewallRules(), .. LoggingRules(), .. MountRules()];

@@ -113,13 +113,13 @@ acc_010_check() {
 # ACC-011 System accounts have no login shell
 acc_011_check() {
   min=$(kv_get /etc/login.defs UID_MIN); min=${min:-1000}
-  u=$(awk -F: -v min="$min" '$3 < min && $1 != "root" && $1 != "sync" && $1 != "shutdown" && $1 != "halt" && $7 !~ /(nologin|false)$/ { print $1 }' /etc/passwd | tr '\n' ' ')
+  u=$(DT_MIN=$min awk -F: '$3 < ENVIRON["DT_MIN"] + 0 && $1 != "root" && $1 != "sync" && $1 != "shutdown" && $1 != "halt" && $7 !~ /(nologin|false)$/ { print $1 }' /etc/passwd | tr '\n' ' ')
   if [ -z "$u" ]; then pass "no system account with a login shell"; else fail "login shell on system accounts: $u"; fi
 }
 acc_011_fix() {
   min=$(kv_get /etc/login.defs UID_MIN); min=${min:-1000}
-  for u in $(awk -F: -v min="$min" '$3 < min && $1 != "root" && $1 != "sync" && $1 != "shutdown" && $1 != "halt" && $7 !~ /(nologin|false)$/ { print $1 }' /etc/passwd); do
-    t=$(tgt /etc/passwd); awk -F: -v OFS=: -v u="$u" '$1 == u { $7 = "/usr/sbin/nologin" } { print }' "$t" > "$DT_TMP/passwd" && cat "$DT_TMP/passwd" > "$t"
+  for u in $(DT_MIN=$min awk -F: '$3 < ENVIRON["DT_MIN"] + 0 && $1 != "root" && $1 != "sync" && $1 != "shutdown" && $1 != "halt" && $7 !~ /(nologin|false)$/ { print $1 }' /etc/passwd); do
+    t=$(tgt /etc/passwd); DT_U=$u awk -F: 'BEGIN { OFS = ":" } $1 == ENVIRON["DT_U"] { $7 = "/usr/sbin/nologin" } { print }' "$t" > "$DT_TMP/passwd" && cat "$DT_TMP/passwd" > "$t"
   done
 }
 

@@ -62,7 +62,7 @@ dt_check_end() { # rc: print the fragment's output; an ERROR when it printed no 
 }
 
 # ---- read helpers ------------------------------------------------------------
-sshd_get() { printf '%s\n' "$DT_SSHD_T" | awk -v k="$(lc "$1")" 'tolower($1)==k { $1=""; sub(/^ +/, ""); print; exit }'; }
+sshd_get() { printf '%s\n' "$DT_SSHD_T" | DT_K=$(lc "$1") awk 'tolower($1)==ENVIRON["DT_K"] { $1=""; sub(/^ +/, ""); print; exit }'; }
 ssh_expect() { # key expected
   [ -n "$DT_SSHD_T" ] || { fail "sshd -T failed: $DT_SSHD_ERR"; return 0; }
   v=$(sshd_get "$1")
@@ -75,7 +75,7 @@ ssh_max() { # key max [min]: numeric effective value within bounds
 }
 kv_get() { # file key: value of the last "key value" or "key = value" line, comments skipped
   [ -f "$1" ] || return 0
-  awk -v k="$2" '{ sub(/#.*/, ""); l=$0; sub(/^[ \t]+/, "", l) } index(l, k)==1 && substr(l, length(k)+1, 1) ~ /[ \t=]/ { v=substr(l, length(k)+1); sub(/^[ \t]*=?[ \t]*/, "", v); sub(/[ \t]+$/, "", v); last=v } END { if (last!="") print last }' "$1"
+  DT_K=$2 awk 'BEGIN { k = ENVIRON["DT_K"] } { sub(/#.*/, ""); l=$0; sub(/^[ \t]+/, "", l) } index(l, k)==1 && substr(l, length(k)+1, 1) ~ /[ \t=]/ { v=substr(l, length(k)+1); sub(/^[ \t]*=?[ \t]*/, "", v); sub(/[ \t]+$/, "", v); last=v } END { if (last!="") print last }' "$1"
 }
 sysctl_expect() { # key=value...: live values, and persisted when the host owns /proc/sys
   bad=""
@@ -139,7 +139,7 @@ put_file() { # path mode owner:group <content on stdin>; writes only when differ
 }
 set_kv() { # file key value [separator]: replace every "key ..." line or append
   t=$(tgt "$1"); sep=${4:- }; [ -f "$t" ] || { mkdir -p "${t%/*}"; : > "$t"; rm -f "$t.absent"; }
-  awk -v k="$2" -v line="$2$sep$3" 'BEGIN{done=0} { s=$0; sub(/^[ \t]+/, "", s) } (s ~ "^"k"([ \t=]|$)") { if (!done) { print line; done=1 }; next } { print } END { if (!done) print line }' "$t" > "$DT_TMP/kv" && cat "$DT_TMP/kv" > "$t"
+  DT_K=$2 DT_LINE="$2$sep$3" awk 'BEGIN { done=0; k=ENVIRON["DT_K"]; line=ENVIRON["DT_LINE"] } { s=$0; sub(/^[ \t]+/, "", s) } (s ~ "^"k"([ \t=]|$)") { if (!done) { print line; done=1 }; next } { print } END { if (!done) print line }' "$t" > "$DT_TMP/kv" && cat "$DT_TMP/kv" > "$t"
 }
 fix_perm() { # path maxmode owner:group ...(triples); existing paths only
   while [ $# -ge 3 ]; do

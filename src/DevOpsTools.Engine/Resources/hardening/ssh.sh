@@ -6,6 +6,17 @@
 # parameters arrive as P_<name> variables, set by ScriptBuilder before each call.
 # shellcheck disable=SC2154 # DT_* facts come from library.sh, P_* parameters from ScriptBuilder.
 
+# Helper: the algorithm list to configure (the P_ list, comma-joined, else the version table's),
+# refused when a name is not in this server's own `ssh -Q <kind>` list.
+ssh_algos() { # kind "space list" "default,comma,list"
+  if [ -n "$2" ]; then l=$(printf '%s' "$2" | tr ' ' ','); else l=$3; fi
+  q=$(ssh -Q "$1" 2>/dev/null) || { echo "ssh -Q $1 failed on the server" >&2; return 1; }
+  for a in $(printf '%s' "$l" | tr ',' ' '); do
+    printf '%s\n' "$q" | grep -qxF -- "$a" || { echo "$a is not in this server's 'ssh -Q $1' list" >&2; return 1; }
+  done
+  printf '%s' "$l"
+}
+
 # SSH-001 SSH root login is disabled
 ssh_001_check() {
   ssh_expect PermitRootLogin "no"
@@ -146,26 +157,32 @@ ssh_017_fix() {
 
 # SSH-018 SSH key exchange algorithms are strong (chosen by OpenSSH version)
 ssh_018_check() {
-  ssh_expect KexAlgorithms "$DT_KEX"
+  w=$(ssh_algos kex "$P_kexAlgorithms" "$DT_KEX" 2>"$DT_TMP/algos") || { fail "$(cat "$DT_TMP/algos")"; return 0; }
+  ssh_expect KexAlgorithms "$w"
 }
 ssh_018_fix() {
-  ssh_set KexAlgorithms "$DT_KEX"
+  w=$(ssh_algos kex "$P_kexAlgorithms" "$DT_KEX")
+  ssh_set KexAlgorithms "$w"
 }
 
 # SSH-019 SSH ciphers are strong (chosen by OpenSSH version)
 ssh_019_check() {
-  ssh_expect Ciphers "$DT_CIPHERS"
+  w=$(ssh_algos cipher "$P_ciphers" "$DT_CIPHERS" 2>"$DT_TMP/algos") || { fail "$(cat "$DT_TMP/algos")"; return 0; }
+  ssh_expect Ciphers "$w"
 }
 ssh_019_fix() {
-  ssh_set Ciphers "$DT_CIPHERS"
+  w=$(ssh_algos cipher "$P_ciphers" "$DT_CIPHERS")
+  ssh_set Ciphers "$w"
 }
 
 # SSH-020 SSH MACs are strong (chosen by OpenSSH version)
 ssh_020_check() {
-  ssh_expect MACs "$DT_MACS"
+  w=$(ssh_algos mac "$P_macs" "$DT_MACS" 2>"$DT_TMP/algos") || { fail "$(cat "$DT_TMP/algos")"; return 0; }
+  ssh_expect MACs "$w"
 }
 ssh_020_fix() {
-  ssh_set MACs "$DT_MACS"
+  w=$(ssh_algos mac "$P_macs" "$DT_MACS")
+  ssh_set MACs "$w"
 }
 
 # SSH-021 sshd_config and its drop-ins are 0600 root:root
@@ -179,12 +196,12 @@ ssh_021_fix() {
 # SSH-022 Weak Diffie-Hellman moduli are removed
 ssh_022_check() {
   [ -f /etc/ssh/moduli ] || { pass "no /etc/ssh/moduli"; exit 0; }
-  n=$(awk -v m="$P_minModulusBits" '$1 !~ /^#/ && NF >= 7 && $5 + 1 < m' /etc/ssh/moduli | wc -l)
+  n=$(DT_M=$P_minModulusBits awk '$1 !~ /^#/ && NF >= 7 && $5 + 1 < ENVIRON["DT_M"] + 0' /etc/ssh/moduli | wc -l)
   if [ "$n" -eq 0 ]; then pass "no modulus under $P_minModulusBits bits"; else fail "$n moduli under $P_minModulusBits bits"; fi
 }
 ssh_022_fix() {
   t=$(tgt /etc/ssh/moduli)
-  awk -v m="$P_minModulusBits" '$1 ~ /^#/ || NF < 7 || $5 + 1 >= m' "$t" > "$DT_TMP/moduli" && cat "$DT_TMP/moduli" > "$t"
+  DT_M=$P_minModulusBits awk '$1 ~ /^#/ || NF < 7 || $5 + 1 >= ENVIRON["DT_M"] + 0' "$t" > "$DT_TMP/moduli" && cat "$DT_TMP/moduli" > "$t"
   mark sshd
 }
 
