@@ -54,6 +54,7 @@ public static class ErrorIds
     public const string HardeningProfileNotFound = nameof(HardeningProfileNotFound);
     public const string HardeningProfileInvalid = nameof(HardeningProfileInvalid);
     public const string HardeningUnknownRule = nameof(HardeningUnknownRule);
+    public const string HardeningRuleNotFound = nameof(HardeningRuleNotFound);
     public const string HardeningUnknownParameter = nameof(HardeningUnknownParameter);
     public const string HardeningParameterInvalid = nameof(HardeningParameterInvalid);
     public const string HardeningServerFailed = nameof(HardeningServerFailed);
