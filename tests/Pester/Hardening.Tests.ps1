@@ -98,6 +98,11 @@ Describe 'Set-Hardening and Test-Hardening parameters' {
         $err[0].FullyQualifiedErrorId | Should -Match '^(HostKeyUnknown|SshConnectionFailed),'
         $ConfirmPreference | Should -Be 'High'
         Get-Variable ConfirmPreference -Scope Local -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        # From a function too (a compiled scope, whose preference variables cannot be removed).
+        function Invoke-Forced { Set-Hardening -HostName 127.0.0.1 -Port 1 -IdentityFile $key -Force -ErrorVariable e -ErrorAction SilentlyContinue; $e; $ConfirmPreference }
+        $out = @(Invoke-Forced)
+        $out[-1] | Should -Be 'High'
+        $out[0].FullyQualifiedErrorId | Should -Match '^(HostKeyUnknown|SshConnectionFailed),'
     }
 
     It 'completes -Rule and -ExcludeRule from the catalogue and -Profile from built-in names and .yaml files' {

@@ -98,33 +98,42 @@ public sealed class SetHardeningCommand : HardeningCommandBase
 
     /// <summary>
     /// -Force: $ConfirmPreference is None for this cmdlet's ShouldProcess calls. The runtime reads
-    /// the preference once, at the first ShouldProcess, so it is set in the current scope for
-    /// that loop and put back as it was afterwards.
+    /// the preference once, at the first ShouldProcess, so it is set in the caller's scope for
+    /// that loop and put back afterwards: removed again when the scope had none of its own, or,
+    /// where a compiled script scope cannot remove it, set back to the value it had.
     /// </summary>
     private sealed class NoConfirmScope : IDisposable
     {
         private const string Name = "ConfirmPreference";
         private readonly SessionState _state;
         private readonly PSVariable? _local;
-        private readonly object? _value;
+        private readonly object? _localValue;
+        private readonly object? _effective;
 
         public NoConfirmScope(SessionState state)
         {
             _state = state;
             _local = state.PSVariable.Get("local:" + Name);
-            _value = _local?.Value;
+            _localValue = _local?.Value;
+            _effective = state.PSVariable.GetValue(Name);
             state.PSVariable.Set(Name, ConfirmImpact.None);
         }
 
         public void Dispose()
         {
-            if (_local is null)
+            if (_local is not null)
+            {
+                _state.PSVariable.Set(Name, _localValue);
+                return;
+            }
+
+            try
             {
                 _state.PSVariable.Remove(Name);
             }
-            else
+            catch (RuntimeException)
             {
-                _state.PSVariable.Set(Name, _value);
+                _state.PSVariable.Set(Name, _effective);
             }
         }
     }
