@@ -39,7 +39,7 @@ try {
         $hardening = @{ Profile = $environment.Hardening.Profile }
         if ($environment.Hardening.Rules.Count) { $hardening.Rule = $environment.Hardening.Rules }
         if ($environment.Hardening.ExcludeRules.Count) { $hardening.ExcludeRule = $environment.Hardening.ExcludeRules }
-        $reports = $servers | Set-Hardening @hardening
+        $reports = $servers | Set-Hardening @hardening -Force
         $reports | Format-Table
         if ($reports | Where-Object { $_.Failed -gt 0 -or $_.RolledBack.Count -gt 0 }) { Write-Warning 'Some hardening rules failed or were rolled back; see the reports above.' }
     }

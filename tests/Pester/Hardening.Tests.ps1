@@ -38,6 +38,30 @@ Describe 'Get-HardeningRule' {
         $err.Exception.Message | Should -BeLike "*bad.yaml:4:5: `$.parameters.SSH-005.maxAuthTry: unknown parameter 'maxAuthTry' of SSH-005; did you mean 'maxAuthTries'?"
     }
 
+    It 'reports an id that matches no rule as a not-found error, as Get-Server does' {
+        Get-HardeningRule -Id SSH-999 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'HardeningRuleNotFound,*'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].TargetObject | Should -Be 'SSH-999'
+        # A wildcard that matches nothing is no error; the ids that exist are still returned.
+        Get-HardeningRule -Id 'SSH-99*' -ErrorVariable none -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $none | Should -BeNullOrEmpty
+        (Get-HardeningRule -Id SSH-001, SSH-999 -ErrorAction SilentlyContinue).Id | Should -Be 'SSH-001'
+    }
+
+    It 'resolves hardening.profile in an environment file relative to that file' {
+        $dir = New-Item -ItemType Directory (Join-Path $TestDrive 'envs/nested')
+        $yaml = "apiVersion: devopstools/v1`nname: rel`nprovider:`n  type: podman`nservers:`n  - name: web`nhardening:`n  profile: {0}`n"
+        Set-Content (Join-Path $dir 'rel.yaml') ($yaml -f 'profiles/bastion.yaml')
+        Set-Content (Join-Path $dir 'builtin.yaml') ($yaml -f 'Strict')
+        Push-Location $TestDrive
+        try {
+            (Import-DevOpsEnvironment (Join-Path $dir 'rel.yaml')).Hardening.Profile | Should -Be (Join-Path $dir 'profiles/bastion.yaml')
+            (Import-DevOpsEnvironment (Join-Path $dir 'builtin.yaml')).Hardening.Profile | Should -Be 'Strict'
+        }
+        finally { Pop-Location }
+    }
+
     It 'reports a missing profile file' {
         { Get-HardeningRule -Profile (Join-Path $TestDrive 'nope.yaml') -ErrorAction Stop } | Should -Throw -ErrorId 'HardeningProfileNotFound,*'
     }
@@ -55,6 +79,49 @@ Describe 'Set-Hardening and Test-Hardening parameters' {
         $cmd.Parameters.Keys | Should -Contain 'WhatIf'
         $cmd.Parameters['Server'].Attributes.Where({ $_ -is [Parameter] }).ValueFromPipeline | Should -Contain $true
         (Get-Command Test-Hardening).Parameters['OutputFormat'].Attributes.ValidValues | Should -Be @('Json', 'JUnit')
+    }
+
+    It 'asks before it changes a server (ConfirmImpact High); -Force does not ask and leaves $ConfirmPreference as it was' {
+        $cmd = Get-Command Set-Hardening
+        $cmd.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact | Should -Be 'High'
+        $cmd.Parameters.Keys | Should -Contain 'Force'
+        # Nothing listens on port 1: with -Force the run goes past ShouldProcess (no prompt, which
+        # would fail in this non-interactive session) and fails on the connection instead.
+        $key = Join-Path $TestDrive 'id_none'
+        Set-Content $key 'not a key'
+        $ConfirmPreference | Should -Be 'High'
+        Set-Hardening -HostName 127.0.0.1 -Port 1 -IdentityFile $key -Force -ErrorVariable err -ErrorAction SilentlyContinue
+        # A prompt in a non-interactive session is an UnexpectedError; past it, the connection's own
+        # error (HostKeyUnknown or SshConnectionFailed) names the host.
+        $err.Count | Should -BeGreaterThan 0
+        $err[0].FullyQualifiedErrorId | Should -Not -BeLike 'UnexpectedError,*'
+        $err[0].FullyQualifiedErrorId | Should -Match '^(HostKeyUnknown|SshConnectionFailed),'
+        $ConfirmPreference | Should -Be 'High'
+        Get-Variable ConfirmPreference -Scope Local -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        # From a function too (a compiled scope, whose preference variables cannot be removed).
+        function Invoke-Forced { Set-Hardening -HostName 127.0.0.1 -Port 1 -IdentityFile $key -Force -ErrorVariable e -ErrorAction SilentlyContinue; $e; $ConfirmPreference }
+        $out = @(Invoke-Forced)
+        $out[-1] | Should -Be 'High'
+        $out[0].FullyQualifiedErrorId | Should -Match '^(HostKeyUnknown|SshConnectionFailed),'
+    }
+
+    It 'completes -Rule and -ExcludeRule from the catalogue and -Profile from built-in names and .yaml files' {
+        function Complete([string] $line) { (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText }
+        $ssh = Complete 'Set-Hardening -Rule SSH-00'
+        $ssh | Should -Contain 'SSH-001'
+        $ssh | Should -Contain 'SSH-009'
+        $ssh | Should -Not -Contain 'SSH-010'
+        Complete 'Test-Hardening -ExcludeRule Fire' | Should -Be @('Firewall')
+        Complete 'Test-Hardening -ExcludeRule fw-' | Should -Be @('FW-001')
+        Complete 'Get-HardeningRule -Id KRN-01' | Should -Contain 'KRN-016'
+        Complete 'Set-Hardening -Profile St' | Should -Be @('Strict')
+        $dir = New-Item -ItemType Directory (Join-Path $TestDrive 'profiles')
+        Set-Content (Join-Path $dir 'bastion.yaml') 'name: bastion'
+        Set-Content (Join-Path $dir 'notes.txt') 'not a profile'
+        $files = Complete "Set-Hardening -Profile $dir/"
+        ($files | Where-Object { $_ -like '*bastion.yaml*' }).Count | Should -Be 1
+        $files | Where-Object { $_ -like '*notes.txt*' } | Should -BeNullOrEmpty
+        Complete 'Set-Hardening -Profile ' | Should -Contain 'Baseline'
     }
 }
 
@@ -78,7 +145,7 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
 
     It 'scores below 100 before, applies Baseline, and scores 100 after' {
         $before | ForEach-Object { $_.Score | Should -BeLessThan 100 }
-        $reports = $servers | Set-Hardening
+        $reports = $servers | Set-Hardening -Force
         $reports.Count | Should -Be 2
         $reports | ForEach-Object { $_.Failed | Should -Be 0; $_.Changed | Should -BeGreaterThan 0 }
         ($servers | Test-Hardening) | ForEach-Object { $_.Score | Should -Be 100 }
@@ -96,7 +163,7 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
     }
 
     It 'is idempotent: a second run changes nothing' {
-        $again = $servers | Set-Hardening
+        $again = $servers | Set-Hardening -Force
         $again | ForEach-Object { $_.Changed | Should -Be 0 }
         # Reports carry their Server, so the pipeline goes on without -PassThru.
         $next = $again | Invoke-ServerCommand -Command 'systemctl is-system-running'
@@ -120,7 +187,19 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
         $sum = { ($fresh | Invoke-ServerCommand -Command 'sudo -n sh -c "cat /etc/ssh/sshd_config /etc/login.defs /etc/ssh/sshd_config.d/* 2>/dev/null | sha256sum"').StdOut }
         $a = & $sum
         $fresh | Set-Hardening -WhatIf -InformationAction SilentlyContinue
+        # -WhatIf wins over -Force, as a switch or as $WhatIfPreference (ShouldProcess decides).
+        ($fresh | Set-Hardening -Force -WhatIf -InformationAction SilentlyContinue).Mode | Should -Be 'Plan'
+        $WhatIfPreference = $true
+        try { ($fresh | Set-Hardening -Force -InformationAction SilentlyContinue).Mode | Should -Be 'Plan' }
+        finally { $WhatIfPreference = $false }
         & $sum | Should -Be $a
+    }
+
+    It 'shows reports in a table that fits 80 columns' {
+        $lines = ($before | Format-Table | Out-String -Width 80) -split "`n" | Where-Object { $_.Trim() }
+        $lines | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        $lines[0] | Should -Match 'Server +Profile +Mode +Score +Changed +Compliant +N/A +Failed +Time RolledBack'
+        $lines.Count | Should -Be (2 + @($before).Count)
     }
 
     It 'writes JUnit and JSON, and fails a threshold' {
@@ -137,7 +216,7 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
     It 'rolls back a profile that would lock the admin out' {
         $p = Join-Path $TestDrive 'lockout.yaml'
         Set-Content $p "name: lockout`nextends: None`nenable: [SSH-025]`nparameters:`n  SSH-025:`n    allowUsers: [nobody]`n"
-        $report = $servers[1] | Set-Hardening -Profile $p -ErrorAction SilentlyContinue -ErrorVariable rolled
+        $report = $servers[1] | Set-Hardening -Profile $p -Force -ErrorAction SilentlyContinue -ErrorVariable rolled
         $report.RolledBack | Should -Contain 'SSH-025'
         $rolled.FullyQualifiedErrorId | Should -BeLike 'HardeningRolledBack,*'
         ($servers[1] | Invoke-ServerCommand -Command 'true').ExitCode | Should -Be 0
@@ -174,7 +253,7 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
                     param($Module, $DataHome, $Server)
                     $env:DEVOPSTOOLS_HOME = $DataHome
                     Import-Module $Module
-                    $Server | Set-Hardening -Profile Strict
+                    $Server | Set-Hardening -Profile Strict -Force
                 }).AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddArgument($env:DEVOPSTOOLS_HOME).AddArgument($victim)
             $async = $ps.BeginInvoke()
             Start-Sleep -Seconds 3

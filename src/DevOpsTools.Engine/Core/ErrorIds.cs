@@ -56,7 +56,9 @@ public static class ErrorIds
     public const string HardeningProfileNotFound = nameof(HardeningProfileNotFound);
     public const string HardeningProfileInvalid = nameof(HardeningProfileInvalid);
     public const string HardeningUnknownRule = nameof(HardeningUnknownRule);
+    public const string HardeningRuleNotFound = nameof(HardeningRuleNotFound);
     public const string HardeningUnknownParameter = nameof(HardeningUnknownParameter);
+    public const string HardeningParameterInvalid = nameof(HardeningParameterInvalid);
     public const string HardeningServerFailed = nameof(HardeningServerFailed);
     public const string HardeningCheckFailed = nameof(HardeningCheckFailed);
     public const string HardeningRolledBack = nameof(HardeningRolledBack);

@@ -25,6 +25,13 @@ public static class EnvironmentLoader
         foreach (var environment in environments)
         {
             environment.Path = file;
+            // A profile file named in the environment file is relative to that file, not to the shell's location.
+            var profile = environment.Hardening.Profile;
+            if (!Hardening.HardeningProfile.IsBuiltIn(profile) && !string.IsNullOrWhiteSpace(profile) && !System.IO.Path.IsPathRooted(profile) && System.IO.Path.IsPathRooted(file))
+            {
+                environment.Hardening.Profile = System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(file)!, profile));
+            }
+
             if (!names.Add(environment.Name))
             {
                 errors.Add(SemanticError(environment.Location, "name", $"environment '{environment.Name}' is defined twice in this file."));

@@ -86,8 +86,9 @@ public sealed class HardeningEngine
     {
         var cancellationToken = context.CancellationToken;
         var clock = Stopwatch.StartNew();
-        await using var shell = await _shells.OpenAsync(server, cancellationToken).ConfigureAwait(false);
+        // Every parameter is validated before the server is even contacted.
         var resolved = profile.Rules.Select(r => new ResolvedRule(r, profile.ValuesFor(r, server))).ToList();
+        await using var shell = await _shells.OpenAsync(server, cancellationToken).ConfigureAwait(false);
 
         var checkRun = await shell.RunAsync(ScriptBuilder.BuildCheckScript(resolved), sudo: true, _options.CheckTimeout, cancellationToken).ConfigureAwait(false);
         var check = ResultParser.Parse(checkRun.StdOut);

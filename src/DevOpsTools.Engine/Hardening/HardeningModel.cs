@@ -47,13 +47,47 @@ public enum HardeningRuleStatus
     Failed,
 }
 
+/// <summary>What a String or StringList parameter's text must be.</summary>
+public enum HardeningParameterFormat
+{
+    /// <summary>String: one line of printable text without backslashes; StringList: safe words (letters, digits, . _ - + @ : /).</summary>
+    Default,
+
+    /// <summary>POSIX portable user names (lower case, digits, _ and -, not starting with -; at most 32).</summary>
+    UserName,
+
+    /// <summary>An octal umask such as 027 or 0077.</summary>
+    Octal,
+
+    /// <summary>Kernel module names.</summary>
+    ModuleName,
+
+    /// <summary>Debian package names.</summary>
+    PackageName,
+
+    /// <summary>Absolute paths of plain names (no spaces, no ..).</summary>
+    AbsolutePath,
+
+    /// <summary>OpenSSH algorithm names; checked again on the server against its own `ssh -Q` list.</summary>
+    SshAlgorithm,
+}
+
 /// <summary>A parameter of a rule, settable in a custom profile.</summary>
 public sealed class HardeningRuleParameter
 {
     public required string Name { get; init; }
 
-    /// <summary>String, Int, Bool, StringList or IntList.</summary>
+    /// <summary>String, Int, Bool, StringList or IntList (ports).</summary>
     public required string Type { get; init; }
+
+    /// <summary>What the text must be beyond its type (user names, octal umask...); see HardeningParameterValidator.</summary>
+    public HardeningParameterFormat Format { get; init; }
+
+    /// <summary>Lowest allowed value of an Int.</summary>
+    public int Min { get; init; }
+
+    /// <summary>Highest allowed value of an Int.</summary>
+    public int Max { get; init; } = int.MaxValue;
 
     /// <summary>The default, as text ("{admin}" stands for the server's admin user).</summary>
     public required string Default { get; init; }
@@ -99,13 +133,18 @@ public sealed class HardeningRule
     public string? LockoutGroup { get; init; }
 
     /// <summary>False for report-only controls (a person must act).</summary>
-    public bool HasFix => !string.IsNullOrWhiteSpace(Fix);
+    public bool HasFix { get; init; } = true;
 
-    /// <summary>Read-only POSIX sh fragment; prints its result through pass/fail/na.</summary>
-    internal string Check { get; init; } = string.Empty;
+    /// <summary>The read-only sh function (in <see cref="ScriptResource"/>) that prints the result through pass/fail/na.</summary>
+    internal string CheckFunction => FunctionStem + "_check";
 
-    /// <summary>Idempotent POSIX sh fragment; writes through tgt/run so plan mode changes nothing.</summary>
-    internal string? Fix { get; init; }
+    /// <summary>The idempotent sh function that writes through tgt/run so plan mode changes nothing; null when report-only.</summary>
+    internal string? FixFunction => HasFix ? FunctionStem + "_fix" : null;
+
+    /// <summary>The embedded resource holding the rule's functions: its category's .sh file.</summary>
+    internal string ScriptResource => Engine.Hardening.HardeningScripts.ResourceFor(Category);
+
+    private string FunctionStem => Id.ToLowerInvariant().Replace('-', '_');
 
     public override string ToString() => $"{Id} {Title}";
 }

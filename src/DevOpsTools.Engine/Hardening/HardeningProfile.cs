@@ -34,6 +34,9 @@ public sealed class HardeningProfile
         return new HardeningProfile { Name = canonical, Rules = rules, Parameters = parameters };
     }
 
+    /// <summary>Stands for the server's admin user in a parameter value.</summary>
+    public const string AdminToken = "{admin}";
+
     public static bool IsBuiltIn(string name) =>
         string.Equals(name, "Baseline", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "Strict", StringComparison.OrdinalIgnoreCase);
 
@@ -102,6 +105,12 @@ public sealed class HardeningProfile
         {
             foreach (var (k, v) in overrides)
             {
+                if (!values.ContainsKey(k))
+                {
+                    throw new DevOpsToolsException(ErrorIds.HardeningUnknownParameter, ErrorKind.InvalidArgument,
+                        $"{rule.Id} has no parameter '{HardeningParameterValidator.Show(k)}'.", k);
+                }
+
                 values[k] = v;
             }
         }
@@ -115,9 +124,22 @@ public sealed class HardeningProfile
                 .Split(' ', StringSplitOptions.RemoveEmptyEntries).Concat(ports).Distinct());
         }
 
-        foreach (var key in values.Keys.ToList())
+        // {admin} first, then every value is validated by its type: nothing unvalidated reaches a script.
+        foreach (var p in rule.Parameters)
         {
-            values[key] = values[key].Replace("{admin}", server.User, StringComparison.Ordinal);
+            var raw = values[p.Name];
+            var value = raw.Replace(AdminToken, server.User, StringComparison.Ordinal);
+            if (HardeningParameterValidator.Problem(p, value) is { } problem)
+            {
+                var source = raw.Contains(AdminToken, StringComparison.Ordinal) ? $" ({AdminToken} is the server's user, -User '{HardeningParameterValidator.Show(server.User)}')" : string.Empty;
+                throw new DevOpsToolsException(ErrorIds.HardeningParameterInvalid, ErrorKind.InvalidArgument,
+                    $"{server.Name}: {rule.Id} parameter {p.Name}{source}: {problem} Nothing was changed.", server)
+                {
+                    RecommendedAction = $"Give {rule.Id}.{p.Name} a valid {p.Type} value (Get-HardeningRule -Id {rule.Id} lists its parameters).",
+                };
+            }
+
+            values[p.Name] = value;
         }
 
         return values;
@@ -360,28 +382,15 @@ public static class HardeningProfileLoader
             return null;
         }
 
-        foreach (var item in items)
+        if (isList && items.FirstOrDefault(item => item.Length == 0 || item.Contains(' ', StringComparison.Ordinal)) is { } spaced)
         {
-            var ok = parameter.Type switch
-            {
-                "Int" or "IntList" => int.TryParse(item, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0 && (parameter.Type != "IntList" || n is >= 1 and <= 65535),
-                "Bool" => item is "true" or "false",
-                "StringList" => item.Length > 0 && !item.Any(char.IsWhiteSpace),
-                _ => true,
-            };
-            if (!ok)
-            {
-                problem = parameter.Type switch
-                {
-                    "Int" => $"expected a whole number, found '{item}'.",
-                    "IntList" => $"expected port numbers (1-65535), found '{item}'.",
-                    "Bool" => $"expected true or false, found '{item}'.",
-                    _ => $"list items must be single words without spaces, found '{item}'.",
-                };
-                return null;
-            }
+            problem = $"list items must be single words without spaces, found '{HardeningParameterValidator.Show(spaced)}'.";
+            return null;
         }
 
-        return string.Join(' ', items);
+        // {admin} is replaced by the server's user later, and validated again then.
+        var text = string.Join(' ', items);
+        problem = HardeningParameterValidator.Problem(parameter, text.Replace(HardeningProfile.AdminToken, "root", StringComparison.Ordinal));
+        return problem is null ? text : null;
     }
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using DevOpsTools.Commands.Infrastructure;
+using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Hardening;
 
 namespace DevOpsTools.Commands.Hardening;
@@ -13,6 +14,7 @@ public sealed class GetHardeningRuleCommand : DevOpsToolsCmdlet
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [Alias("RuleId")]
+    [ArgumentCompleter(typeof(HardeningRuleCompleter))]
     public string[]? Id { get; set; }
 
     [Parameter]
@@ -22,6 +24,7 @@ public sealed class GetHardeningRuleCommand : DevOpsToolsCmdlet
     /// <summary>Only the rules a profile enables: Baseline, Strict, or a profile file.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HardeningProfileCompleter))]
     public string? Profile { get; set; }
 
     protected override void ProcessRecordCore()
@@ -34,15 +37,28 @@ public sealed class GetHardeningRuleCommand : DevOpsToolsCmdlet
             rules = rules.Where(r => Category.Contains(r.Category, StringComparer.OrdinalIgnoreCase));
         }
 
-        if (Id is { Length: > 0 })
-        {
-            var patterns = Id.Select(i => WildcardPattern.Get(i, WildcardOptions.IgnoreCase)).ToList();
-            rules = rules.Where(r => patterns.Any(p => p.IsMatch(r.Id)));
-        }
-
+        var patterns = (Id ?? []).Select(i => WildcardPattern.Get(i, WildcardOptions.IgnoreCase)).ToList();
+        var matched = new HashSet<int>();
         foreach (var rule in rules)
         {
+            var hit = patterns.FindIndex(p => p.IsMatch(rule.Id));
+            if (patterns.Count > 0 && hit < 0)
+            {
+                continue;
+            }
+
+            matched.UnionWith(Enumerable.Range(0, patterns.Count).Where(i => patterns[i].IsMatch(rule.Id)));
             WriteObject(rule);
+        }
+
+        // Like Get-Server and Get-Item: an id without wildcards that matches nothing is an error.
+        for (var i = 0; i < (Id?.Length ?? 0); i++)
+        {
+            if (!matched.Contains(i) && !WildcardPattern.ContainsWildcardCharacters(Id![i]))
+            {
+                WriteEngineError(new DevOpsToolsException(ErrorIds.HardeningRuleNotFound, ErrorKind.ObjectNotFound,
+                    $"No hardening rule '{Id[i]}'" + (Profile is null ? string.Empty : $" in profile {Profile}") + "; Get-HardeningRule lists the catalogue.", Id[i]));
+            }
         }
     }
 }

@@ -53,14 +53,17 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
     /// <summary>Baseline (default), Strict, or the path of a profile YAML file.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HardeningProfileCompleter))]
     public string Profile { get; set; } = "Baseline";
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HardeningRuleCompleter))]
     public string[]? Rule { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HardeningRuleCompleter))]
     public string[]? ExcludeRule { get; set; }
 
     [Parameter]

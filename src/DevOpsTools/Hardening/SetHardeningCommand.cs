@@ -5,12 +5,16 @@ using DevOpsTools.Engine.Hardening;
 namespace DevOpsTools.Commands.Hardening;
 
 /// <summary>Applies a hardening profile over SSH: batched, idempotent, lockout-safe.</summary>
-[Cmdlet(VerbsCommon.Set, "Hardening", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ServerSet)]
+[Cmdlet(VerbsCommon.Set, "Hardening", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(HardeningReport), typeof(Server))]
 public sealed class SetHardeningCommand : HardeningCommandBase
 {
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Applies without asking for confirmation; -WhatIf still only plans.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
     protected override void EndProcessingCore()
     {
@@ -20,20 +24,30 @@ public sealed class SetHardeningCommand : HardeningCommandBase
         }
 
         var profile = ResolveProfile();
-        var whatIf = IsWhatIf();
         var approved = new List<Server>();
-        foreach (var server in Servers)
+        var planned = new List<Server>();
+        using (Force && !MyInvocation.BoundParameters.ContainsKey("Confirm") ? new NoConfirmScope(SessionState) : null)
         {
-            var action = $"Apply hardening profile {profile.Name} ({profile.Rules.Count} rules)";
-            if (whatIf)
+            foreach (var server in Servers)
             {
-                ShouldProcess(server.ToString(), action); // prints "What if: ..."; the plan follows
-                approved.Add(server);
+                var action = $"Apply hardening profile {profile.Name} ({profile.Rules.Count} rules)";
+                // ShouldProcess decides: -WhatIf (or $WhatIfPreference) returns false with reason
+                // WhatIf, and that server is planned instead; -Confirm asks; -Force does not ask.
+                if (ShouldProcess($"Performing the operation \"{action}\" on target \"{server}\".", $"{action} on {server}? It rewrites sshd and installs a default-deny firewall.", "Set-Hardening", out var reason))
+                {
+                    approved.Add(server);
+                }
+                else if (reason == ShouldProcessReason.WhatIf)
+                {
+                    planned.Add(server);
+                }
             }
-            else if (ShouldProcess(server.ToString(), action))
-            {
-                approved.Add(server);
-            }
+        }
+
+        var whatIf = planned.Count > 0;
+        if (whatIf)
+        {
+            approved = planned;
         }
 
         if (approved.Count == 0)
@@ -78,6 +92,48 @@ public sealed class SetHardeningCommand : HardeningCommandBase
                 {
                     Say($"      {line}");
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// -Force: $ConfirmPreference is None for this cmdlet's ShouldProcess calls. The runtime reads
+    /// the preference once, at the first ShouldProcess, so it is set in the caller's scope for
+    /// that loop and put back afterwards: removed again when the scope had none of its own, or,
+    /// where a compiled script scope cannot remove it, set back to the value it had.
+    /// </summary>
+    private sealed class NoConfirmScope : IDisposable
+    {
+        private const string Name = "ConfirmPreference";
+        private readonly SessionState _state;
+        private readonly PSVariable? _local;
+        private readonly object? _localValue;
+        private readonly object? _effective;
+
+        public NoConfirmScope(SessionState state)
+        {
+            _state = state;
+            _local = state.PSVariable.Get("local:" + Name);
+            _localValue = _local?.Value;
+            _effective = state.PSVariable.GetValue(Name);
+            state.PSVariable.Set(Name, ConfirmImpact.None);
+        }
+
+        public void Dispose()
+        {
+            if (_local is not null)
+            {
+                _state.PSVariable.Set(Name, _localValue);
+                return;
+            }
+
+            try
+            {
+                _state.PSVariable.Remove(Name);
+            }
+            catch (RuntimeException)
+            {
+                _state.PSVariable.Set(Name, _effective);
             }
         }
     }
