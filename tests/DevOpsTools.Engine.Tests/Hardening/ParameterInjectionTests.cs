@@ -76,7 +76,7 @@ public class ParameterInjectionTests
     {
         var shells = new RecordingShells();
         var server = new Server { Name = "web-1", Environment = "test", Provider = "Podman", User = "ops\nPermitRootLogin yes" };
-        var result = await new HardeningEngine(shells).RunAsync(EngineContext.Silent(), [server], HardeningProfile.BuiltIn("Strict"), HardeningMode.Apply);
+        var result = await new HardeningEngine(shells, shells).RunAsync(EngineContext.Silent(), [server], HardeningProfile.BuiltIn("Strict"), HardeningMode.Apply);
 
         Assert.Empty(result.Reports);
         var failure = Assert.Single(result.Failures);
@@ -130,7 +130,7 @@ public class ParameterInjectionTests
         return stdout.Result;
     }
 
-    private sealed class RecordingShells : IRemoteShellFactory
+    private sealed class RecordingShells : IRemoteShellFactory, IFreshLoginProbe
     {
         public int Opened;
 
