@@ -77,6 +77,21 @@ function Test-BuildUpToDate {
     return -not ($inputs | Where-Object { $_.LastWriteTimeUtc -gt $stampTime } | Select-Object -First 1)
 }
 
+function Invoke-ShellCheck {
+    # The hardening shell (embedded resources) must be shellcheck-clean at warning level.
+    # Test and CI run Deps first, so shellcheck is there; a bare Build without it warns.
+    $scripts = @(Get-ChildItem (Join-Path $Root 'src/DevOpsTools.Engine/Resources/hardening') -Filter *.sh -File | ForEach-Object FullName)
+    if (-not (Get-Command shellcheck -ErrorAction SilentlyContinue)) {
+        $message = 'shellcheck is not installed (Debian package shellcheck; ./build.ps1 -Task Deps installs it): the hardening scripts were not linted.'
+        if ($Task -contains 'Test') { throw $message }
+        Write-Warning $message
+        return
+    }
+    & shellcheck --shell=sh --severity=warning --format=gcc @scripts
+    if ($LASTEXITCODE -ne 0) { throw "shellcheck found problems in the hardening scripts (src/DevOpsTools.Engine/Resources/hardening)." }
+    Write-Host "shellcheck: $($scripts.Count) hardening scripts clean"
+}
+
 function Invoke-Build {
     if (Test-BuildUpToDate) {
         Write-Host "DevOpsTools $Version is up to date in $ModuleDir"
@@ -84,6 +99,7 @@ function Invoke-Build {
     }
 
     Write-Host "Building DevOpsTools $Version ($Configuration)"
+    Invoke-ShellCheck
     $publishDir = Join-Path $OutRoot "obj/engine"
     $cmdletDir = Join-Path $OutRoot "obj/cmdlets"
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DevOpsTools.Engine'), '-c', $Configuration, '-o', $publishDir, "-p:ModuleVersion=$Version", '--nologo', '-v:q')
@@ -99,7 +115,8 @@ function Invoke-Build {
     Get-ChildItem $publishDir -Directory | Where-Object Name -eq 'runtimes' | Copy-Item -Destination $deps -Recurse
     # Module resources (schemas, Podman configuration, server image recipe).
     $resources = Join-Path $Root 'src/DevOpsTools.Engine/Resources'
-    if (Test-Path $resources) { Copy-Item (Join-Path $resources '*') $ModuleDir -Recurse }
+    # The hardening shell is embedded in the engine and not copied.
+    if (Test-Path $resources) { Get-ChildItem $resources | Where-Object Name -ne 'hardening' | Copy-Item -Destination $ModuleDir -Recurse }
     Copy-Item (Join-Path $Root 'LICENSE') $ModuleDir
 
     # Help: Markdown under docs/ becomes MAML; generated in a child pwsh so this process does

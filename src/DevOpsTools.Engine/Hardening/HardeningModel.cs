@@ -99,13 +99,18 @@ public sealed class HardeningRule
     public string? LockoutGroup { get; init; }
 
     /// <summary>False for report-only controls (a person must act).</summary>
-    public bool HasFix => !string.IsNullOrWhiteSpace(Fix);
+    public bool HasFix { get; init; } = true;
 
-    /// <summary>Read-only POSIX sh fragment; prints its result through pass/fail/na.</summary>
-    internal string Check { get; init; } = string.Empty;
+    /// <summary>The read-only sh function (in <see cref="ScriptResource"/>) that prints the result through pass/fail/na.</summary>
+    internal string CheckFunction => FunctionStem + "_check";
 
-    /// <summary>Idempotent POSIX sh fragment; writes through tgt/run so plan mode changes nothing.</summary>
-    internal string? Fix { get; init; }
+    /// <summary>The idempotent sh function that writes through tgt/run so plan mode changes nothing; null when report-only.</summary>
+    internal string? FixFunction => HasFix ? FunctionStem + "_fix" : null;
+
+    /// <summary>The embedded resource holding the rule's functions: its category's .sh file.</summary>
+    internal string ScriptResource => Engine.Hardening.HardeningScripts.ResourceFor(Category);
+
+    private string FunctionStem => Id.ToLowerInvariant().Replace('-', '_');
 
     public override string ToString() => $"{Id} {Title}";
 }

@@ -7,9 +7,10 @@ namespace DevOpsTools.Engine.Hardening;
 public sealed record ResolvedRule(HardeningRule Rule, IReadOnlyDictionary<string, string> Values);
 
 /// <summary>
-/// Assembles ONE check script and ONE fix script per server from the rules' fragments. Each
-/// fragment runs in its own subshell with its parameters as P_* variables, its output captured,
-/// so one broken fragment reports ERROR for its rule and the others go on.
+/// Assembles ONE check script and ONE fix script per server: library.sh, the category files of
+/// the rules it runs, and one call of each rule's check (or fix) function. Each call runs in
+/// its own subshell with its parameters as P_* variables, its output captured, so one broken
+/// rule reports ERROR for its rule and the others go on.
 /// </summary>
 public static class ScriptBuilder
 {
@@ -18,10 +19,15 @@ public static class ScriptBuilder
     /// <summary>Single-quotes a value for sh.</summary>
     public static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private static void Header(StringBuilder sb, bool plan)
+    private static void Header(StringBuilder sb, bool plan, IReadOnlyList<ResolvedRule> rules)
     {
-        sb.Append(ScriptLibrary.Prelude.Replace("DT_PLAN=${DT_PLAN:-0}", plan ? "DT_PLAN=1" : "DT_PLAN=0", StringComparison.Ordinal)).Append('\n');
+        sb.Append(HardeningScripts.Library.Replace("DT_PLAN=${DT_PLAN:-0}", plan ? "DT_PLAN=1" : "DT_PLAN=0", StringComparison.Ordinal)).Append('\n');
         sb.Append(SshCrypto.ShellSelector());
+        foreach (var resource in rules.Select(r => r.Rule.ScriptResource).Distinct(StringComparer.Ordinal))
+        {
+            sb.Append(HardeningScripts.Read(resource)).Append('\n');
+        }
+
         sb.Append("dt_facts; dt_crypto; dt_emit_facts\n");
     }
 
@@ -37,7 +43,7 @@ public static class ScriptBuilder
     {
         sb.Append("DT_RULE=").Append(r.Rule.Id).Append("\n(\n");
         Parameters(sb, r);
-        sb.Append(r.Rule.Check.TrimEnd()).Append('\n');
+        sb.Append(r.Rule.CheckFunction).Append('\n');
         sb.Append(") >\"$DT_TMP/o\" 2>\"$DT_TMP/e\" </dev/null; dt_check_end $?\n");
     }
 
@@ -45,7 +51,7 @@ public static class ScriptBuilder
     public static string BuildCheckScript(IReadOnlyList<ResolvedRule> rules)
     {
         var sb = new StringBuilder();
-        Header(sb, plan: false);
+        Header(sb, plan: false, rules);
         foreach (var r in rules)
         {
             AppendCheck(sb, r);
@@ -64,7 +70,7 @@ public static class ScriptBuilder
     public static string BuildFixScript(IReadOnlyList<ResolvedRule> rules, bool plan, string runId, TimeSpan deadMan)
     {
         var sb = new StringBuilder();
-        Header(sb, plan);
+        Header(sb, plan, rules);
         var backup = $"{BackupRoot}/{runId}";
         sb.Append("DT_BK=").Append(Quote(backup)).Append('\n');
         var managed = rules.SelectMany(r => r.Rule.ManagedFiles).Distinct(StringComparer.Ordinal).ToList();
@@ -92,7 +98,7 @@ public static class ScriptBuilder
             sb.Append("DT_RULE=").Append(r.Rule.Id).Append("; DT_FILES=").Append(Quote(files)).Append('\n');
             sb.Append("dt_snap before $DT_FILES\n(\nset -e\n");
             Parameters(sb, r);
-            sb.Append(r.Rule.Fix!.TrimEnd()).Append('\n');
+            sb.Append(r.Rule.FixFunction ?? throw new InvalidOperationException($"{r.Rule.Id} has no fix.")).Append('\n');
             sb.Append(") >\"$DT_TMP/o\" 2>\"$DT_TMP/e\" </dev/null; dt_rc=$?\n");
             sb.Append("dt_snap after $DT_FILES; dt_diff $DT_FILES; dt_fix_end $dt_rc\n");
         }

@@ -122,7 +122,7 @@ public class ApplicabilityAndCryptoTests
         Assert.All(HardeningCatalog.All, r =>
         {
             Assert.Matches("^[A-Z]{2,3}-[0-9]{3}$", r.Id);
-            Assert.False(string.IsNullOrWhiteSpace(r.Check));
+            Assert.EndsWith("_check", r.CheckFunction, StringComparison.Ordinal);
             Assert.Contains(r.Category, HardeningCatalog.Categories);
         });
         Assert.True(ids.Count >= 60, $"{ids.Count} rules");

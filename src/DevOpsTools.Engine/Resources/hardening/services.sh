@@ -1,0 +1,55 @@
+# shellcheck shell=sh
+# DevOpsTools hardening rules: Services and packages (CIS 2.x, 1.x).
+# One function per check (<id>_check, read-only: reports through pass/fail/na) and per fix
+# (<id>_fix, idempotent: writes only through tgt/put_file/set_kv/run so -WhatIf changes nothing).
+# The metadata (title, references, parameters) is in HardeningCatalog.Services.cs; a rule's
+# parameters arrive as P_<name> variables, set by ScriptBuilder before each call.
+# shellcheck disable=SC2154 # DT_* facts come from library.sh, P_* parameters from ScriptBuilder.
+
+# SVC-001 Legacy network services and clients are removed
+svc_001_check() {
+  pkgs_absent $P_packages
+}
+svc_001_fix() {
+  apt_purge $P_packages
+}
+
+# SVC-002 prelink is removed
+svc_002_check() {
+  pkgs_absent prelink
+}
+svc_002_fix() {
+  if has prelink; then run prelink -ua; fi; apt_purge prelink
+}
+
+# SVC-003 Security updates install unattended
+svc_003_check() {
+  installed unattended-upgrades || { fail "unattended-upgrades is not installed"; exit 0; }
+  c=$(apt-config dump 2>/dev/null)
+  if printf '%s\n' "$c" | grep -q '^APT::Periodic::Unattended-Upgrade "1";' && printf '%s\n' "$c" | grep -q '^APT::Periodic::Update-Package-Lists "1";'; then pass "unattended upgrades enabled"; else fail "APT::Periodic::Unattended-Upgrade / Update-Package-Lists are not \"1\""; fi
+}
+svc_003_fix() {
+  apt_install unattended-upgrades
+  printf 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n' | put_file /etc/apt/apt.conf.d/20auto-upgrades 644 root:root
+}
+
+# SVC-004 Time is synchronised
+svc_004_check() {
+  if systemctl is-enabled chrony >/dev/null 2>&1 || systemctl is-enabled systemd-timesyncd >/dev/null 2>&1; then pass "chrony or systemd-timesyncd enabled"; else fail "no time synchronisation service enabled"; fi
+}
+svc_004_fix() {
+  installed chrony || { apt_install systemd-timesyncd; run systemctl enable --now systemd-timesyncd; }
+}
+
+# SVC-005 Core dumps are disabled (limits and systemd-coredump)
+svc_005_check() {
+  bad=""
+  grep -qsE '^[[:space:]]*\*[[:space:]]+hard[[:space:]]+core[[:space:]]+0' /etc/security/limits.conf /etc/security/limits.d/*.conf || bad="$bad no '* hard core 0' limit;"
+  s=$(cat /etc/systemd/coredump.conf /etc/systemd/coredump.conf.d/*.conf 2>/dev/null | sed -n 's/^[[:space:]]*Storage=//p' | tail -n 1)
+  [ "$s" = none ] || bad="$bad systemd-coredump Storage is '${s:-default}' (want none);"
+  if [ -z "$bad" ]; then pass "core dumps off"; else fail "${bad# }"; fi
+}
+svc_005_fix() {
+  printf '# Managed by DevOpsTools Set-Hardening.\n* hard core 0\n' | put_file /etc/security/limits.d/60-devopstools-coredump.conf 644 root:root
+  printf '# Managed by DevOpsTools Set-Hardening.\n[Coredump]\nStorage=none\nProcessSizeMax=0\n' | put_file /etc/systemd/coredump.conf.d/60-devopstools.conf 644 root:root
+}
