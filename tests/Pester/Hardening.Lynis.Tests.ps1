@@ -121,6 +121,38 @@ Describe 'Lynis audits hardened Podman servers' -Tag 'Podman', 'Hardening', 'Lyn
         }
     }
 
+    It 'proves each new rule with a command of its own' {
+        $probe = @'
+sshd -T | grep -E '^(compression|tcpkeepalive|clientalivecountmax|maxsessions) '
+bash -l -c 'printf "tmout=%s\n" "$TMOUT"; if (TMOUT=5) 2>/dev/null; then echo tmout-writable; else echo tmout-readonly; fi'
+aide --config=/etc/aide/aide.conf --check >/dev/null 2>&1; echo "aide-check=$?"
+echo "timers=$(systemctl is-enabled dailyaidecheck.timer chkrootkit.timer | tr '\n' ' ')"
+debsums -s openssh-server && echo debsums-ok
+apt-cache policy | grep -q 'bookworm-security' && echo security-source
+grep -h '^install' /etc/modprobe.d/devopstools-*.conf
+'@
+        $out = @{}
+        foreach ($r in @($servers | Invoke-ServerCommand -Command $probe -Sudo -TimeoutSec 600 -ErrorAction Stop)) { $out[$r.Server.Name] = $r.StdOut }
+        foreach ($name in 'base', 'strict') {
+            $o = $out[$name]
+            Write-Host "independent probe on $name`n$o"
+            $o | Should -Match '(?m)^compression no$'                   # SSH-027
+            $o | Should -Match '(?m)^tcpkeepalive no$'                  # SSH-028
+            $o | Should -Match '(?m)^clientalivecountmax 2$'            # SSH-007
+            $o | Should -Match '(?m)^tmout=900$'                        # ACC-014
+            $o | Should -Match '(?m)^tmout-readonly$'
+            [int]([regex]::Match($o, 'aide-check=(\d+)').Groups[1].Value) | Should -BeLessThan 14   # FIL-009: a valid database (14+ are errors)
+            $o | Should -Match 'timers=enabled enabled'                 # FIL-009, SVC-006
+            $o | Should -Match '(?m)^debsums-ok$'                       # SVC-007
+            $o | Should -Match '(?m)^security-source$'                  # SVC-003 and the image
+            $o | Should -Match '(?m)^install dccp /bin/false$'          # MOD-002, written in a container
+        }
+        $out['strict'] | Should -Match '(?m)^maxsessions 2$'            # SSH-024
+        $out['strict'] | Should -Match '(?m)^install usb-storage /bin/false$'   # MOD-003
+        # ACC-015: a real login gets its own TMPDIR from pam_tmpdir.
+        Invoke-TestSsh -Server $strict -Command 'printf "%s\n" "$TMPDIR"' | Select-Object -Last 1 | Should -Be '/tmp/user/1000'
+    }
+
     It 'changes nothing on a second run' {
         $again = @($base | Set-Hardening -Profile Baseline -Confirm:$false) + @($strict | Set-Hardening -Profile Strict -Confirm:$false -ErrorAction SilentlyContinue)
         foreach ($r in $again) {
