@@ -177,9 +177,11 @@ Describe 'Hardening on Podman servers' -Tag 'Podman' -Skip:$PodmanSkip {
         $r.StdOut | Should -Match '(?m)^passwordauthentication no$'
     }
 
-    It 'marks kernel-wide rules NotApplicable in a container' {
+    It 'marks kernel-wide rules NotApplicable in a container, and still writes the module blacklists' {
         $report = $servers[0] | Test-Hardening
-        ($report.Rules | Where-Object RuleId -in 'KRN-010', 'MOD-001', 'LOG-002').Status | Sort-Object -Unique | Should -Be 'NotApplicable'
+        ($report.Rules | Where-Object RuleId -in 'KRN-010', 'LOG-002').Status | Sort-Object -Unique | Should -Be 'NotApplicable'
+        ($report.Rules | Where-Object RuleId -eq 'MOD-002').Status | Should -Be 'Compliant'
+        ($servers[0] | Invoke-ServerCommand -Command 'cat /etc/modprobe.d/devopstools-protocols.conf' -ErrorAction Stop).StdOut | Should -Match '(?m)^install dccp /bin/false$'
     }
 
     It '-WhatIf changes nothing' {

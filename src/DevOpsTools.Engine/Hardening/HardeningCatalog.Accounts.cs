@@ -60,6 +60,17 @@ public static partial class HardeningCatalog
             Id = "ACC-013", Title = "The default shell umask is 027", Category = Accounts, CisReference = "5.4.3.3", DevSecReference = "os_hardening profile",
             ManagedFiles = ["/etc/profile.d/devopstools-umask.sh"],
         },
+        new()
+        {
+            Id = "ACC-014", Title = "Idle shells time out (readonly TMOUT)", Category = Accounts, CisReference = "5.4.3.2",
+            Parameters = [P("idleTimeout", "Int", "900", "Seconds of idle time before an interactive shell exits (CIS: 900 or less)")],
+            ManagedFiles = ["/etc/profile.d/devopstools-tmout.sh"],
+        },
+        new()
+        {
+            Id = "ACC-015", Title = "Each login gets a private temporary directory (pam_tmpdir)", Category = Accounts, Severity = HardeningSeverity.Low, Profiles = StrictOnly,
+            CisReference = "Controls v8 3.3", Packages = ["libpam-tmpdir"],
+        },
     ];
 
     private static HardeningRule LoginDefs(string id, string title, string param, string @default, string? cis, string description, int min, int max) =>

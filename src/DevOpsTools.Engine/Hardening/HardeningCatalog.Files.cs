@@ -30,6 +30,11 @@ public static partial class HardeningCatalog
             Id = "FIL-008", Title = "SUID/SGID bits are removed from rarely needed programs", Category = Files, DevSecReference = "os_hardening suid_sgid blacklist",
             Parameters = [P("paths", "StringList", "/usr/lib/openssh/ssh-keysign /usr/bin/wall /usr/bin/bsd-write /usr/bin/write /usr/bin/at /usr/bin/rcp /usr/bin/rlogin /usr/bin/rsh /usr/sbin/pppd /usr/bin/arping /usr/bin/traceroute6.iputils /usr/bin/mtr /sbin/mount.nfs /sbin/mount.nfs4 /sbin/umount.nfs /sbin/umount.nfs4 /usr/lib/pt_chown /usr/lib/eject/dmcrypt-get-device /usr/bin/dmcrypt-get-device", "Programs that lose their SUID/SGID bit", HardeningParameterFormat.AbsolutePath)],
         },
+        new()
+        {
+            Id = "FIL-009", Title = "File integrity is checked daily (AIDE installed, initialised, scheduled)", Category = Files, CisReference = "6.3.1, 6.3.2",
+            Packages = ["aide", "aide-common"],
+        },
     ];
 
     private static HardeningRule FilePerms(string id, string title, string? cis, params string[] files) =>

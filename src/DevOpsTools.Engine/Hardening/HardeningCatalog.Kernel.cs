@@ -43,6 +43,7 @@ public static partial class HardeningCatalog
         // ---------------------------------------------------------------- Kernel modules (CIS 1.1.1, 3.2)
         Blacklist("MOD-001", "Unused filesystem modules cannot be loaded", "1.1.1", "cramfs freevxfs hfs hfsplus jffs2 udf", "/etc/modprobe.d/devopstools-filesystems.conf"),
         Blacklist("MOD-002", "Unused network protocol modules cannot be loaded", "3.2", "dccp sctp rds tipc", "/etc/modprobe.d/devopstools-protocols.conf"),
+        Blacklist("MOD-003", "USB and firewire storage drivers cannot be loaded", "1.1.1.9", "usb-storage firewire-core firewire-ohci", "/etc/modprobe.d/devopstools-storage.conf", StrictOnly),
     ];
 
     private static HardeningRule Sysctl(string id, string title, string? cis, HardeningScope scope, HardeningSeverity severity) =>
@@ -52,11 +53,13 @@ public static partial class HardeningCatalog
             Scope = scope, ManagedFiles = [SysctlFile],
         };
 
-    private static HardeningRule Blacklist(string id, string title, string cis, string modules, string file) =>
+    // Scope Any: in a container the files are written as documented intent; the shell never
+    // reads or unloads the host kernel's modules there (modules.sh).
+    private static HardeningRule Blacklist(string id, string title, string cis, string modules, string file, string[]? profiles = null) =>
         new()
         {
             Id = id, Title = title, Category = Modules, CisReference = cis, DevSecReference = "os_hardening modprobe",
-            Scope = HardeningScope.OwnKernel, ManagedFiles = [file],
+            Profiles = profiles ?? BaselineAndStrict, ManagedFiles = [file],
             Parameters = [P("modules", "StringList", modules, "Modules that cannot be loaded", HardeningParameterFormat.ModuleName)],
         };
 }

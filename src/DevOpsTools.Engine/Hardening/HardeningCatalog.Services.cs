@@ -18,7 +18,8 @@ public static partial class HardeningCatalog
         new()
         {
             Id = "SVC-003", Title = "Security updates install unattended", Category = Services, Severity = HardeningSeverity.High, CisReference = "1.2.2.1",
-            Packages = ["unattended-upgrades"], ManagedFiles = ["/etc/apt/apt.conf.d/20auto-upgrades"],
+            Packages = ["unattended-upgrades"], ManagedFiles = ["/etc/apt/apt.conf.d/20auto-upgrades", "/etc/apt/sources.list.d/devopstools-security.list"],
+            Parameters = [P("securityMirror", "String", "http://deb.debian.org/debian-security", "Debian security mirror added when apt has no <codename>-security source (an http(s) URI)")],
         },
         new()
         {
@@ -29,6 +30,16 @@ public static partial class HardeningCatalog
         {
             Id = "SVC-005", Title = "Core dumps are disabled (limits and systemd-coredump)", Category = Services, CisReference = "1.5.4", DevSecReference = "os_hardening limits",
             ManagedFiles = ["/etc/security/limits.d/60-devopstools-coredump.conf", "/etc/systemd/coredump.conf.d/60-devopstools.conf"],
+        },
+        new()
+        {
+            Id = "SVC-006", Title = "A rootkit scanner runs daily (chkrootkit)", Category = Services, CisReference = "Controls v8 10.1",
+            Packages = ["chkrootkit"],
+        },
+        new()
+        {
+            Id = "SVC-007", Title = "Package tools verify files, show changes and restart outdated services", Category = Services, Severity = HardeningSeverity.Low, CisReference = "Controls v8 7.3",
+            Packages = ["debsums", "apt-listchanges", "needrestart", "apt-show-versions"],
         },
     ];
 
@@ -70,7 +81,7 @@ public static partial class HardeningCatalog
         new()
         {
             Id = "LOG-005", Title = "Login banners warn and reveal no system details", Category = Logging, Severity = HardeningSeverity.Low, CisReference = "1.7.2, 1.7.3",
-            Parameters = [P("banner", "String", "Authorized use only. All activity may be monitored and reported.", "Text of /etc/issue and /etc/issue.net")],
+            Parameters = [P("banner", "String", "Authorized access only. This system is private: unauthorized use is prohibited and subject to legal action. All activity is monitored and recorded according to policy.", "Text of /etc/issue and /etc/issue.net")],
             ManagedFiles = ["/etc/issue", "/etc/issue.net"],
         },
     ];

@@ -23,7 +23,7 @@ public static partial class HardeningCatalog
         new()
         {
             Id = "SSH-007", Title = "SSH idle sessions are timed out (ClientAliveInterval/CountMax)", Category = Ssh, CisReference = "5.1.7", DevSecReference = "ssh_hardening",
-            Parameters = [P("clientAliveInterval", "Int", "300", "Seconds between keep-alive probes", min: 1, max: 3600), P("clientAliveCountMax", "Int", "3", "Unanswered probes before disconnect", min: 1, max: 10)],
+            Parameters = [P("clientAliveInterval", "Int", "300", "Seconds between keep-alive probes", min: 1, max: 3600), P("clientAliveCountMax", "Int", "2", "Unanswered probes before disconnect", min: 1, max: 10)],
             LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
         },
         SshOption("SSH-008", "SSH X11 forwarding is disabled", "5.1.8"),
@@ -76,6 +76,7 @@ public static partial class HardeningCatalog
         new()
         {
             Id = "SSH-024", Title = "SSH MaxSessions and MaxStartups are limited", Category = Ssh, CisReference = "5.1.17", DevSecReference = "ssh_hardening", Profiles = StrictOnly,
+            Parameters = [P("maxSessions", "Int", "2", "Highest allowed MaxSessions (sessions per connection; CIS: 10 or less)", min: 1, max: 10)],
             LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
         },
         new()
@@ -84,6 +85,8 @@ public static partial class HardeningCatalog
             Parameters = [P("allowUsers", "StringList", "{admin}", "Users allowed to log in over SSH; {admin} is the module's admin user. Add extra SSH users here.", HardeningParameterFormat.UserName)],
             LockoutGroup = "sshd", ManagedFiles = [SshDropIn, SshMain],
         },
+        SshOption("SSH-027", "SSH compression is disabled", null, HardeningSeverity.Low),
+        SshOption("SSH-028", "SSH TCP keep-alive is off (ClientAlive probes time out idle sessions)", null, HardeningSeverity.Low),
         new()
         {
             Id = "SSH-026", Title = "SSH host private keys are 0600 root:root", Category = Ssh, Severity = HardeningSeverity.High, CisReference = "5.1.2",

@@ -13,7 +13,7 @@ public class PodmanHardeningCollection : ICollectionFixture<PodmanServerFixture>
 [Trait("Category", "Podman")]
 public class HardeningPodmanTests(PodmanServerFixture fixture, ITestOutputHelper log)
 {
-    private static readonly string[] KernelWide = ["KRN-010", "KRN-011", "KRN-012", "KRN-013", "KRN-014", "KRN-015", "MOD-001", "MOD-002", "LOG-001", "LOG-002", "SVC-004"];
+    private static readonly string[] KernelWide = ["KRN-010", "KRN-011", "KRN-012", "KRN-013", "KRN-014", "KRN-015", "LOG-001", "LOG-002", "SVC-004"];
 
     private HardeningEngine Engine(TestServer server) => new(server, server, new HardeningRunOptions { DeadManDelay = TimeSpan.FromMinutes(3) });
 

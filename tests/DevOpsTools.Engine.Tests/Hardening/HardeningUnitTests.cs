@@ -71,7 +71,6 @@ public class ApplicabilityAndCryptoTests
     [Theory]
     [InlineData("KRN-010")]
     [InlineData("KRN-015")]
-    [InlineData("MOD-001")]
     [InlineData("LOG-001")]
     [InlineData("SVC-004")]
     [InlineData("MNT-001")]
@@ -81,6 +80,13 @@ public class ApplicabilityAndCryptoTests
         Assert.Contains("container", Applicability.Reason(rule, Container), StringComparison.Ordinal);
         Assert.Null(Applicability.Reason(rule, Host));
     }
+
+    [Theory]
+    [InlineData("MOD-001")]
+    [InlineData("MOD-002")]
+    [InlineData("MOD-003")]
+    public void Module_blacklists_are_written_in_a_container_too(string id) =>
+        Assert.Null(Applicability.Reason(HardeningCatalog.Find(id)!, Container));
 
     [Fact]
     public void Network_sysctls_apply_everywhere_and_the_firewall_needs_nftables()

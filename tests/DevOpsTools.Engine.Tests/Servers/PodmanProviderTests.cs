@@ -94,6 +94,7 @@ public class PodmanProviderTests : IDisposable
         Assert.Equal(PodmanImage.Tag, PodmanImage.Tag);
         Assert.StartsWith("localhost/devopstools/debian12:", PodmanImage.Reference, StringComparison.Ordinal);
         Assert.Contains("debootstrap", PodmanImage.Recipe, StringComparison.Ordinal);
+        Assert.Contains("deb $security bookworm-security main", PodmanImage.Recipe, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,6 +111,33 @@ public class PodmanProviderTests : IDisposable
         File.WriteAllText(Path.Combine(apt, "sources.list"), "# comment\ndeb [arch=amd64] http://list.example/debian bookworm main\n");
         Assert.Equal("http://list.example/debian", PodmanImage.FindMirror(apt));
     }
+
+    [Fact]
+    public void Security_mirror_comes_from_the_sources_else_beside_the_main_mirror()
+    {
+        var apt = Path.Combine(_root, "apt-security");
+        Directory.CreateDirectory(Path.Combine(apt, "sources.list.d"));
+        Assert.Equal(PodmanImage.DefaultSecurityMirror, PodmanImage.FindSecurityMirror(apt));
+
+        File.WriteAllText(Path.Combine(apt, "sources.list"), "deb http://list.example/debian bookworm main\n");
+        Assert.Equal("http://list.example/debian-security", PodmanImage.FindSecurityMirror(apt));
+
+        File.WriteAllText(Path.Combine(apt, "sources.list.d", "debian.sources"),
+            "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\n\nTypes: deb\nURIs: http://security.example/debian-security/\nSuites: bookworm-security\n");
+        Assert.Equal("http://security.example/debian-security", PodmanImage.FindSecurityMirror(apt));
+        Assert.Equal("http://list.example/debian", PodmanImage.FindMirror(apt));
+    }
+
+    [Theory]
+    [InlineData("http://deb.debian.org/debian-security", true)]
+    [InlineData("https://mirror.example:8443/debian", true)]
+    [InlineData("http://mirror.example/debian bookworm main\ndeb http://evil.example/debian", false)]
+    [InlineData("http://mirror.example/deb ian", false)]
+    [InlineData("ftp://mirror.example/debian", false)]
+    [InlineData("/srv/debian", false)]
+    [InlineData("", false)]
+    public void A_mirror_must_be_one_http_uri_before_it_reaches_sources_list(string mirror, bool valid) =>
+        Assert.Equal(valid, PodmanImage.IsValidMirror(mirror));
 
     [Fact]
     public void Names_are_unambiguous_per_environment()

@@ -149,3 +149,25 @@ acc_013_check() {
 acc_013_fix() {
   printf '# Managed by DevOpsTools Set-Hardening.\numask 027\n' | put_file /etc/profile.d/devopstools-umask.sh 644 root:root
 }
+
+# ACC-014 Idle shells time out (readonly TMOUT)
+acc_014_check() {
+  f=/etc/profile.d/devopstools-tmout.sh
+  v=$(sed -n 's/^[[:space:]]*TMOUT=\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$f" 2>/dev/null | tail -n 1)
+  if [ -n "$v" ] && [ "$v" -ge 1 ] && [ "$v" -le "$P_idleTimeout" ] && grep -qs '^[[:space:]]*readonly[[:space:]]\{1,\}TMOUT' "$f"; then pass "TMOUT=$v readonly in $f"
+  else fail "no readonly TMOUT of 1..$P_idleTimeout s in $f (found '${v:-none}')"; fi
+}
+acc_014_fix() {
+  printf '# Managed by DevOpsTools Set-Hardening: idle interactive shells exit (CIS 5.4.3.2).\nTMOUT=%s\nreadonly TMOUT\nexport TMOUT\n' "$P_idleTimeout" \
+    | put_file /etc/profile.d/devopstools-tmout.sh 644 root:root
+}
+
+# ACC-015 Each login gets a private temporary directory (pam_tmpdir)
+acc_015_check() {
+  installed libpam-tmpdir || { fail "libpam-tmpdir is not installed"; exit 0; }
+  if grep -qsE '^[[:space:]]*session[[:space:]].*pam_tmpdir\.so' /etc/pam.d/common-session; then pass "pam_tmpdir in common-session"; else fail "pam_tmpdir is not in /etc/pam.d/common-session"; fi
+}
+acc_015_fix() {
+  apt_install libpam-tmpdir
+  grep -qsE '^[[:space:]]*session[[:space:]].*pam_tmpdir\.so' /etc/pam.d/common-session || run env DEBIAN_FRONTEND=noninteractive pam-auth-update --package --enable tmpdir
+}

@@ -23,14 +23,30 @@ svc_002_fix() {
 }
 
 # SVC-003 Security updates install unattended
+security_codename() { (. /etc/os-release 2>/dev/null; printf '%s' "${VERSION_CODENAME:-}"); }
+security_source() { # 0 when apt has a <codename>-security source (one-line or deb822 files)
+  c=$(security_codename); [ -n "$c" ] || return 1
+  grep -qsE "^[[:space:]]*deb[[:space:]].*[[:space:]]${c}-security([[:space:]]|\$)|^[[:space:]]*Suites:.*[[:space:]]${c}-security([[:space:]]|\$)" \
+    /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources
+}
 svc_003_check() {
   installed unattended-upgrades || { fail "unattended-upgrades is not installed"; exit 0; }
+  security_source || { fail "apt has no $(security_codename)-security source: unattended-upgrades has no security updates to install"; exit 0; }
   c=$(apt-config dump 2>/dev/null)
-  if printf '%s\n' "$c" | grep -q '^APT::Periodic::Unattended-Upgrade "1";' && printf '%s\n' "$c" | grep -q '^APT::Periodic::Update-Package-Lists "1";'; then pass "unattended upgrades enabled"; else fail "APT::Periodic::Unattended-Upgrade / Update-Package-Lists are not \"1\""; fi
+  if printf '%s\n' "$c" | grep -q '^APT::Periodic::Unattended-Upgrade "1";' && printf '%s\n' "$c" | grep -q '^APT::Periodic::Update-Package-Lists "1";'; then pass "unattended upgrades enabled, $(security_codename)-security source present"; else fail "APT::Periodic::Unattended-Upgrade / Update-Package-Lists are not \"1\""; fi
 }
 svc_003_fix() {
   apt_install unattended-upgrades
   printf 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n' | put_file /etc/apt/apt.conf.d/20auto-upgrades 644 root:root
+  if ! security_source; then
+    c=$(security_codename)
+    case $P_securityMirror in http://*|https://*) ;; *) echo "securityMirror '$P_securityMirror' is not an http(s) URI" >&2; exit 1 ;; esac
+    case $P_securityMirror in *[[:space:]]*) echo "securityMirror must not contain spaces" >&2; exit 1 ;; esac
+    [ -n "$c" ] || { echo "no VERSION_CODENAME in /etc/os-release" >&2; exit 1; }
+    printf '# Managed by DevOpsTools Set-Hardening: the security source of unattended-upgrades.\ndeb %s %s-security main\n' "$P_securityMirror" "$c" \
+      | put_file /etc/apt/sources.list.d/devopstools-security.list 644 root:root
+    run apt-get update -qq
+  fi
 }
 
 # SVC-004 Time is synchronised
@@ -52,4 +68,23 @@ svc_005_check() {
 svc_005_fix() {
   printf '# Managed by DevOpsTools Set-Hardening.\n* hard core 0\n' | put_file /etc/security/limits.d/60-devopstools-coredump.conf 644 root:root
   printf '# Managed by DevOpsTools Set-Hardening.\n[Coredump]\nStorage=none\nProcessSizeMax=0\n' | put_file /etc/systemd/coredump.conf.d/60-devopstools.conf 644 root:root
+}
+
+# SVC-006 A rootkit scanner runs daily (chkrootkit)
+svc_006_check() {
+  installed chkrootkit || { fail "chkrootkit is not installed"; exit 0; }
+  if systemctl is-enabled chkrootkit.timer >/dev/null 2>&1; then pass "chkrootkit.timer enabled"; else fail "chkrootkit.timer is not enabled"; fi
+}
+svc_006_fix() {
+  apt_install chkrootkit
+  systemctl is-enabled chkrootkit.timer >/dev/null 2>&1 || run systemctl enable --now chkrootkit.timer
+}
+
+# SVC-007 Package tools verify files, show changes and restart outdated services
+svc_007_check() {
+  miss=""; for p in debsums apt-listchanges needrestart apt-show-versions; do installed "$p" || miss="$miss $p"; done
+  if [ -z "$miss" ]; then pass "debsums, apt-listchanges, needrestart, apt-show-versions installed"; else fail "not installed:$miss"; fi
+}
+svc_007_fix() {
+  apt_install debsums apt-listchanges needrestart apt-show-versions
 }

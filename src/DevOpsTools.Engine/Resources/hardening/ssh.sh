@@ -216,10 +216,10 @@ ssh_023_fix() {
 # SSH-024 SSH MaxSessions and MaxStartups are limited
 ssh_024_check() {
   s=$(sshd_get MaxSessions); st=$(sshd_get MaxStartups)
-  if [ "${s:-99}" -le 10 ] && [ "$st" = "10:30:60" ]; then pass "MaxSessions $s, MaxStartups $st"; else fail "MaxSessions '${s:-unset}' (want <= 10), MaxStartups '${st:-unset}' (want 10:30:60)"; fi
+  if [ "${s:-99}" -ge 1 ] && [ "${s:-99}" -le "$P_maxSessions" ] && [ "$st" = "10:30:60" ]; then pass "MaxSessions $s, MaxStartups $st"; else fail "MaxSessions '${s:-unset}' (want 1..$P_maxSessions), MaxStartups '${st:-unset}' (want 10:30:60)"; fi
 }
 ssh_024_fix() {
-  ssh_set MaxSessions 10; ssh_set MaxStartups 10:30:60
+  ssh_set MaxSessions "$P_maxSessions"; ssh_set MaxStartups 10:30:60
 }
 
 # SSH-025 SSH logins are limited to listed users (AllowUsers)
@@ -238,4 +238,20 @@ ssh_026_check() {
 }
 ssh_026_fix() {
   set --; for f in /etc/ssh/ssh_host_*_key; do [ -e "$f" ] && set -- "$@" "$f" 600 root:root; done; fix_perm "$@"
+}
+
+# SSH-027 SSH compression is disabled
+ssh_027_check() {
+  ssh_expect Compression "no"
+}
+ssh_027_fix() {
+  ssh_set Compression "no"
+}
+
+# SSH-028 SSH TCP keep-alive is off (ClientAlive probes time out idle sessions)
+ssh_028_check() {
+  ssh_expect TCPKeepAlive "no"
+}
+ssh_028_fix() {
+  ssh_set TCPKeepAlive "no"
 }

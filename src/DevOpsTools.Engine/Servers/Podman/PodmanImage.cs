@@ -14,6 +14,7 @@ public sealed class PodmanImage
 {
     public const string Repository = "localhost/devopstools/debian12";
     public const string DefaultMirror = "http://deb.debian.org/debian";
+    public const string DefaultSecurityMirror = "http://deb.debian.org/debian-security";
     private const string RecipeResource = "podman-image/build-image.sh";
 
     private static readonly SemaphoreSlim BuildGate = new(1, 1);
@@ -71,14 +72,55 @@ public sealed class PodmanImage
     }
 
     /// <summary>The Debian mirror: DEVOPSTOOLS_DEBIAN_MIRROR, else the first Debian URI in /etc/apt/sources.list*, else deb.debian.org.</summary>
-    public static string FindMirror(string aptDirectory = "/etc/apt")
+    public static string FindMirror(string aptDirectory = "/etc/apt") =>
+        FromEnvironment("DEVOPSTOOLS_DEBIAN_MIRROR") ?? FindSourceUri(aptDirectory, "/debian") ?? DefaultMirror;
+
+    /// <summary>
+    /// The Debian security mirror the image's sources.list names (bookworm-security, the source
+    /// unattended-upgrades installs security fixes from): DEVOPSTOOLS_DEBIAN_SECURITY_MIRROR, else the
+    /// one beside an overridden DEVOPSTOOLS_DEBIAN_MIRROR (…/debian → …/debian-security), else the first
+    /// debian-security URI in /etc/apt/sources.list*, else the one beside the main mirror.
+    /// </summary>
+    public static string FindSecurityMirror(string aptDirectory = "/etc/apt")
     {
-        var overridden = Environment.GetEnvironmentVariable("DEVOPSTOOLS_DEBIAN_MIRROR");
-        if (!string.IsNullOrWhiteSpace(overridden))
+        var overridden = FromEnvironment("DEVOPSTOOLS_DEBIAN_SECURITY_MIRROR");
+        if (overridden is not null)
         {
-            return overridden.Trim();
+            return overridden;
         }
 
+        var main = FromEnvironment("DEVOPSTOOLS_DEBIAN_MIRROR");
+        if (main is null)
+        {
+            var found = FindSourceUri(aptDirectory, "/debian-security");
+            if (found is not null)
+            {
+                return found;
+            }
+
+            main = FindMirror(aptDirectory);
+        }
+
+        return main.EndsWith("/debian", StringComparison.Ordinal) ? main + "-security" : DefaultSecurityMirror;
+    }
+
+    /// <summary>Whether a mirror can go into a sources.list line: an absolute http(s) URI, no spaces or control characters.</summary>
+    public static bool IsValidMirror(string mirror) =>
+        !string.IsNullOrEmpty(mirror)
+        && !mirror.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+        && Uri.TryCreate(mirror, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment);
+
+    private static string? FromEnvironment(string name)
+    {
+        var value = Environment.GetEnvironmentVariable(name);
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim().TrimEnd('/');
+    }
+
+    /// <summary>The first http(s) URI ending in <paramref name="suffix"/> in the apt sources (one-line and deb822 files).</summary>
+    private static string? FindSourceUri(string aptDirectory, string suffix)
+    {
         var files = new List<string>();
         var main = Path.Combine(aptDirectory, "sources.list");
         if (File.Exists(main))
@@ -110,7 +152,7 @@ public sealed class PodmanImage
                 foreach (var uri in uris)
                 {
                     if ((uri.StartsWith("http://", StringComparison.Ordinal) || uri.StartsWith("https://", StringComparison.Ordinal))
-                        && uri.TrimEnd('/').EndsWith("/debian", StringComparison.Ordinal))
+                        && uri.TrimEnd('/').EndsWith(suffix, StringComparison.Ordinal))
                     {
                         return uri.TrimEnd('/');
                     }
@@ -118,7 +160,7 @@ public sealed class PodmanImage
             }
         }
 
-        return DefaultMirror;
+        return null;
     }
 
     private async Task BuildAsync(IOutputSink output, CancellationToken cancellationToken)
@@ -136,16 +178,26 @@ public sealed class PodmanImage
         }
 
         var mirror = FindMirror();
+        var security = FindSecurityMirror();
+        foreach (var (name, value) in new[] { ("DEVOPSTOOLS_DEBIAN_MIRROR", mirror), ("DEVOPSTOOLS_DEBIAN_SECURITY_MIRROR", security) })
+        {
+            if (!IsValidMirror(value))
+            {
+                throw new DevOpsToolsException(ErrorIds.ImageBuildFailed, ErrorKind.InvalidArgument,
+                    $"The Debian mirror '{value}' is not an http(s) URI without spaces; set {name} to one.", value);
+            }
+        }
+
         var work = Path.Combine(Path.GetTempPath(), "devopstools-image-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(work);
         var script = Path.Combine(work, "build-image.sh");
         await File.WriteAllTextAsync(script, Recipe, cancellationToken).ConfigureAwait(false);
-        output.WriteWarning($"Building the Podman server image {Reference} (Debian 12 from {mirror}); this happens once per machine and takes a minute or two.");
+        output.WriteWarning($"Building the Podman server image {Reference} (Debian 12 from {mirror}, security updates from {security}); this happens once per machine and takes a minute or two.");
         var progress = new ProgressUpdate(2, "Building server image", "debootstrap") { ParentActivityId = 1 };
         output.WriteProgress(progress);
         try
         {
-            var result = await _podman.RunToolAsync("/bin/sh", [script, work, mirror, Reference], cancellationToken, TimeSpan.FromMinutes(20), line =>
+            var result = await _podman.RunToolAsync("/bin/sh", [script, work, mirror, security, Reference], cancellationToken, TimeSpan.FromMinutes(20), line =>
             {
                 if (line.StartsWith("Stage: ", StringComparison.Ordinal))
                 {

@@ -1,17 +1,32 @@
 #!/bin/sh
 # DevOpsTools server image recipe (Podman provider): a Debian 12 system that looks like a
-# cloud image. Run as root by the module: build-image.sh <work dir> <Debian mirror> <image ref>.
+# cloud image. Run as root by the module:
+#   build-image.sh <work dir> <Debian mirror> <Debian security mirror> <image ref>
 # The image tag is a hash of this file, so any change here builds a new image.
 set -eu
 work=$1
 mirror=$2
-image=$3
+security=$3
+image=$4
 root="$work/rootfs"
 
 echo "Stage: debootstrap bookworm from $mirror"
 debootstrap --variant=minbase \
     --include=systemd,systemd-sysv,dbus,openssh-server,sudo,python3,ca-certificates,iproute2,nftables,procps \
     bookworm "$root" "$mirror"
+
+echo "Stage: sources and security updates from $security"
+# Like Debian's cloud images: the release, its updates and its security suite, so that
+# unattended-upgrades has a security source and the image starts without known-fixed holes.
+cat > "$root/etc/apt/sources.list" <<EOF
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb $security bookworm-security main
+EOF
+chroot "$root" /bin/sh -eu <<'EOF'
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o Dpkg::Options::=--force-confold upgrade
+EOF
 
 echo "Stage: configure"
 cat > "$root/usr/local/sbin/devopstools-firstboot" <<'EOF'
