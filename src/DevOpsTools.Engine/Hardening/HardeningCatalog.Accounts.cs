@@ -63,7 +63,7 @@ public static partial class HardeningCatalog
         new()
         {
             Id = "ACC-014", Title = "Idle shells time out (readonly TMOUT)", Category = Accounts, CisReference = "5.4.3.2",
-            Parameters = [P("idleTimeout", "Int", "900", "Seconds of idle time before an interactive shell exits (CIS: 900 or less)")],
+            Parameters = [P("idleTimeout", "Int", "900", "Seconds of idle time before an interactive shell exits (CIS: 900 or less)", min: 1, max: 86400)],
             ManagedFiles = ["/etc/profile.d/devopstools-tmout.sh"],
         },
         new()
