@@ -72,7 +72,7 @@ internal sealed class SshLoginKeys : IDisposable
             if (keys._sources.Count == 0)
             {
                 throw unreadable ?? new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
-                    $"There is no key to log into '{server.Name}' with: no -IdentityFile, no key in the ssh-agent ({keys.Tried}) and no default key ({string.Join(", ", defaultKeyFiles)}).", server)
+                    $"There is no key to log into '{server.Name}' with: no -IdentityFile, {keys.Tried}, and none of the default keys ({string.Join(", ", defaultKeyFiles)}) exists.", server)
                 {
                     RecommendedAction = "Pass -IdentityFile, or load a key into ssh-agent with ssh-add (SSH_AUTH_SOCK must point at it).",
                 };
