@@ -72,7 +72,7 @@ internal sealed class SshLoginKeys : IDisposable
             if (keys._sources.Count == 0)
             {
                 throw unreadable ?? new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
-                    $"There is no key to log into '{server.Name}' with: no -IdentityFile, {keys.Tried}, and none of the default keys ({string.Join(", ", defaultKeyFiles)}) exists.", server)
+                    $"There is no key to log into '{server.Name}' with: no -IdentityFile, {keys.Tried}, and {(defaultKeyFiles.Count == 0 ? "no default key files" : $"none of the default keys ({string.Join(", ", defaultKeyFiles)}) exists")}.", server)
                 {
                     RecommendedAction = "Pass -IdentityFile, or load a key into ssh-agent with ssh-add (SSH_AUTH_SOCK must point at it).",
                 };
@@ -115,7 +115,7 @@ internal sealed class SshLoginKeys : IDisposable
         }
         catch (SshAgentException ex)
         {
-            _tried.Add($"the ssh-agent at {socket}, which did not answer ({ex.Message})");
+            _tried.Add($"no answer from the ssh-agent at {socket} ({(ex.InnerException is System.Net.Sockets.SocketException socketError ? socketError.SocketErrorCode.ToString() : ex.Message)})");
         }
     }
 

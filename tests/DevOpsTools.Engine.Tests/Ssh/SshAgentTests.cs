@@ -91,7 +91,8 @@ public sealed class SshAgentLoginTests(PodmanServerFixture fixture, ITestOutputH
         var (ed, edPub) = _agent.NewKey("id_agent_ed");
         var (rsa, rsaPub) = _agent.NewKey("id_agent_rsa", "rsa");
         var (stranger, _) = _agent.NewKey("id_stranger");
-        await Podman.RunAsync(["exec", "-i", server.Container, "sh", "-c", "cat >> /home/admin/.ssh/authorized_keys"], $"{edPub}\n{rsaPub}\n");
+        var (fallback, fallbackPub) = _agent.NewKey("id_default");
+        await Podman.RunAsync(["exec", "-i", server.Container, "sh", "-c", "cat >> /home/admin/.ssh/authorized_keys"], $"{edPub}\n{rsaPub}\n{fallbackPub}\n");
         _agent.Add(ed);
         File.Delete(ed);  // only the agent holds it now
 
@@ -103,9 +104,9 @@ public sealed class SshAgentLoginTests(PodmanServerFixture fixture, ITestOutputH
             Name = "agent-login", Environment = string.Empty, Provider = SshConnectionPool.ExternalProvider, State = "Running",
             Address = "127.0.0.1", SshPort = server.Server.SshPort, User = "admin",
         };
-        SshConnectionPool Pool(string? socket) => new(new ModuleData(Path.Combine(_agent.Directory, "data")))
+        SshConnectionPool Pool(string? socket, params string[] defaultKeys) => new(new ModuleData(Path.Combine(_agent.Directory, "data")))
         {
-            ExternalKnownHostsFiles = [knownHosts], AgentSocket = socket, DefaultIdentityFiles = [],
+            ExternalKnownHostsFiles = [knownHosts], AgentSocket = socket, DefaultIdentityFiles = defaultKeys,
         };
 
         await using (var pool = Pool(_agent.SocketPath))
@@ -153,6 +154,13 @@ public sealed class SshAgentLoginTests(PodmanServerFixture fixture, ITestOutputH
             log.WriteLine(error.Message);
             Assert.Equal(ErrorIds.SshAuthenticationFailed, error.ErrorId);
             Assert.Contains("ssh-agent", error.Message, StringComparison.Ordinal);
+        }
+
+        // An unreachable agent is no error when a default key file logs in.
+        await using (var pool = Pool(_agent.SocketPath, Path.Combine(_agent.Directory, "id_missing"), fallback))
+        {
+            var ok = await pool.GetShell(external).RunAsync("id -un", false, TimeSpan.FromSeconds(30), CancellationToken.None);
+            Assert.Equal("admin", ok.StdOut.Trim());
         }
     }
 
