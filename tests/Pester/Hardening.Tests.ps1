@@ -74,6 +74,22 @@ Describe 'Set-Hardening and Test-Hardening parameters' {
         $err.Exception.Message | Should -BeLike "*did you mean 'SSH-001'*"
     }
 
+    It 'needs no -IdentityFile for -HostName, and says the ssh-agent was tried when there is no key' {
+        $knownHosts = Join-Path $TestDrive 'agent_known_hosts'
+        Set-Content -Path $knownHosts -Value '[127.0.0.1]:2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEnqVZr0kuFzS2pnWDt1nz3RxH2qf3S6AfbI3vE1oFZs'
+        $saved = $env:HOME, $env:SSH_AUTH_SOCK
+        try {
+            $env:HOME = Join-Path $TestDrive 'home-without-keys'
+            $env:SSH_AUTH_SOCK = Join-Path $TestDrive 'no-agent.sock'
+            Test-Hardening -HostName 127.0.0.1 -Port 2 -KnownHostsFile $knownHosts -ErrorVariable noKey -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+        finally {
+            $env:HOME, $env:SSH_AUTH_SOCK = $saved
+        }
+        $noKey[0].FullyQualifiedErrorId | Should -BeLike 'SshAuthenticationFailed,*'
+        $noKey[0].Exception.Message | Should -BeLike '*no -IdentityFile, no answer from the ssh-agent at*no-agent.sock*'
+    }
+
     It 'supports -WhatIf and -Confirm, and binds Server from the pipeline' {
         $cmd = Get-Command Set-Hardening
         $cmd.Parameters.Keys | Should -Contain 'WhatIf'

@@ -52,6 +52,16 @@ public sealed class SshConnectionPool : IAsyncDisposable
     /// <summary>Passphrase of protected private keys (Set-Hardening -HostName -Credential). Never logged or shown.</summary>
     public string? KeyPassphrase { get; init; }
 
+    /// <summary>
+    /// The ssh-agent socket whose keys external (-HostName) logins offer after an explicit IdentityFile
+    /// and before the default key files, as ssh does (default: SSH_AUTH_SOCK). Unset, unreachable or
+    /// empty: no agent keys, which is an error only when no other key works.
+    /// </summary>
+    public string? AgentSocket { get; init; } = Environment.GetEnvironmentVariable("SSH_AUTH_SOCK");
+
+    /// <summary>Key files external logins without an IdentityFile try after the agent (default: ~/.ssh/id_ed25519, id_ecdsa, id_rsa).</summary>
+    public IReadOnlyList<string>? DefaultIdentityFiles { get; init; }
+
     /// <summary>Time-out of one TCP connect + SSH handshake + authentication.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -129,14 +139,7 @@ public sealed class SshConnectionPool : IAsyncDisposable
             };
         }
 
-        var keyPath = server.IdentityFile ?? _keys.PrivateKeyPath(server.Environment);
-        if (!File.Exists(keyPath))
-        {
-            throw new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
-                $"The SSH key of environment '{server.Environment}' ({keyPath}) does not exist, so server '{server.Name}' cannot be logged into.", server);
-        }
-
-        var keyFile = OpenKey(server, keyPath);
+        var keyFile = SshLoginKeys.Open(server, external ? null : _keys.PrivateKeyPath(server.Environment), KeyPassphrase, AgentSocket, DefaultIdentityFiles ?? SshLoginKeys.OpenSshDefaultKeyFiles());
 
         // Through a bastion: the first connection forwards a local port to the server's SSH port;
         // the host key checked is still the server's own (pinned as for a direct connection).
@@ -156,7 +159,7 @@ public sealed class SshConnectionPool : IAsyncDisposable
             (connectHost, connectPort) = (hop.LocalHost, hop.LocalPort);
         }
 
-        var info = new ConnectionInfo(connectHost, connectPort, server.User, new PrivateKeyAuthenticationMethod(server.User, keyFile))
+        var info = new ConnectionInfo(connectHost, connectPort, server.User, new PrivateKeyAuthenticationMethod(server.User, keyFile.Sources))
         {
             Timeout = timeout,
             ChannelCloseTimeout = TimeSpan.FromSeconds(5),
@@ -220,31 +223,15 @@ public sealed class SshConnectionPool : IAsyncDisposable
                 throw;
             }
 
+            if (ex is SshAuthenticationException)
+            {
+                throw new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
+                    $"{server.User}@{server.Address}:{server.SshPort} ({server.Name}) refused every key offered ({keyFile.Tried}): {ex.Message}", server, ex);
+            }
+
             throw ErrorClassifier.Classify(ex, server) is var classified && classified.ErrorId != ErrorIds.UnexpectedError
                 ? new DevOpsToolsException(classified.ErrorId, classified.Kind, $"{server.Environment}/{server.Name} ({server.Address}:{server.SshPort}): {classified.Message}", server, ex)
                 : new DevOpsToolsException(ErrorIds.SshConnectionFailed, ErrorKind.ConnectionError, $"SSH connection to {server.Environment}/{server.Name} ({server.Address}:{server.SshPort}) failed: {ex.Message}", server, ex);
-        }
-    }
-
-    /// <summary>
-    /// The private key, decrypted with <see cref="KeyPassphrase"/> when it is protected. A missing or
-    /// wrong passphrase is an authentication error that names the key file, never the passphrase.
-    /// </summary>
-    private PrivateKeyFile OpenKey(Server server, string keyPath)
-    {
-        try
-        {
-            return string.IsNullOrEmpty(KeyPassphrase) ? new PrivateKeyFile(keyPath) : new PrivateKeyFile(keyPath, KeyPassphrase);
-        }
-        catch (SshPassPhraseNullOrEmptyException ex)
-        {
-            throw new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
-                $"The key {keyPath} is protected by a passphrase; none was given for '{server.Name}' (pass it with -Credential).", server, ex);
-        }
-        catch (Exception ex) when (ex is SshException or InvalidOperationException or ArgumentException or System.Security.Cryptography.CryptographicException or FormatException)
-        {
-            throw new DevOpsToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.AuthenticationError,
-                $"The key {keyPath} could not be read for '{server.Name}'{(string.IsNullOrEmpty(KeyPassphrase) ? string.Empty : " (wrong passphrase?)")}.", server, ex);
         }
     }
 
@@ -348,7 +335,7 @@ internal sealed class SftpConnection(SftpClient client, IDisposable key) : IDisp
 }
 
 /// <summary>What a connection holds besides its client: the key, and the bastion hop if any.</summary>
-internal sealed class ConnectionResources(PrivateKeyFile key, IDisposable? hop) : IDisposable
+internal sealed class ConnectionResources(SshLoginKeys key, IDisposable? hop) : IDisposable
 {
     public void Dispose()
     {

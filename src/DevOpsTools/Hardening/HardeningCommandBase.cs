@@ -86,7 +86,7 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
                 _servers.Add(new Server
                 {
                     Name = host, Environment = string.Empty, Provider = SshConnectionPool.ExternalProvider, Address = host, SshPort = Port, User = User,
-                    IdentityFile = ResolveIdentityFile(), State = "Running", ProxyJump = ProxyJump,
+                    IdentityFile = IdentityFile is null ? null : GetUnresolvedProviderPathFromPSPath(IdentityFile), State = "Running", ProxyJump = ProxyJump,
                 });
             }
         }
@@ -94,18 +94,6 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
         {
             _servers.AddRange(Server.Where(s => s is not null));
         }
-    }
-
-    /// <summary>-IdentityFile, else the first of OpenSSH's default keys that exists, as ssh does.</summary>
-    private string? ResolveIdentityFile()
-    {
-        if (IdentityFile is not null)
-        {
-            return GetUnresolvedProviderPathFromPSPath(IdentityFile);
-        }
-
-        var ssh = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh");
-        return new[] { "id_ed25519", "id_ecdsa", "id_rsa" }.Select(k => Path.Combine(ssh, k)).FirstOrDefault(File.Exists);
     }
 
     protected HardeningProfile ResolveProfile()
@@ -116,11 +104,6 @@ public abstract class HardeningCommandBase : DevOpsToolsCmdlet
 
     protected HardeningRunResult Run(IReadOnlyList<Server> servers, HardeningProfile profile, HardeningMode mode)
     {
-        if (servers.FirstOrDefault(s => s.Provider == SshConnectionPool.ExternalProvider && s.IdentityFile is null) is { } keyless)
-        {
-            throw new ArgumentException($"-IdentityFile is required for {keyless.Name}: there is no default key (id_ed25519, id_ecdsa, id_rsa) in ~/.ssh.", nameof(IdentityFile));
-        }
-
         // Paths resolve on the pipeline thread (session state); the engine runs on the pool.
         var knownHosts = KnownHostsFile?.Select(GetUnresolvedProviderPathFromPSPath).ToList();
         var passphrase = Credential?.GetNetworkCredential().Password;
