@@ -293,22 +293,7 @@ public sealed class PooledConnection : IDisposable
 
     public SshClient Client { get; }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (Client.IsConnected)
-            {
-                Client.Disconnect();
-            }
-        }
-        catch (Exception ex) when (ex is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-        }
-
-        Client.Dispose();
-        _key.Dispose();
-    }
+    public void Dispose() => ClientClosing.Close(Client, _key);
 }
 
 /// <summary>An open SFTP session and the key it authenticated with.</summary>
@@ -316,22 +301,7 @@ internal sealed class SftpConnection(SftpClient client, IDisposable key) : IDisp
 {
     public SftpClient Client { get; } = client;
 
-    public void Dispose()
-    {
-        try
-        {
-            if (Client.IsConnected)
-            {
-                Client.Disconnect();
-            }
-        }
-        catch (Exception ex) when (ex is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-        }
-
-        Client.Dispose();
-        key.Dispose();
-    }
+    public void Dispose() => ClientClosing.Close(Client, key);
 }
 
 /// <summary>What a connection holds besides its client: the key, and the bastion hop if any.</summary>
@@ -341,5 +311,26 @@ internal sealed class ConnectionResources(SshLoginKeys key, IDisposable? hop) : 
     {
         key.Dispose();
         hop?.Dispose();
+    }
+}
+
+/// <summary>Closing an SSH or SFTP client: a connection the server already dropped has nothing left to close.</summary>
+internal static class ClientClosing
+{
+    public static void Close(BaseClient client, IDisposable key)
+    {
+        try
+        {
+            if (client.IsConnected)
+            {
+                client.Disconnect();
+            }
+        }
+        catch (Exception ex) when (ex is SshException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+
+        client.Dispose();
+        key.Dispose();
     }
 }

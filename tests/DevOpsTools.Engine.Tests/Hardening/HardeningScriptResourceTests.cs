@@ -55,20 +55,8 @@ public class HardeningScriptResourceTests
         // The real library and ssh.sh, run by sh, with sshd -T's output given.
         var script = HardeningScripts.Library + HardeningScripts.Read("ssh.sh")
             + $"DT_SSHD_T='logingracetime {effective}'; DT_RULE=SSH-006; P_loginGraceTime='{parameter}'; ssh_006_check\n";
-        var output = RunSh(script);
+        var output = LocalSh.Run(script);
         Assert.Matches($"(?m)^@@RULE SSH-006 {expected} ", output);
     }
 
-    private static string RunSh(string script)
-    {
-        var psi = new ProcessStartInfo("sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Write(script);
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(30_000), "sh did not finish");
-        Assert.True(p.ExitCode == 0, $"sh exited {p.ExitCode}: {stderr.Result}");
-        return stdout.Result;
-    }
 }

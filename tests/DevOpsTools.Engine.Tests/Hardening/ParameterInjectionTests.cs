@@ -92,7 +92,7 @@ public class ParameterInjectionTests
         try
         {
             File.WriteAllText(file, "PermitRootLogin no\n");
-            var output = RunSh(HardeningScripts.Library + $"set_kv '{file}' AllowUsers 'ops\\nPermitRootLogin yes'; cat '{file}'\n");
+            var output = LocalSh.Run(HardeningScripts.Library + $"set_kv '{file}' AllowUsers 'ops\\nPermitRootLogin yes'; cat '{file}'\n");
             Assert.Equal("PermitRootLogin no\nAllowUsers ops\\nPermitRootLogin yes\n", output);
         }
         finally
@@ -110,25 +110,13 @@ public class ParameterInjectionTests
             ssh_algos cipher 'aes256-ctr rot13-cbc' '' 2>&1 || echo refused
             ssh_algos mac '' 'hmac-sha2-256' && echo
             """;
-        var lines = RunSh(script).Split('\n');
+        var lines = LocalSh.Run(script).Split('\n');
         Assert.Equal("aes256-ctr,aes128-ctr", lines[0]);
         Assert.Equal("rot13-cbc is not in this server's 'ssh -Q cipher' list", lines[1]);
         Assert.Equal("refused", lines[2]);
         Assert.Equal("hmac-sha2-256", lines[3]);
     }
 
-    internal static string RunSh(string script)
-    {
-        var psi = new ProcessStartInfo("sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Write(script);
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(30_000), "sh did not finish");
-        Assert.True(p.ExitCode == 0, $"sh exited {p.ExitCode}: {stderr.Result}");
-        return stdout.Result;
-    }
 
     private sealed class RecordingShells : IRemoteShellFactory, IFreshLoginProbe
     {
