@@ -23,11 +23,9 @@
     'NAME-4028'  = 'Left: the DNS domain is the network''s (podman''s resolver), not the server''s to set'
     'LOGG-2154'  = 'Left: remote log shipping needs a log host of the environment; none exists in a test environment'
     'TOOL-5002'  = 'Left: the configuration management tool is DevOpsTools itself, agentless over SSH, which Lynis cannot see'
-    'DEB-0880'   = 'Left: fail2ban bans addresses in the firewall after failed logins; with key-only login, MaxAuthTries and MaxStartups the gain is small and it needs a log backend per service'
+    'DEB-0880'   = 'Left (Baseline; Strict has SVC-008): fail2ban bans addresses after failed logins; with key-only login, MaxAuthTries and MaxStartups the gain is small'
     'DEB-0810'   = 'Left: apt-listbugs pulls in Ruby (about 30 MB) on every server; apt-listchanges (PKG-004) shows the changes before an upgrade'
     'FILE-7524'  = 'Left: Lynis''s wish list of modes stricter than Debian''s (for example /etc/cron.d 0700 even without cron) beyond CIS''s file rules (FIL-*)'
     'HOME-9304'  = 'Left: home directories are 0750 by Debian''s adduser; Lynis asks for 0700 or stricter without a CIS rule behind it'
-    'FINT-4402'  = 'Left: Lynis looks for sha256/sha512 in /etc/aide/aide.conf itself, which Debian''s default aide.conf does not name there; FIL-009 keeps Debian''s AIDE rules'
-    'HRDN-7222'  = 'Left: the only compiler is binutils'' as, pulled in by needrestart (SVC-007); restricting it with dpkg-statoverride is not a rule yet'
     'DEB-0280'   = 'Left (Baseline; Strict has ACC-015): libpam-tmpdir gives each login its own TMPDIR; the servers have one admin login and /tmp is the runtime''s mount'
 }

@@ -34,6 +34,12 @@ public static partial class HardeningCatalog
         {
             Id = "FIL-009", Title = "File integrity is checked daily (AIDE installed, initialised, scheduled)", Category = Files, CisReference = "6.3.1, 6.3.2",
             Packages = ["aide", "aide-common"],
+            ManagedFiles = ["/etc/aide/aide.conf", "/etc/systemd/system/dailyaidecheck.service.d/devopstools.conf"],
+        },
+        new()
+        {
+            Id = "FIL-010", Title = "Compilers and assemblers can be run by root only", Category = Files, Severity = HardeningSeverity.Low, CisReference = "Controls v8 2.7", DevSecReference = "(not in dev-sec; Lynis HRDN-7222)",
+            Parameters = [P("paths", "StringList", "/usr/bin/x86_64-linux-gnu-as /usr/bin/x86_64-linux-gnu-gcc-12 /usr/bin/x86_64-linux-gnu-g++-12 /usr/bin/aarch64-linux-gnu-as /usr/bin/aarch64-linux-gnu-gcc-12 /usr/bin/aarch64-linux-gnu-g++-12 /usr/bin/tcc", "Compilers and assemblers (the files, not their symlinks) that dpkg keeps at 0750 root:root, installed or not yet", HardeningParameterFormat.AbsolutePath)],
         },
     ];
 

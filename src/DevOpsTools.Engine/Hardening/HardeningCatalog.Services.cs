@@ -41,6 +41,11 @@ public static partial class HardeningCatalog
             Id = "SVC-007", Title = "Package tools verify files, show changes and restart outdated services", Category = Services, Severity = HardeningSeverity.Low, CisReference = "Controls v8 7.3",
             Packages = ["debsums", "apt-listchanges", "needrestart", "apt-show-versions"],
         },
+        new()
+        {
+            Id = "SVC-008", Title = "Repeated failed SSH logins are banned (fail2ban)", Category = Services, Severity = HardeningSeverity.Low, CisReference = "Controls v8 13.3", DevSecReference = "(not in dev-sec; Lynis DEB-0880)",
+            Profiles = StrictOnly, Packages = ["fail2ban", "python3-systemd"], ManagedFiles = ["/etc/fail2ban/jail.d/devopstools.conf"],
+        },
     ];
 
     private static IReadOnlyList<HardeningRule> FirewallRules() =>

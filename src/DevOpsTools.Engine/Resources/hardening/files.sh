@@ -73,16 +73,48 @@ fil_009_check() {
   installed aide || { fail "aide is not installed"; exit 0; }
   bad=""
   [ -s /var/lib/aide/aide.db ] || bad="$bad no AIDE database (/var/lib/aide/aide.db);"
+  grep -qx 'Checksums = sha512' /etc/aide/aide.conf || bad="$bad AIDE checksums are not sha512 (/etc/aide/aide.conf);"
+  [ -f /etc/systemd/system/dailyaidecheck.service.d/devopstools.conf ] || bad="$bad dailyaidecheck.service runs as _aide without the capabilities a container lacks;"
   systemctl is-enabled dailyaidecheck.timer >/dev/null 2>&1 || bad="$bad dailyaidecheck.timer is not enabled;"
-  if [ -z "$bad" ]; then pass "AIDE database present, daily check scheduled"; else fail "${bad# }"; fi
+  if [ -z "$bad" ]; then pass "AIDE database present (sha512), daily check scheduled and runnable"; else fail "${bad# }"; fi
 }
 fil_009_fix() {
   apt_install aide aide-common
-  # aide as root, not aideinit: aideinit drops to _aide with capabilities (cap_dac_read_search)
-  # that a Podman server is not granted, and fails there.
+  # One explicit strong content hash (Debian's default is H, every hash AIDE knows).
+  if ! grep -qx 'Checksums = sha512' /etc/aide/aide.conf; then
+    set_kv /etc/aide/aide.conf Checksums sha512 ' = '
+    run rm -f /var/lib/aide/aide.db
+  fi
+  # aide as root, not aideinit: aideinit and Debian's dailyaidecheck.service drop to _aide with
+  # cap_dac_read_search, which a Podman server is not granted: the daily check then cannot read
+  # the files or write its database (exit 18). The drop-in runs the daily check as root.
+  printf '[Service]\nUser=root\nGroup=root\nAmbientCapabilities=\n' | put_file /etc/systemd/system/dailyaidecheck.service.d/devopstools.conf 0644 root:root
+  run systemctl daemon-reload
   if [ ! -s /var/lib/aide/aide.db ]; then
     run aide --config=/etc/aide/aide.conf --init || [ -s /var/lib/aide/aide.db.new ] || exit 1
     run cp -p /var/lib/aide/aide.db.new /var/lib/aide/aide.db
   fi
   systemctl is-enabled dailyaidecheck.timer >/dev/null 2>&1 || run systemctl enable --now dailyaidecheck.timer
+}
+
+# FIL-010 Compilers and assemblers can be run by root only
+# dpkg-statoverride, not chmod alone: dpkg applies the mode when a package installs or upgrades
+# the file later (binutils arrives with needrestart, SVC-007, in the same run).
+fil_010_check() {
+  ov=$(dpkg-statoverride --list 2>/dev/null)
+  bad=""; for f in $P_paths; do
+    printf '%s\n' "$ov" | DT_F=$f awk '$4==ENVIRON["DT_F"] && $1=="root" && $2=="root" && ($3=="750" || $3=="0750") { ok=1 } END { exit !ok }' || bad="$bad $f(no override)"
+    [ -f "$f" ] && [ "$(( 0$(stat -L -c %a "$f") & 05 ))" -ne 0 ] && bad="$bad $f(executable by others)"
+  done
+  if [ -z "$bad" ]; then pass "compilers and assemblers are 0750 root:root (dpkg-statoverride)"; else fail "not restricted:$bad"; fi
+}
+fil_010_fix() {
+  ov=$(dpkg-statoverride --list 2>/dev/null)
+  for f in $P_paths; do
+    if ! printf '%s\n' "$ov" | DT_F=$f awk '$4==ENVIRON["DT_F"] && $1=="root" && $2=="root" && ($3=="750" || $3=="0750") { ok=1 } END { exit !ok }'; then
+      if printf '%s\n' "$ov" | DT_F=$f awk '$4==ENVIRON["DT_F"] { ok=1 } END { exit !ok }'; then run dpkg-statoverride --remove "$f"; fi
+      if [ -f "$f" ]; then run dpkg-statoverride --update --add root root 0750 "$f"; else run dpkg-statoverride --add root root 0750 "$f"; fi
+    fi
+    if [ -f "$f" ] && [ "$(( 0$(stat -L -c %a "$f") & 05 ))" -ne 0 ]; then run chmod 0750 "$f"; fi
+  done; true
 }

@@ -88,3 +88,20 @@ svc_007_check() {
 svc_007_fix() {
   apt_install debsums apt-listchanges needrestart apt-show-versions
 }
+
+# SVC-008 Repeated failed SSH logins are banned (fail2ban, journal backend, nftables)
+svc_008_check() {
+  installed fail2ban || { fail "fail2ban is not installed"; exit 0; }
+  bad=""
+  [ -f /etc/fail2ban/jail.d/devopstools.conf ] || bad="$bad no sshd jail (/etc/fail2ban/jail.d/devopstools.conf);"
+  systemctl is-active fail2ban >/dev/null 2>&1 || bad="$bad fail2ban is not running;"
+  if [ -z "$bad" ]; then pass "fail2ban running with the sshd jail"; else fail "${bad# }"; fi
+}
+svc_008_fix() {
+  apt_install fail2ban python3-systemd
+  # The journal, not /var/log/auth.log (Debian 12 has no rsyslog by default); bans in nftables (FW-001).
+  printf '[DEFAULT]\nbackend = systemd\nbanaction = nftables-multiport\nbanaction_allports = nftables-allports\n\n[sshd]\nenabled = true\n' |
+    put_file /etc/fail2ban/jail.d/devopstools.conf 0644 root:root
+  systemctl is-enabled fail2ban >/dev/null 2>&1 || run systemctl enable fail2ban
+  run systemctl restart fail2ban
+}
