@@ -1,0 +1,61 @@
+using DevOpsTools.Engine.Core;
+
+namespace DevOpsTools.Engine.Deploy;
+
+/// <summary>
+/// Where an app runs: this machine's Podman, container hosts over SSH, a Kubernetes namespace.
+/// Deploy's own seam (not a stretched server provider). Every target returns the same
+/// <see cref="Deployment"/>, keeps its state on the target itself (labels and a state file,
+/// or cluster objects), and never leaves a half-applied revision: a failed rollout is rolled
+/// back unless <see cref="DeployOptions.NoRollback"/>, and the result says why.
+/// </summary>
+public interface IDeployTarget
+{
+    /// <summary>Local, Host or Kubernetes (Deployment.TargetKind).</summary>
+    string Kind { get; }
+
+    /// <summary>"local", "test/web-1", "context/namespace" (Deployment.Target).</summary>
+    string Name { get; }
+
+    /// <summary>What Apply would change, as a unified diff of the target's objects (units, proxy, containers); changes nothing. Secret values are never in it.</summary>
+    Task<DeployPlan> PlanAsync(ResolvedApp app, EngineContext context);
+
+    /// <summary>Rolls the app out and waits for it to be healthy (or rolls back).</summary>
+    Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context);
+
+    /// <summary>The current state with its revision history, or null when the app is not on this target.</summary>
+    Task<Deployment?> GetAsync(string app, string environment, EngineContext context);
+
+    /// <summary>Restores <paramref name="toRevision"/> (default: the one before the current), with the same zero-downtime switch as Apply.</summary>
+    Task<Deployment> UndoAsync(string app, string environment, int? toRevision, DeployOptions options, EngineContext context);
+
+    /// <summary>Log lines of the app's instances (newest <paramref name="tail"/>, since a time); with follow, until the token is cancelled.</summary>
+    IAsyncEnumerable<AppLogLine> GetLogsAsync(string app, string environment, AppLogQuery query, EngineContext context);
+
+    /// <summary>Stops and removes every instance, the proxy route and the state; volumes only with removeVolumes.</summary>
+    Task<Deployment> RemoveAsync(string app, string environment, bool removeVolumes, EngineContext context);
+}
+
+/// <summary>How a rollout runs.</summary>
+public sealed record DeployOptions
+{
+    /// <summary>How long the new revision may take to become healthy before it is rolled back.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Servers (container hosts) updated at once; the others keep serving.</summary>
+    public int MaxUnavailable { get; init; } = 1;
+
+    /// <summary>Leave a failed revision in place (Status Failed) instead of restoring the previous one.</summary>
+    public bool NoRollback { get; init; }
+
+    /// <summary>How long an old instance keeps its in-flight requests after the switch.</summary>
+    public TimeSpan DrainTime { get; init; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>The -WhatIf answer: a diff per object and a one-line summary.</summary>
+public sealed record DeployPlan(string Target, string Summary, string Diff, bool HasChanges);
+
+public sealed record AppLogQuery(int? Tail = null, DateTimeOffset? Since = null, bool Follow = false);
+
+/// <summary>One line of an app's log, with the instance that wrote it.</summary>
+public sealed record AppLogLine(string App, string Instance, DateTimeOffset? Time, string Line);
