@@ -63,4 +63,10 @@ public static class ErrorIds
     public const string HardeningCheckFailed = nameof(HardeningCheckFailed);
     public const string HardeningRolledBack = nameof(HardeningRolledBack);
     public const string HardeningThresholdNotMet = nameof(HardeningThresholdNotMet);
+
+    // Deploy
+    public const string DeployRolloutStopped = nameof(DeployRolloutStopped);
+    public const string PromotionSourceMissing = nameof(PromotionSourceMissing);
+    public const string PromotionSourceUnhealthy = nameof(PromotionSourceUnhealthy);
+    public const string PromotionSourceInconsistent = nameof(PromotionSourceInconsistent);
 }

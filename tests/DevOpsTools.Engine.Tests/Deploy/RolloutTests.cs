@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Deploy;
+
+namespace DevOpsTools.Engine.Tests.Deploy;
+
+public class RolloutTests
+{
+    private readonly RecordingSink _sink = new();
+    private readonly ConcurrentQueue<string> _applied = new();
+
+    private static ResolvedApp App => new() { Name = "shop", Environment = "prod", Image = "localhost/shop:2" };
+
+    [Fact]
+    public async Task Batches_run_in_order_and_never_wider_than_MaxUnavailable()
+    {
+        var gate = new Concurrency();
+        var targets = Enumerable.Range(1, 5).Select(i => new ScriptedTarget($"web-{i}", _applied, gate)).ToList<IDeployTarget>();
+
+        var result = await Rollout.RunAsync(App, targets, new DeployOptions { MaxUnavailable = 2 }, new EngineContext(_sink));
+
+        Assert.Equal(5, result.Count);
+        Assert.All(result, d => Assert.Equal(DeploymentStatus.Healthy, d.Status));
+        Assert.Equal(2, gate.Peak);
+        // Batch order: web-1/web-2 (either order) finish before web-3 starts, and so on.
+        var order = _applied.ToList();
+        Assert.Equal(new[] { "web-1", "web-2" }, order.Take(2).Order());
+        Assert.Equal(new[] { "web-3", "web-4" }, order.Skip(2).Take(2).Order());
+        Assert.Equal("web-5", order[4]);
+        Assert.Empty(_sink.Errors);
+    }
+
+    [Fact]
+    public async Task A_rolled_back_batch_stops_the_rollout_and_names_the_untouched_targets()
+    {
+        var targets = new IDeployTarget[]
+        {
+            new ScriptedTarget("web-1", _applied),
+            new ScriptedTarget("web-2", _applied, outcome: DeploymentStatus.RolledBack),
+            new ScriptedTarget("web-3", _applied),
+        };
+
+        var result = await Rollout.RunAsync(App, targets, new DeployOptions { MaxUnavailable = 1 }, new EngineContext(_sink));
+
+        Assert.Equal(new[] { "web-1", "web-2" }, _applied.ToList());
+        Assert.Equal(DeploymentStatus.RolledBack, result[1].Status);
+        var error = Assert.Single(_sink.Errors);
+        Assert.Equal(ErrorIds.DeployRolloutStopped, error.ErrorId);
+        Assert.Contains("web-2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("web-3 still run the previous revision", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_target_that_throws_is_reported_and_stops_the_next_batches()
+    {
+        var targets = new IDeployTarget[] { new ScriptedTarget("web-1", _applied, fail: true), new ScriptedTarget("web-2", _applied) };
+
+        var result = await Rollout.RunAsync(App, targets, new DeployOptions { MaxUnavailable = 1 }, new EngineContext(_sink));
+
+        Assert.Empty(result);
+        Assert.Equal(new[] { "web-1" }, _applied.ToList());
+        Assert.Contains(_sink.Errors, e => e.Message.Contains("web-1", StringComparison.Ordinal) && e.Message.Contains("unreachable", StringComparison.Ordinal));
+        Assert.Contains(_sink.Errors, e => e.ErrorId == ErrorIds.DeployRolloutStopped);
+    }
+
+    [Fact]
+    public async Task Promotion_takes_the_digest_that_runs_on_every_source_target()
+    {
+        const string digest = "sha256:" + "ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12";
+        var sources = new IDeployTarget[]
+        {
+            new ScriptedTarget("pre-1", _applied) { Running = Running("pre-1", "localhost/shop:2", digest) },
+            new ScriptedTarget("pre-2", _applied) { Running = Running("pre-2", "localhost/shop:latest", digest) },
+        };
+
+        var image = await Rollout.PromotedImageAsync("shop", "preprod", sources, new EngineContext(_sink));
+
+        Assert.Equal($"localhost/shop@{digest}", image);
+    }
+
+    [Theory]
+    [InlineData("missing", ErrorIds.PromotionSourceMissing)]
+    [InlineData("degraded", ErrorIds.PromotionSourceUnhealthy)]
+    [InlineData("nodigest", ErrorIds.PromotionSourceInconsistent)]
+    [InlineData("different", ErrorIds.PromotionSourceInconsistent)]
+    public async Task Promotion_refuses_a_source_that_is_not_one_healthy_digest(string problem, string errorId)
+    {
+        var good = Running("pre-1", "localhost/shop:2", "sha256:" + new string('1', 64));
+        var second = problem switch
+        {
+            "missing" => null,
+            "degraded" => Running("pre-2", "localhost/shop:2", "sha256:" + new string('1', 64), DeploymentStatus.Degraded),
+            "nodigest" => Running("pre-2", "localhost/shop:2", null),
+            _ => Running("pre-2", "localhost/shop:2", "sha256:" + new string('2', 64)),
+        };
+        var sources = new IDeployTarget[]
+        {
+            new ScriptedTarget("pre-1", _applied) { Running = good },
+            new ScriptedTarget("pre-2", _applied) { Running = second },
+        };
+
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => Rollout.PromotedImageAsync("shop", "preprod", sources, new EngineContext(_sink)));
+
+        Assert.Equal(errorId, error.ErrorId);
+        Assert.Contains("preprod", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("shop:2 ", error.Message, StringComparison.Ordinal);
+    }
+
+    private static Deployment Running(string target, string image, string? digest, DeploymentStatus status = DeploymentStatus.Healthy) => new()
+    {
+        App = "shop", Environment = "preprod", TargetKind = "Host", Target = target, Image = image, ImageDigest = digest,
+        Status = status, ReplicasDesired = 2, ReplicasReady = status is DeploymentStatus.Healthy ? 2 : 1, Revision = 3,
+    };
+
+    private sealed class Concurrency
+    {
+        private int _running;
+
+        public int Peak { get; private set; }
+
+        public async Task RunAsync(Func<Task> work)
+        {
+            var now = Interlocked.Increment(ref _running);
+            lock (this)
+            {
+                Peak = Math.Max(Peak, now);
+            }
+
+            try
+            {
+                await work();
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+        }
+    }
+
+    /// <summary>A target whose outcome the test decides; it records the order it was applied in.</summary>
+    private sealed class ScriptedTarget(string name, ConcurrentQueue<string> applied, Concurrency? gate = null, DeploymentStatus outcome = DeploymentStatus.Healthy, bool fail = false) : IDeployTarget
+    {
+        public string Kind => "Host";
+
+        public string Name => name;
+
+        public Deployment? Running { get; init; }
+
+        public Task<DeployPlan> PlanAsync(ResolvedApp app, EngineContext context) => Task.FromResult(new DeployPlan(name, "no change", string.Empty, false));
+
+        public async Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context)
+        {
+            var deployment = default(Deployment);
+            await (gate ?? new Concurrency()).RunAsync(async () =>
+            {
+                await Task.Delay(30, context.CancellationToken);
+                applied.Enqueue(name);
+                if (fail)
+                {
+                    throw new DevOpsToolsException(ErrorIds.SshConnectionFailed, ErrorKind.ConnectionError, $"{name} is unreachable", name);
+                }
+
+                deployment = new Deployment { App = app.Name, Environment = app.Environment, TargetKind = Kind, Target = name, Image = app.Image, Status = outcome };
+            });
+            return deployment!;
+        }
+
+        public Task<Deployment?> GetAsync(string app, string environment, EngineContext context) => Task.FromResult(Running);
+
+        public Task<Deployment> UndoAsync(string app, string environment, int? toRevision, DeployOptions options, EngineContext context) => throw new NotSupportedException();
+
+        public async IAsyncEnumerable<AppLogLine> GetLogsAsync(string app, string environment, AppLogQuery query, EngineContext context)
+        {
+            await Task.Yield();
+            yield break;
+        }
+
+        public Task<Deployment> RemoveAsync(string app, string environment, bool removeVolumes, EngineContext context) => throw new NotSupportedException();
+    }
+}
