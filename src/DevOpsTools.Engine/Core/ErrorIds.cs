@@ -65,6 +65,9 @@ public static class ErrorIds
     public const string HardeningThresholdNotMet = nameof(HardeningThresholdNotMet);
 
     // Deploy
+    public const string DeployRolledBack = nameof(DeployRolledBack);
+    public const string DeployFailed = nameof(DeployFailed);
+    public const string AppNotFound = nameof(AppNotFound);
     public const string DeployRolloutStopped = nameof(DeployRolloutStopped);
     public const string PromotionSourceMissing = nameof(PromotionSourceMissing);
     public const string PromotionSourceUnhealthy = nameof(PromotionSourceUnhealthy);

@@ -56,6 +56,3 @@ public sealed record DeployOptions
 public sealed record DeployPlan(string Target, string Summary, string Diff, bool HasChanges);
 
 public sealed record AppLogQuery(int? Tail = null, DateTimeOffset? Since = null, bool Follow = false);
-
-/// <summary>One line of an app's log, with the instance that wrote it.</summary>
-public sealed record AppLogLine(string App, string Instance, DateTimeOffset? Time, string Line);

@@ -1,0 +1,34 @@
+using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Servers;
+
+namespace DevOpsTools.Engine.Deploy;
+
+/// <summary>Where a promotion reads the running image from when the caller names no source servers.</summary>
+public static class PromotionSources
+{
+    /// <summary>
+    /// The servers of <paramref name="fromEnvironment"/> with the same provider (and connection)
+    /// as the servers being deployed to; none when deploying to this machine, whose own Podman
+    /// then is the source too.
+    /// </summary>
+    public static async Task<IReadOnlyList<Server>> ServersAsync(IReadOnlyList<Server> targets, string fromEnvironment, ModuleData data, EngineContext context)
+    {
+        if (targets.Count == 0)
+        {
+            return [];
+        }
+
+        var first = targets[0];
+        var servers = await new ServerManager(data, first.Connection).ListAsync(first.Provider, fromEnvironment, context).ConfigureAwait(false);
+        if (servers.Count == 0)
+        {
+            throw new DevOpsToolsException(ErrorIds.PromotionSourceMissing, ErrorKind.ObjectNotFound,
+                $"Cannot promote from {fromEnvironment}: the {first.Provider} provider has no servers in that environment.", fromEnvironment)
+            {
+                RecommendedAction = "Name the source servers with -FromServer (Get-Server -Environment <name>).",
+            };
+        }
+
+        return servers;
+    }
+}
