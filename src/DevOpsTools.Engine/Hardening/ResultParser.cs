@@ -60,7 +60,9 @@ public static class ResultParser
                     result.Facts[f[1]] = f.Length >= 3 ? Decode(f[2]) : string.Empty;
                     break;
                 case "RULE" when f.Length >= 3:
-                    var outcome = new RuleOutcome(f[1], f[2], f.Length >= 4 ? Decode(f[3]) : string.Empty);
+                    // "=text" is plain printable ASCII sent as is (base64 never starts with '=').
+                    var detail = f.Length < 4 ? string.Empty : f[3].StartsWith('=') ? string.Join(' ', f[3..])[1..] : Decode(f[3]);
+                    var outcome = new RuleOutcome(f[1], f[2], detail);
                     (phase == "verify" ? result.Verify : result.Checks)[f[1]] = outcome;
                     break;
                 case "CHANGE" when f.Length >= 3:

@@ -41,10 +41,12 @@ public static class ScriptBuilder
 
     private static void AppendCheck(StringBuilder sb, ResolvedRule r)
     {
-        sb.Append("DT_RULE=").Append(r.Rule.Id).Append("\n(\n");
+        // Output goes straight out (no capture and replay); "$DT_TMP/r" is emptied by a builtin
+        // and filled by emit, so dt_check_end knows whether the rule printed a result.
+        sb.Append("DT_RULE=").Append(r.Rule.Id).Append("; : > \"$DT_TMP/r\"\n(\n");
         Parameters(sb, r);
         sb.Append(r.Rule.CheckFunction).Append('\n');
-        sb.Append(") >\"$DT_TMP/o\" 2>\"$DT_TMP/e\" </dev/null; dt_check_end $?\n");
+        sb.Append(") 2>\"$DT_TMP/e\" </dev/null; dt_check_end $?\n");
     }
 
     /// <summary>The read-only script that checks every rule and prints facts and one @@RULE line per rule.</summary>

@@ -53,6 +53,40 @@ public class ResultParserTests
     }
 
     [Fact]
+    public void Library_emit_sends_printable_details_as_is_and_everything_else_as_base64()
+    {
+        // The real library.sh, run by sh: the plain form spares a base64 process per rule.
+        var output = LocalSh.Run(HardeningScripts.Library + """
+
+            DT_RULE=X-1; emit PASS 'PermitRootLogin  no ~'
+            DT_RULE=X-2; emit FAIL "$(printf 'two\nlines')"
+            DT_RULE=X-3; emit FAIL "tab	inside"
+            DT_RULE=X-4; emit NA ''
+            """);
+
+        Assert.Contains("@@RULE X-1 PASS =PermitRootLogin  no ~", output, StringComparison.Ordinal);
+        var r = ResultParser.Parse(output);
+        Assert.Equal("PermitRootLogin  no ~", r.Checks["X-1"].Detail);
+        Assert.Equal("two\nlines", r.Checks["X-2"].Detail);
+        Assert.DoesNotContain("=two", output, StringComparison.Ordinal);
+        Assert.Equal("tab\tinside", r.Checks["X-3"].Detail);
+        Assert.Equal(string.Empty, r.Checks["X-4"].Detail);
+    }
+
+    [Fact]
+    public void A_check_that_prints_no_result_is_an_error_with_its_stderr()
+    {
+        var rule = new ResolvedRule(HardeningCatalog.All.First(r => r.Id == "SSH-001"), new Dictionary<string, string>());
+        var script = ScriptBuilder.BuildCheckScript([rule]).Replace(rule.Rule.CheckFunction, "echo broken >&2; exit 3", StringComparison.Ordinal);
+
+        var r = ResultParser.Parse(LocalSh.Run(script));
+
+        Assert.Equal("ERROR", r.Checks["SSH-001"].Status);
+        Assert.Contains("exit 3", r.Checks["SSH-001"].Detail, StringComparison.Ordinal);
+        Assert.Contains("broken", r.Checks["SSH-001"].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Line_diff_shows_changes_with_context()
     {
         var diff = LineDiff.Compute("a\nb\nUMASK 022\nc\nd\ne\nf\n", "a\nb\nUMASK 027\nc\nd\ne\nf\n", context: 1);

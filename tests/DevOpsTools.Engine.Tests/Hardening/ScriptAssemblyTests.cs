@@ -17,7 +17,7 @@ public class ScriptAssemblyTests
 
         foreach (var r in rules)
         {
-            Assert.Single(System.Text.RegularExpressions.Regex.Matches(script, $"(?m)^DT_RULE={r.Rule.Id}$"));
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(script, $"(?m)^DT_RULE={r.Rule.Id}; : > \"\\$DT_TMP/r\"$"));
         }
 
         Assert.EndsWith("printf '\\n@@END\\n'\n", script, StringComparison.Ordinal);
