@@ -77,7 +77,8 @@ public class ResultParserTests
     public void A_check_that_prints_no_result_is_an_error_with_its_stderr()
     {
         var rule = new ResolvedRule(HardeningCatalog.All.First(r => r.Id == "SSH-001"), new Dictionary<string, string>());
-        var script = ScriptBuilder.BuildCheckScript([rule]).Replace(rule.Rule.CheckFunction, "echo broken >&2; exit 3", StringComparison.Ordinal);
+        var script = ScriptBuilder.BuildCheckScript([rule])
+            .Replace($"\n{rule.Rule.CheckFunction}\n)", "\necho broken >&2; exit 3\n)", StringComparison.Ordinal);
 
         var r = ResultParser.Parse(LocalSh.Run(script));
 
