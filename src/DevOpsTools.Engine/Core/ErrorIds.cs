@@ -63,4 +63,10 @@ public static class ErrorIds
     public const string HardeningCheckFailed = nameof(HardeningCheckFailed);
     public const string HardeningRolledBack = nameof(HardeningRolledBack);
     public const string HardeningThresholdNotMet = nameof(HardeningThresholdNotMet);
+
+    // App specs and deploy
+    public const string AppSpecInvalid = nameof(AppSpecInvalid);
+    public const string AppNotFound = nameof(AppNotFound);
+    public const string SecretUnavailable = nameof(SecretUnavailable);
+    public const string SecretFileTooOpen = nameof(SecretFileTooOpen);
 }
