@@ -67,9 +67,12 @@ public static class ErrorIds
     // Deploy
     public const string DeployRolledBack = nameof(DeployRolledBack);
     public const string DeployFailed = nameof(DeployFailed);
-    public const string AppNotFound = nameof(AppNotFound);
     public const string DeployRolloutStopped = nameof(DeployRolloutStopped);
     public const string PromotionSourceMissing = nameof(PromotionSourceMissing);
     public const string PromotionSourceUnhealthy = nameof(PromotionSourceUnhealthy);
     public const string PromotionSourceInconsistent = nameof(PromotionSourceInconsistent);
+    public const string AppSpecInvalid = nameof(AppSpecInvalid);
+    public const string AppNotFound = nameof(AppNotFound);
+    public const string SecretUnavailable = nameof(SecretUnavailable);
+    public const string SecretFileTooOpen = nameof(SecretFileTooOpen);
 }

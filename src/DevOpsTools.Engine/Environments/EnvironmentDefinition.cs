@@ -1,3 +1,4 @@
+using DevOpsTools.Engine.Deploy.Spec;
 using DevOpsTools.Engine.Yaml;
 
 namespace DevOpsTools;
@@ -11,7 +12,7 @@ public enum ProviderKind
 /// <summary>
 /// One environment (test, preprod, prod) as declared in a YAML file. Its parts pipe into the
 /// cmdlets: Servers into New-Server, Hardening into Set-Hardening. Apps and Monitoring are
-/// validated and carried; no cmdlet acts on them yet.
+/// validated and carried (apps in the app spec format of Deploy/Spec).
 /// </summary>
 public sealed class EnvironmentDefinition : IYamlLocated
 {
@@ -33,8 +34,8 @@ public sealed class EnvironmentDefinition : IYamlLocated
     [YamlField("hardening", Description = "Security baseline applied to every server")]
     public HardeningSettings Hardening { get; set; } = new();
 
-    [YamlField("apps", Description = "Applications deployed to this environment")]
-    public List<AppSettings> Apps { get; set; } = [];
+    [YamlField("apps", Description = "Applications deployed to this environment (the app spec format, docs/app-spec.md)")]
+    public List<AppSpec> Apps { get; set; } = [];
 
     [YamlField("monitoring", Description = "Probes, SLOs and the Prometheus set-up")]
     public MonitoringSettings Monitoring { get; set; } = new();
@@ -222,35 +223,6 @@ public sealed class HardeningSettings
 
     [YamlField("excludeRules", Description = "Rule ids to skip")]
     public List<string> ExcludeRules { get; set; } = [];
-}
-
-public sealed class AppSettings : IYamlLocated
-{
-    [YamlField("name", Required = true, Description = "Application name (RFC 1123 label)", Pattern = Validation.Rfc1123LabelPattern)]
-    public string Name { get; set; } = string.Empty;
-
-    [YamlField("image", Required = true, Description = "Container image reference such as localhost/shop:1.4.2", Pattern = Validation.ImagePattern)]
-    public string Image { get; set; } = string.Empty;
-
-    [YamlField("target", Description = "Where it runs: podman (container hosts over SSH) or kubernetes")]
-    public string Target { get; set; } = "podman";
-
-    [YamlField("replicas", Description = "Instances to run", Minimum = 0, Maximum = 1000)]
-    public int Replicas { get; set; } = 1;
-
-    [YamlField("port", Description = "Container port the app listens on", Minimum = 1, Maximum = 65535)]
-    public int? Port { get; set; }
-
-    [YamlField("healthPath", Description = "HTTP path that answers 2xx when the app is healthy")]
-    public string? HealthPath { get; set; }
-
-    [YamlField("env", Description = "Environment variables")]
-    public Dictionary<string, string> Env { get; set; } = [];
-
-    [YamlField("servers", Description = "Roles or names of the servers that run it (container-host targets)")]
-    public List<string> Servers { get; set; } = [];
-
-    public YamlLocation? Location { get; set; }
 }
 
 public sealed class MonitoringSettings

@@ -1,4 +1,5 @@
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Deploy.Spec;
 using DevOpsTools.Engine.Yaml;
 
 namespace DevOpsTools.Engine.Environments;
@@ -97,6 +98,8 @@ public static class EnvironmentLoader
             {
                 errors.Add(SemanticError(app.Location, "name", $"app '{app.Name}' is defined twice."));
             }
+
+            AppSpecValidator.Validate(app, errors);
         }
 
         foreach (var slo in environment.Monitoring.Slos)
