@@ -2,11 +2,14 @@
 .SYNOPSIS
     Fleet benchmark of Set-Hardening / Test-Hardening against Debian's Ansible 7.7 running
     bench/ansible/hardening.yml (the same Baseline controls with ordinary modules, default
-    forks, pipelining on), on N = 1, 5, 10 fresh Podman servers.
+    forks, pipelining on), on N = 1, 5, 10 fresh Podman servers, and against the apt floor: the
+    same apt work (apt-get update, then one apt-get install of exactly the packages Set-Hardening
+    installed) on N other fresh servers in parallel, without the module.
 .DESCRIPTION
     Needs New-Server / Remove-Server (Podman provider and SSH layer) and ansible-playbook
     (apt-get install ansible). Writes out/bench/hardening.md and prints the table. Goal at
-    N = 10: at least 10x faster than the playbook, idempotent re-run under 1 s per server.
+    N = 10: at least 10x faster than the playbook, idempotent re-run under 1 s per server, first
+    run within 1.2x of the apt floor.
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Bench
 #>
@@ -36,7 +39,35 @@ function New-Fleet([int] $n, [string] $prefix) {
     [pscustomobject]@{ Environment = $envName; Servers = @($servers) }
 }
 
+function Get-InstalledPackages($Reports) {
+    # The packages of Set-Hardening's one apt transaction, from its own change notes.
+    $ran = @($Reports.Rules | ForEach-Object { $_.Changes } | ForEach-Object Description | Where-Object { $_ -match '^ran: .*apt-get install' })
+    @($ran | ForEach-Object { ($_ -split ' ') | Where-Object { $_ -match '^[a-z0-9][a-z0-9+.-]+$' -and $_ -notin 'ran:', 'env', 'apt-get', 'install' } } | Sort-Object -Unique)
+}
+
+function Measure-AptFloor([object[]] $Servers, [string[]] $Packages) {
+    # The same apt work as Set-Hardening's first run, through podman exec, all servers at once.
+    $ids = @($Servers | ForEach-Object Id)
+    Measure-Command {
+        $ids | ForEach-Object -ThrottleLimit 16 -Parallel {
+            podman exec -e DEBIAN_FRONTEND=noninteractive -- $_ sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold "$@" >/dev/null' sh @using:Packages
+            if ($LASTEXITCODE -ne 0) { throw "apt floor failed on $_" }
+        }
+    }
+}
+
+# Warm-up, not recorded: one server hardened so the mirror's caches hold every package for the
+# floor and the module alike, and the package list of the floor is taken from what it installed.
+$warm = New-Fleet 1 'hwarm'
+try { $packages = Get-InstalledPackages @($warm.Servers | Set-Hardening -Force) }
+finally { Get-Server -Environment $warm.Environment | Remove-Server -Force }
+Write-Host "apt floor packages: $($packages -join ' ')"
+
 foreach ($n in $Count) {
+    $fleet = New-Fleet $n 'hfloor'
+    try { $floor = Measure-AptFloor $fleet.Servers $packages }
+    finally { Get-Server -Environment $fleet.Environment | Remove-Server -Force }
+
     $fleet = New-Fleet $n 'hbench'
     try {
         $first = Measure-Command { $script:r1 = $fleet.Servers | Set-Hardening -Force }
@@ -61,6 +92,8 @@ foreach ($n in $Count) {
 
     $rows.Add([pscustomobject]@{
         N                  = $n
+        AptFloorS          = [math]::Round($floor.TotalSeconds, 2)
+        FirstVsFloor       = [math]::Round($first.TotalSeconds / $floor.TotalSeconds, 2)
         SetFirstRunS       = [math]::Round($first.TotalSeconds, 2)
         SetReRunS          = [math]::Round($again.TotalSeconds, 2)
         ReRunPerServerS    = [math]::Round($again.TotalSeconds / $n, 2)
@@ -73,6 +106,6 @@ foreach ($n in $Count) {
 }
 
 $rows | Format-Table -AutoSize | Out-Host
-$md = @('| N | Set first run | Set re-run | re-run per server | Test | Ansible first | Ansible re-run | speed-up first | speed-up re-run |', '|---|---|---|---|---|---|---|---|---|')
-$md += $rows | ForEach-Object { "| $($_.N) | $($_.SetFirstRunS) s | $($_.SetReRunS) s | $($_.ReRunPerServerS) s | $($_.TestS) s | $($_.AnsibleFirstRunS) s | $($_.AnsibleReRunS) s | $($_.SpeedUpFirst)x | $($_.SpeedUpReRun)x |" }
+$md = @('| N | apt floor | Set first run | first / floor | Set re-run | re-run per server | Test | Ansible first | Ansible re-run | speed-up first | speed-up re-run |', '|---|---|---|---|---|---|---|---|---|---|---|')
+$md += $rows | ForEach-Object { "| $($_.N) | $($_.AptFloorS) s | $($_.SetFirstRunS) s | $($_.FirstVsFloor)x | $($_.SetReRunS) s | $($_.ReRunPerServerS) s | $($_.TestS) s | $($_.AnsibleFirstRunS) s | $($_.AnsibleReRunS) s | $($_.SpeedUpFirst)x | $($_.SpeedUpReRun)x |" }
 Set-Content (Join-Path $outDir 'hardening.md') $md
