@@ -30,12 +30,14 @@ Describe 'Module manifest and layout' {
         }
     }
 
-    It 'ships the environment JSON schema, formats and help' {
-        foreach ($file in 'devopstools-environment.schema.json', 'DevOpsTools.Format.ps1xml', 'DevOpsTools.Types.ps1xml', 'en-US/DevOpsTools.dll-Help.xml') {
+    It 'ships the environment and app JSON schemas, formats and help' {
+        foreach ($file in 'devopstools-environment.schema.json', 'devopstools-app.schema.json', 'DevOpsTools.Format.ps1xml', 'DevOpsTools.Types.ps1xml', 'en-US/DevOpsTools.dll-Help.xml') {
             Test-Path (Join-Path $ModuleDir $file) | Should -BeTrue -Because "$file is part of the module"
         }
         $schema = Get-Content -Raw (Join-Path $ModuleDir 'devopstools-environment.schema.json') | ConvertFrom-Json
         $schema.required | Should -Contain 'name'
+        $app = Get-Content -Raw (Join-Path $ModuleDir 'devopstools-app.schema.json') | ConvertFrom-Json
+        $app.required | Should -Be @('image', 'name')
     }
 
     It 'cmdlet assembly references no third-party assembly directly (they load in the private context)' {

@@ -61,7 +61,13 @@ public static class JsonSchemaGenerator
         else if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(List<>))
         {
             node["type"] = "array";
-            node["items"] = Describe(underlying.GetGenericArguments()[0]);
+            var items = Describe(underlying.GetGenericArguments()[0]);
+            if (field?.Pattern is not null && underlying.GetGenericArguments()[0] == typeof(string))
+            {
+                items["pattern"] = field.Pattern;
+            }
+
+            node["items"] = items;
         }
         else if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(Dictionary<,>))
         {

@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace DevOpsTools.Engine.Yaml;
 
-/// <summary>Field checks after binding: patterns (for maps: keys and values) and numeric ranges.</summary>
+/// <summary>Field checks after binding: patterns (for maps: keys and values; for lists: each item) and numeric ranges.</summary>
 public sealed partial class YamlBinder
 {
     private bool Validate(YamlFieldAttribute attribute, object value, YamlNode node, string path)
@@ -26,6 +26,24 @@ public sealed partial class YamlBinder
                 {
                     _errors.Add(Error(ErrorIds.YamlInvalidValue, Locate(valueNode, $"{path}.{key}"),
                         $"'{Validation.Printable(text ?? string.Empty)}' is not valid" + (attribute.Description is null ? "." : $": {attribute.Description}.")));
+                    valid = false;
+                }
+            }
+
+            return valid;
+        }
+
+        if (attribute.Pattern is not null && value is IList { Count: > 0 } items && items[0] is string)
+        {
+            // A list of strings: each item matches, reported at the item's own position.
+            var children = node is YamlSequenceNode sequence ? sequence.Children : [node];
+            var valid = true;
+            for (var i = 0; i < items.Count && i < children.Count; i++)
+            {
+                if (items[i] is string item && !Validation.IsWhole(attribute.Pattern, item))
+                {
+                    _errors.Add(Error(ErrorIds.YamlInvalidValue, Locate(children[i], $"{path}[{i}]"),
+                        $"'{Validation.Printable(item)}' is not valid" + (attribute.Description is null ? "." : $": {attribute.Description}.")));
                     valid = false;
                 }
             }

@@ -26,6 +26,7 @@ public class AppSchemaTests
         Assert.Equal(["image", "name"], doc.RootElement.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(Quantities.SizePattern, props.GetProperty("resources").GetProperty("properties").GetProperty("memory").GetProperty("pattern").GetString());
         Assert.Equal(AppSpecPatterns.EnvName, props.GetProperty("env").GetProperty("propertyNames").GetProperty("pattern").GetString());
+        Assert.Equal(AppSpecPatterns.HostName, props.GetProperty("hosts").GetProperty("items").GetProperty("pattern").GetString());
         Assert.Equal("object", props.GetProperty("environments").GetProperty("additionalProperties").GetProperty("type").GetString());
     }
 

@@ -131,7 +131,7 @@ public class AppSpecLoaderTests
               - port: 70000
             env:
               1BAD: x
-              GOOD-NAME: y
+              BAD-NAME: y
             resources:
               cpu: lots
               memory: 256MB
@@ -148,7 +148,7 @@ public class AppSpecLoaderTests
         var messages = error.Errors.Select(e => e.Message).ToList();
         Assert.Contains(messages, m => m.StartsWith("app.yaml:4:11: $.ports[0].port: 70000 is out of range", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("app.yaml:6:3: $.env.1BAD: key '1BAD' is not valid", StringComparison.Ordinal));
-        Assert.Contains(messages, m => m.StartsWith("app.yaml:7:3: $.env.GOOD-NAME: key 'GOOD-NAME' is not valid", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("app.yaml:7:3: $.env.BAD-NAME: key 'BAD-NAME' is not valid", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("app.yaml:9:8: $.resources.cpu: 'lots' is not valid: CPU limit in cores (0.5) or millicores (500m)", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("app.yaml:10:11: $.resources.memory: '256MB' is not valid", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("app.yaml:13:13: $.healthCheck.interval: '5 seconds' is not valid: Time between checks: a duration such as 2s", StringComparison.Ordinal));
@@ -194,6 +194,34 @@ public class AppSpecLoaderTests
         Assert.Contains(messages, m => m.StartsWith("app.yaml:19:5: $.volumes[1].name: volume name 'data' is used twice", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("app.yaml:19:5: $.volumes[1].mountPath: mount path '/data' is used twice", StringComparison.Ordinal));
         Assert.Equal(8, messages.Count);
+    }
+
+    [Fact]
+    public void Override_errors_point_into_the_environment_entry()
+    {
+        const string yaml = """
+            name: shop
+            image: localhost/shop:1
+            environments:
+              Prod:
+                replicas: 2
+              test:
+                replicas: -1
+                image: "shop; reboot"
+                hosts: ["bad host"]
+                resources:
+                  memory: 0Mi
+            """;
+        var error = Assert.Throws<DevOpsToolsAggregateException>(() => AppSpecLoader.Parse("app.yaml", yaml));
+        var messages = error.Errors.Select(e => e.Message).ToList();
+        Assert.Contains(messages, m => m.StartsWith("app.yaml:4:3: $.environments.Prod: key 'Prod' is not valid", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("app.yaml:7:15: $.environments.test.replicas: -1 is out of range", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("app.yaml:8:12: $.environments.test.image: 'shop; reboot' is not valid", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("app.yaml:9:13: $.environments.test.hosts[0]: 'bad host' is not valid", StringComparison.Ordinal));
+        Assert.Equal(4, messages.Count);
+
+        var zero = Assert.Throws<DevOpsToolsException>(() => AppSpecLoader.Parse("app.yaml", "name: shop\nimage: localhost/shop:1\nenvironments:\n  prod:\n    resources:\n      memory: 0Mi\n"));
+        Assert.StartsWith("app.yaml:6:7: $.environments.prod.resources.memory: '0Mi' is not a memory size above 0", zero.Message, StringComparison.Ordinal);
     }
 
     [Fact]
