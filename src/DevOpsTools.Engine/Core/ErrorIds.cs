@@ -63,4 +63,9 @@ public static class ErrorIds
     public const string HardeningCheckFailed = nameof(HardeningCheckFailed);
     public const string HardeningRolledBack = nameof(HardeningRolledBack);
     public const string HardeningThresholdNotMet = nameof(HardeningThresholdNotMet);
+
+    // Deploy (container hosts)
+    public const string DeployImageNotFound = nameof(DeployImageNotFound);
+    public const string DeployStepFailed = nameof(DeployStepFailed);
+    public const string DeployNotFound = nameof(DeployNotFound);
 }
