@@ -167,4 +167,21 @@ grep -h '^install' /etc/modprobe.d/devopstools-*.conf
             $r.Changed | Should -Be 0
         }
     }
+
+    It 'installs a first run''s packages in one apt transaction, and refreshes no lists that are fresh' {
+        function Get-AptRuns($Report) {
+            $ran = @($Report.Rules | ForEach-Object { $_.Changes } | ForEach-Object Description | Where-Object { $_ -match '^ran: .*apt-get (update|install)' })
+            [pscustomobject]@{ Update = @($ran -match 'apt-get update').Count; Install = @($ran -match 'apt-get install').Count }
+        }
+        $first = Get-AptRuns $baseRun
+        $first.Install | Should -Be 1 -Because 'every package Baseline needs goes into one apt-get install'
+        $first.Update | Should -Be 1 -Because 'a fresh server has no package lists'
+
+        # Minutes later the lists are fresh: a rule needing a new package installs it without apt-get update.
+        $more = $base | Set-Hardening -Profile Strict -Rule ACC-015 -Confirm:$false
+        $later = Get-AptRuns $more
+        $later.Install | Should -Be 1
+        $later.Update | Should -Be 0
+        (Invoke-ServerCommand -Server $base -Command 'dpkg-query -W -f=''${db:Status-Status}'' libpam-tmpdir' -ErrorAction Stop).StdOut | Should -Be 'installed'
+    }
 }

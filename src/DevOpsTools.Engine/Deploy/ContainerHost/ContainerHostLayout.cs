@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text;
+
+namespace DevOpsTools.Engine.Deploy.ContainerHost;
+
+/// <summary>Names, ports and the HAProxy configuration of an app on a container host.</summary>
+public static class ContainerHostLayout
+{
+    /// <summary>Instances alternate between two port blocks above the public port, so a new revision never takes the old one's ports.</summary>
+    public static List<int> PortsFor(RevisionSpec spec, HostRevision? current)
+    {
+        var block = current is not null && current.Ports.Count > 0 && current.Ports[0] == spec.PublicPort + 1 ? 1 : 0;
+        return Enumerable.Range(0, spec.Replicas).Select(i => spec.PublicPort + 1 + (block * spec.Replicas) + i).ToList();
+    }
+
+    public static string HaproxyConfig(string bind, string app, int publicPort, HostRevision revision)
+    {
+        var cfg = new StringBuilder();
+        cfg.Append("global\n    log stdout format raw local0 notice\n    hard-stop-after 30s\n")
+           .Append("defaults\n    mode http\n    log global\n    option dontlognull\n    retries 3\n    option redispatch\n")
+           .Append("    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\n    timeout http-keep-alive 5s\n")
+           .Append(CultureInfo.InvariantCulture, $"frontend {app}\n    bind {bind}:{publicPort}\n    default_backend {app}-r{revision.Revision}\n")
+           .Append(CultureInfo.InvariantCulture, $"backend {app}-r{revision.Revision}\n    balance roundrobin\n    option httpchk GET {revision.Spec.HealthPath}\n");
+        for (var i = 0; i < revision.Ports.Count; i++)
+        {
+            cfg.Append(CultureInfo.InvariantCulture, $"    server {revision.Containers[i]} 127.0.0.1:{revision.Ports[i]} check inter 2s\n");
+        }
+
+        return cfg.ToString();
+    }
+
+    public static List<string> Describe(string app, string environment, int revision, RevisionSpec spec, List<int> ports)
+    {
+        var lines = new List<string>();
+        for (var i = 0; i < spec.Replicas; i++)
+        {
+            lines.Add($"container {ContainerName(app, environment, revision, i)}: image {spec.Image}, host network, port {ports[i]}");
+            lines.Add($"proxy :{spec.PublicPort} -> 127.0.0.1:{ports[i]} (health GET {spec.HealthPath})");
+        }
+
+        lines.AddRange(spec.Variables.Select(v => $"env {v.Key}={v.Value}"));
+        lines.AddRange(spec.Volumes.Select(v => $"volume {v.Key} at {v.Value}"));
+        if (spec.Cpu is not null || spec.MemoryBytes is not null)
+        {
+            lines.Add($"resources cpu={spec.Cpu?.ToString(CultureInfo.InvariantCulture) ?? "-"} memory={spec.MemoryBytes?.ToString(CultureInfo.InvariantCulture) ?? "-"}");
+        }
+
+        return lines;
+    }
+
+    public static string ContainerName(string app, string environment, int revision, int index) => $"dot-{environment}-{app}-r{revision}-{index}";
+
+    public static string ProxyName(string app, string environment) => $"dot-{environment}-{app}-proxy";
+}

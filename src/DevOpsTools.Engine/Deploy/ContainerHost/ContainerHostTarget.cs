@@ -1,0 +1,392 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading.Channels;
+using DevOpsTools.Engine.Core;
+
+namespace DevOpsTools.Engine.Deploy.ContainerHost;
+
+/// <summary>How a container host is driven.</summary>
+public sealed record ContainerHostOptions
+{
+    /// <summary>Where each app's state directory lives on the host: Root/environment/app.</summary>
+    public string StateRoot { get; init; } = "/var/lib/devopstools/deploy";
+
+    /// <summary>restart (podman --restart=always; this machine has no systemd) or systemd (podman generate systemd --new units).</summary>
+    public string Supervisor { get; init; } = "restart";
+
+    /// <summary>The HTTP proxy's image (Debian's haproxy on <see cref="BaseImage"/>, built on the host when missing).</summary>
+    public string ProxyImage { get; init; } = "localhost/devopstools/haproxy:1";
+
+    public required string BaseImage { get; init; }
+
+    /// <summary>The address the proxy listens on (0.0.0.0 on servers; 127.0.0.1 keeps it on loopback).</summary>
+    public string ProxyBind { get; init; } = "0.0.0.0";
+
+    /// <summary>The address endpoints report (the server's address; 127.0.0.1 for this machine).</summary>
+    public string EndpointAddress { get; init; } = "127.0.0.1";
+}
+
+/// <summary>
+/// Deploys to one container host (this machine's Podman or a server): host-network containers,
+/// each instance on its own port, behind an HAProxy on the app's public port. A rollout starts the
+/// new revision beside the old one, waits for its health check, switches the proxy (master-worker
+/// reload), drains and stops the old one; a failed health check removes the new revision and the
+/// old one keeps serving. State: container labels and DEPLOY_DIR/state.json on the host.
+/// </summary>
+public sealed class ContainerHostTarget : IDeployTarget
+{
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
+    private readonly IHostScriptRunner _runner;
+    private readonly ContainerHostOptions _options;
+
+    public ContainerHostTarget(IHostScriptRunner runner, ContainerHostOptions options)
+    {
+        _runner = runner;
+        _options = options;
+    }
+
+    public string Kind => _runner.Server is null ? "Local" : "Host";
+
+    public string Name => _runner.Name;
+
+    public async Task<DeployPlan> PlanAsync(ResolvedApp app, EngineContext context)
+    {
+        var spec = SpecOf(app);
+        var state = await ReadStateAsync(app.Name, app.Environment, context).ConfigureAwait(false);
+        var current = state?.Find(state.Current);
+        var nextRevision = (state?.Revisions.Count > 0 ? state.Revisions.Max(r => r.Revision) : 0) + 1;
+        var ports = ContainerHostLayout.PortsFor(spec, current);
+        var before = current is null ? [] : ContainerHostLayout.Describe(app.Name, app.Environment, current.Revision, current.Spec, current.Ports);
+        var after = ContainerHostLayout.Describe(app.Name, app.Environment, nextRevision, spec, ports);
+        var secrets = app.Secrets.Select(s => $"secret {s.Name}: (value not shown)").ToList();
+        var diff = new StringBuilder($"--- {Name}/{app.Environment}/{app.Name} revision {current?.Revision ?? 0}\n+++ {Name}/{app.Environment}/{app.Name} revision {nextRevision}\n");
+        foreach (var line in before.Except(after))
+        {
+            diff.Append("- ").Append(line).Append('\n');
+        }
+
+        foreach (var line in after.Except(before).Concat(secrets))
+        {
+            diff.Append("+ ").Append(line).Append('\n');
+        }
+
+        var same = current is not null && current.Spec with { } == spec && SameMaps(current.Spec, spec);
+        var summary = current is null ? $"create {app.Name} revision 1 ({spec.Image})" : $"replace revision {current.Revision} ({current.Spec.Image}) with {nextRevision} ({spec.Image})";
+        return new DeployPlan(Name, summary, diff.ToString(), !same);
+    }
+
+    public async Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context)
+    {
+        if (app.Secrets.Count > 0)
+        {
+            throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                $"App '{app.Name}': the container-host target does not pass secrets yet ({string.Join(", ", app.Secrets.Select(s => s.Name))}); nothing was changed.", app.Name)
+            { RecommendedAction = "Deploy without secrets, or to a Kubernetes target." };
+        }
+
+        if (!Validation.IsImage(app.Image) || app.Variables.Keys.Any(k => !Validation.IsWhole("[A-Za-z_][A-Za-z0-9_]*", k)))
+        {
+            throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument, $"App '{app.Name}': image '{Validation.Printable(app.Image)}' or a variable name is not valid; nothing was changed.", app.Name);
+        }
+
+        return await RolloutAsync(app.Name, app.Environment, SpecOf(app), options, context).ConfigureAwait(false);
+    }
+
+    public async Task<Deployment?> GetAsync(string app, string environment, EngineContext context)
+    {
+        var state = await ReadStateAsync(app, environment, context).ConfigureAwait(false);
+        if (state is null)
+        {
+            return null;
+        }
+
+        var running = await RunAsync(app, environment, ["running"], context).ConfigureAwait(false);
+        var names = running.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var current = state.Find(state.Current);
+        var ready = current?.Containers.Count(names.Contains) ?? 0;
+        var result = ToDeployment(state, current, DateTimeOffset.UtcNow, null, ready);
+        if (current is not null && ready < current.Spec.Replicas)
+        {
+            result.Status = ready == 0 ? DeploymentStatus.Failed : DeploymentStatus.Degraded;
+        }
+
+        return result;
+    }
+
+    public async Task<Deployment> UndoAsync(string app, string environment, int? toRevision, DeployOptions options, EngineContext context)
+    {
+        var state = await ReadStateAsync(app, environment, context).ConfigureAwait(false)
+            ?? throw NotFound(app, environment);
+        var target = toRevision is { } wanted
+            ? state.Find(wanted) ?? throw new DevOpsToolsException(ErrorIds.DeployNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app} has no revision {wanted} on {Name} (revisions: {string.Join(", ", state.Revisions.Select(r => r.Revision))}).", app)
+            : state.Revisions.Where(r => r.Revision < state.Current && r.Digest is not null && r.Status != DeploymentStatus.RolledBack && r.Status != DeploymentStatus.Failed)
+                .OrderByDescending(r => r.Revision).FirstOrDefault()
+              ?? throw new DevOpsToolsException(ErrorIds.DeployNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app} has no healthy revision before {state.Current} on {Name} to go back to.", app);
+        return await RolloutAsync(app, environment, target.Spec, options, context).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<AppLogLine> GetLogsAsync(string app, string environment, AppLogQuery query, EngineContext context)
+    {
+        var state = await ReadStateAsync(app, environment, context).ConfigureAwait(false) ?? throw NotFound(app, environment);
+        var names = state.Find(state.Current)?.Containers ?? [];
+        var channel = Channel.CreateUnbounded<AppLogLine>();
+        var since = query.Since?.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "-";
+        string[] args = ["logs", query.Tail?.ToString(CultureInfo.InvariantCulture) ?? "-", since, query.Follow ? "1" : "0", .. names];
+        var run = Task.Run(async () =>
+        {
+            try
+            {
+                await RunAsync(app, environment, args, context, line => channel.Writer.TryWrite(ParseLogLine(app, line)),
+                    query.Follow ? Timeout.InfiniteTimeSpan : StepTimeout, check: false).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                channel.Writer.TryComplete();
+            }
+        });
+        await foreach (var line in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            yield return line;
+        }
+
+        await run.ConfigureAwait(false);
+    }
+
+    public async Task<Deployment> RemoveAsync(string app, string environment, bool removeVolumes, EngineContext context)
+    {
+        var state = await ReadStateAsync(app, environment, context).ConfigureAwait(false);
+        var volumes = removeVolumes && state is not null ? state.Revisions.SelectMany(r => r.Spec.Volumes.Keys).Distinct().ToList() : [];
+        await RunAsync(app, environment, ["remove", .. volumes], context).ConfigureAwait(false);
+        var current = state?.Find(state.Current);
+        var result = state is null
+            ? new Deployment { App = app, Environment = environment, TargetKind = Kind, Target = Name, Image = "", Status = DeploymentStatus.Removed }
+            : ToDeployment(state, current, DateTimeOffset.UtcNow, null, 0);
+        result.Status = DeploymentStatus.Removed;
+        return result;
+    }
+
+    private async Task<Deployment> RolloutAsync(string app, string environment, RevisionSpec spec, DeployOptions options, EngineContext context)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var digestRun = await RunAsync(app, environment, ["digest", spec.Image], context, check: false).ConfigureAwait(false);
+        if (!digestRun.Succeeded)
+        {
+            throw new DevOpsToolsException(ErrorIds.DeployImageNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app}: {digestRun.StdErr.Trim()} on {Name}; nothing was changed.", spec.Image)
+            { RecommendedAction = "Build or load the image on the host first (podman build, or podman save | podman load)." };
+        }
+
+        var digest = digestRun.StdOut.Trim();
+        var state = await ReadStateAsync(app, environment, context).ConfigureAwait(false) ?? new HostState { App = app, Environment = environment };
+        var current = state.Find(state.Current);
+        var revision = new HostRevision
+        {
+            Revision = (state.Revisions.Count > 0 ? state.Revisions.Max(r => r.Revision) : 0) + 1,
+            Spec = spec,
+            Digest = digest,
+            Ports = ContainerHostLayout.PortsFor(spec, current),
+            DeployedAt = started,
+            Status = DeploymentStatus.Progressing,
+        };
+        revision.Containers.AddRange(Enumerable.Range(0, spec.Replicas).Select(i => ContainerHostLayout.ContainerName(app, environment, revision.Revision, i)));
+        await RunAsync(app, environment, ["proxy-image", _options.ProxyImage, _options.BaseImage], context).ConfigureAwait(false);
+
+        context.Output.WriteVerbose($"{Name}: starting {environment}/{app} revision {revision.Revision} ({spec.Image}) on port(s) {string.Join(", ", revision.Ports)}");
+        string? failure = null;
+        for (var i = 0; i < spec.Replicas && failure is null; i++)
+        {
+            var start = await RunAsync(app, environment, ["start", revision.Containers[i], .. RunArguments(app, environment, revision, digest, i)], context, check: false).ConfigureAwait(false);
+            if (!start.Succeeded)
+            {
+                failure = $"podman could not start {revision.Containers[i]}: {ExternalProcess.Tail(start.StdErr, 3)}";
+                break;
+            }
+
+            var url = $"http://127.0.0.1:{revision.Ports[i]}{spec.HealthPath}";
+            var health = await RunAsync(app, environment,
+                ["wait-health", revision.Containers[i], url, Seconds(spec.StartPeriodSeconds), Seconds(spec.IntervalSeconds), Seconds(spec.TimeoutSeconds), Seconds(spec.Threshold), Seconds((int)Math.Ceiling(options.Timeout.TotalSeconds))],
+                context, check: false, timeout: options.Timeout + TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            if (!health.Succeeded)
+            {
+                failure = health.StdErr.Trim();
+            }
+        }
+
+        if (failure is not null)
+        {
+            return await FailAsync(state, current, revision, failure, options, started, context).ConfigureAwait(false);
+        }
+
+        await RunAsync(app, environment, ["proxy", ContainerHostLayout.ProxyName(app, environment), _options.ProxyImage], context,
+            env: new Dictionary<string, string> { ["PROXY_CFG"] = ContainerHostLayout.HaproxyConfig(_options.ProxyBind, app, spec.PublicPort, revision) }).ConfigureAwait(false);
+        context.Output.WriteVerbose($"{Name}: proxy on port {spec.PublicPort} now sends {environment}/{app} to revision {revision.Revision}");
+        if (current is not null)
+        {
+            await Task.Delay(options.DrainTime, context.CancellationToken).ConfigureAwait(false);
+            await RunAsync(app, environment, ["stop", .. current.Containers], context).ConfigureAwait(false);
+            current.Status = DeploymentStatus.Healthy;
+        }
+
+        revision.Status = DeploymentStatus.Healthy;
+        state.Revisions.Add(revision);
+        state.Current = revision.Revision;
+        await WriteStateAsync(state, context).ConfigureAwait(false);
+        return ToDeployment(state, revision, started, null, spec.Replicas);
+    }
+
+    private async Task<Deployment> FailAsync(HostState state, HostRevision? current, HostRevision revision, string reason, DeployOptions options, DateTimeOffset started, EngineContext context)
+    {
+        context.Output.WriteWarning($"{Name}: {state.Environment}/{state.App} revision {revision.Revision} failed: {reason}");
+        revision.Reason = reason;
+        if (options.NoRollback)
+        {
+            revision.Status = DeploymentStatus.Failed;
+            state.Revisions.Add(revision);
+            await WriteStateAsync(state, context).ConfigureAwait(false);
+            var failed = ToDeployment(state, revision, started, reason, 0);
+            failed.Status = DeploymentStatus.Failed;
+            return failed;
+        }
+
+        await RunAsync(state.App, state.Environment, ["stop", .. revision.Containers], context).ConfigureAwait(false);
+        revision.Status = current is null ? DeploymentStatus.Failed : DeploymentStatus.RolledBack;
+        state.Revisions.Add(revision);
+        await WriteStateAsync(state, context).ConfigureAwait(false);
+        var result = ToDeployment(state, current ?? revision, started, reason, current is null ? 0 : current.Spec.Replicas);
+        result.Status = revision.Status;
+        return result;
+    }
+
+    private Deployment ToDeployment(HostState state, HostRevision? shown, DateTimeOffset started, string? rollbackReason, int ready) => new()
+    {
+        App = state.App,
+        Environment = state.Environment,
+        TargetKind = Kind,
+        Target = Name,
+        Revision = shown?.Revision ?? 0,
+        Image = shown?.Spec.Image ?? "",
+        ImageDigest = shown?.Digest,
+        Status = shown?.Status ?? DeploymentStatus.Pending,
+        ReplicasDesired = shown?.Spec.Replicas ?? 0,
+        ReplicasReady = ready,
+        Endpoints = shown is null ? [] : [new AppEndpoint { Name = shown.Spec.PortName, Address = _options.EndpointAddress, Port = shown.Spec.PublicPort, HealthPath = shown.Spec.HealthPath }],
+        Server = _runner.Server,
+        StartedAt = started,
+        Duration = DateTimeOffset.UtcNow - started,
+        RolledBack = rollbackReason is not null && state.Current != 0 && shown?.Revision == state.Current,
+        RollbackReason = rollbackReason,
+        History = state.Revisions.OrderByDescending(r => r.Revision).Select(r => new DeploymentRevision
+        {
+            Revision = r.Revision, Image = r.Spec.Image, ImageDigest = r.Digest, Status = r.Status, DeployedAt = r.DeployedAt, Reason = r.Reason,
+        }).ToList(),
+    };
+
+    private List<string> RunArguments(string app, string environment, HostRevision revision, string digest, int index)
+    {
+        var spec = revision.Spec;
+        var args = new List<string>
+        {
+            "--network=host",
+            "--label", "devopstools.role=app", "--label", $"devopstools.app={app}", "--label", $"devopstools.environment={environment}",
+            "--label", $"devopstools.revision={revision.Revision}", "--label", $"devopstools.digest={digest}",
+            "--env", $"PORT={revision.Ports[index]}",
+        };
+        foreach (var (name, value) in spec.Variables)
+        {
+            args.AddRange(["--env", $"{name}={value}"]);
+        }
+
+        foreach (var (name, path) in spec.Volumes)
+        {
+            args.AddRange(["--volume", $"{name}:{path}"]);
+        }
+
+        if (spec.Cpu is { } cpu)
+        {
+            args.Add("--cpus=" + cpu.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (spec.MemoryBytes is { } memory)
+        {
+            args.Add("--memory=" + memory.ToString(CultureInfo.InvariantCulture));
+        }
+
+        args.AddRange(["--", spec.Image]);
+        return args;
+    }
+
+    private static bool SameMaps(RevisionSpec a, RevisionSpec b) =>
+        a.Variables.SequenceEqual(b.Variables) && a.Volumes.SequenceEqual(b.Volumes);
+
+    private static RevisionSpec SpecOf(ResolvedApp app)
+    {
+        var port = app.Ports.Count > 0 ? app.Ports[0] : new AppPort("http", 8080);
+        var health = app.HealthCheck;
+        return new RevisionSpec
+        {
+            Image = app.Image,
+            Replicas = Math.Max(1, app.Replicas),
+            PublicPort = port.PublicPort > 0 ? port.PublicPort : port.ContainerPort,
+            PortName = port.Name,
+            Variables = new SortedDictionary<string, string>(app.Variables.ToDictionary(), StringComparer.Ordinal),
+            Volumes = new SortedDictionary<string, string>(app.Volumes.ToDictionary(v => v.Name, v => v.MountPath), StringComparer.Ordinal),
+            Cpu = app.Resources.Cpu,
+            MemoryBytes = app.Resources.MemoryBytes,
+            HealthPath = health?.HttpPath ?? "/healthz",
+            StartPeriodSeconds = (int)Math.Ceiling((health?.StartPeriod ?? TimeSpan.FromSeconds(5)).TotalSeconds),
+            IntervalSeconds = Math.Max(1, (int)Math.Ceiling((health?.Interval ?? TimeSpan.FromSeconds(2)).TotalSeconds)),
+            TimeoutSeconds = Math.Max(1, (int)Math.Ceiling((health?.Timeout ?? TimeSpan.FromSeconds(2)).TotalSeconds)),
+            Threshold = Math.Max(1, health?.Threshold ?? 3),
+        };
+    }
+
+    private static AppLogLine ParseLogLine(string app, string line)
+    {
+        // "<container> <RFC 3339 time> <text>" (the script prefixes the name; podman logs --timestamps the time).
+        var parts = line.Split(' ', 3);
+        if (parts.Length == 3 && DateTimeOffset.TryParse(parts[1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return new AppLogLine(app, parts[0], time, parts[2]);
+        }
+
+        return new AppLogLine(app, parts[0], null, parts.Length > 1 ? string.Join(' ', parts.Skip(1)) : line);
+    }
+
+    private static string Seconds(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private DevOpsToolsException NotFound(string app, string environment) =>
+        new(ErrorIds.DeployNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app} is not deployed on {Name}.", app);
+
+    private async Task<HostState?> ReadStateAsync(string app, string environment, EngineContext context) =>
+        HostState.Parse((await RunAsync(app, environment, ["read-state"], context).ConfigureAwait(false)).StdOut);
+
+    private Task WriteStateAsync(HostState state, EngineContext context) =>
+        RunAsync(state.App, state.Environment, ["write-state"], context, env: new Dictionary<string, string> { ["STATE_JSON"] = state.ToJson() });
+
+    private async Task<HostScriptResult> RunAsync(string app, string environment, string[] args, EngineContext context, Action<string>? onLine = null, TimeSpan? timeout = null, bool check = true, Dictionary<string, string>? env = null)
+    {
+        if (!Validation.IsRfc1123Label(app) || !Validation.IsRfc1123Label(environment))
+        {
+            throw new ArgumentException($"App '{Validation.Printable(app)}' and environment '{Validation.Printable(environment)}' must be RFC 1123 labels (lower-case letters, digits, '-').");
+        }
+
+        var environmentVariables = new Dictionary<string, string>(env ?? [])
+        {
+            ["DEPLOY_DIR"] = $"{_options.StateRoot}/{environment}/{app}",
+            ["APP"] = app,
+            ["ENV_NAME"] = environment,
+            ["SUPERVISOR"] = _options.Supervisor,
+        };
+        var result = await _runner.RunAsync(args, environmentVariables, timeout ?? StepTimeout, onLine, context.CancellationToken).ConfigureAwait(false);
+        if (check && !result.Succeeded)
+        {
+            throw new DevOpsToolsException(ErrorIds.DeployStepFailed, ErrorKind.InvalidOperation,
+                $"{environment}/{app} on {Name}: step '{args[0]}' failed (exit {result.ExitCode}): {ExternalProcess.Tail(result.StdErr, 4).Trim()}", app);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DevOpsTools.Engine.Deploy.ContainerHost;
+
+/// <summary>
+/// The app's state file on the host (DEPLOY_DIR/state.json, 0600): every revision with its image,
+/// digest, ports and the run specification, so any machine can see, continue and undo a deployment.
+/// No secret values are in it.
+/// </summary>
+public sealed class HostState
+{
+    public required string App { get; init; }
+
+    public required string Environment { get; init; }
+
+    /// <summary>The revision the proxy sends traffic to (0: none).</summary>
+    public int Current { get; set; }
+
+    public List<HostRevision> Revisions { get; init; } = [];
+
+    public HostRevision? Find(int revision) => Revisions.Find(r => r.Revision == revision);
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = false,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static HostState? Parse(string text) =>
+        string.IsNullOrWhiteSpace(text) ? null : JsonSerializer.Deserialize<HostState>(text, Json);
+}
+
+public sealed class HostRevision
+{
+    public required int Revision { get; init; }
+
+    public required RevisionSpec Spec { get; init; }
+
+    public string? Digest { get; init; }
+
+    public List<int> Ports { get; init; } = [];
+
+    public List<string> Containers { get; init; } = [];
+
+    public DeploymentStatus Status { get; set; }
+
+    public DateTimeOffset DeployedAt { get; init; }
+
+    public string? Reason { get; set; }
+}
+
+/// <summary>What one revision runs: everything Undo needs to start it again without the spec file.</summary>
+public sealed record RevisionSpec
+{
+    public required string Image { get; init; }
+
+    public int Replicas { get; init; } = 1;
+
+    public int PublicPort { get; init; }
+
+    public string PortName { get; init; } = "http";
+
+    public SortedDictionary<string, string> Variables { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>name -> mount path.</summary>
+    public SortedDictionary<string, string> Volumes { get; init; } = new(StringComparer.Ordinal);
+
+    public decimal? Cpu { get; init; }
+
+    public long? MemoryBytes { get; init; }
+
+    public string HealthPath { get; init; } = "/healthz";
+
+    public int StartPeriodSeconds { get; init; } = 5;
+
+    public int IntervalSeconds { get; init; } = 2;
+
+    public int TimeoutSeconds { get; init; } = 2;
+
+    public int Threshold { get; init; } = 3;
+}

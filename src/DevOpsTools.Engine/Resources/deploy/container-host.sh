@@ -1,0 +1,172 @@
+#!/bin/sh
+# DevOpsTools container-host deploy steps, run as root on the host (this machine or a server).
+#   container-host.sh <command> [arguments]
+# Environment (validated by the engine, passed as data): DEPLOY_DIR (the app's state directory),
+# APP, ENV_NAME, SUPERVISOR (restart: podman --restart=always; systemd: podman generate systemd
+# --new units). Commands print machine-readable lines on stdout and reasons on stderr.
+set -eu
+cmd=${1:?command}
+shift
+: "${DEPLOY_DIR:?}" "${APP:?}" "${ENV_NAME:?}"
+SUPERVISOR=${SUPERVISOR:-restart}
+unit_dir=/etc/systemd/system
+
+unit_of() { echo "devopstools-$1.service"; }
+
+# Starts a container: name, then podman run/create arguments (already validated).
+start() {
+    name=$1
+    shift
+    podman rm -f --ignore -- "$name" >/dev/null
+    if [ "$SUPERVISOR" = systemd ]; then
+        podman create --name "$name" "$@" >/dev/null
+        unit=$(unit_of "$name")
+        podman generate systemd --new --name --restart-policy=always --stop-timeout 10 -- "$name" > "$unit_dir/$unit.tmp"
+        mv "$unit_dir/$unit.tmp" "$unit_dir/$unit"
+        podman rm -f -- "$name" >/dev/null
+        systemctl daemon-reload
+        systemctl enable --now -- "$unit" >/dev/null 2>&1
+    else
+        podman run -d --restart=always --name "$name" "$@" >/dev/null
+    fi
+}
+
+stop() {
+    for name in "$@"; do
+        if [ "$SUPERVISOR" = systemd ] && [ -f "$unit_dir/$(unit_of "$name")" ]; then
+            systemctl disable --now -- "$(unit_of "$name")" >/dev/null 2>&1 || true
+            rm -f -- "$unit_dir/$(unit_of "$name")"
+            systemctl daemon-reload
+        fi
+        podman stop --ignore -t 10 -- "$name" >/dev/null 2>&1 || true
+        podman rm -f --ignore -- "$name" >/dev/null
+    done
+}
+
+# One HTTP GET on the host's loopback: prints "<status> <first line of the body>".
+probe() {
+    if command -v curl >/dev/null 2>&1; then
+        body=$(mktemp)
+        code=$(curl -s -o "$body" -w '%{http_code}' --max-time "$2" -- "$1" || true)
+        printf '%s %s\n' "${code:-000}" "$(head -c 200 "$body" | head -n 1)"
+        rm -f -- "$body"
+    else
+        python3 - "$1" "$2" <<'PY'
+import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2]))
+    print(r.status, r.read(200).decode("utf-8", "replace").split("\n")[0])
+except urllib.error.HTTPError as e:
+    print(e.code, e.read(200).decode("utf-8", "replace").split("\n")[0])
+except Exception as e:
+    print("000", str(e).split("\n")[0])
+PY
+    fi
+}
+
+# wait-health name url start-period interval timeout threshold deadline-seconds
+wait_health() {
+    name=$1 url=$2 start_period=$3 interval=$4 timeout=$5 threshold=$6 deadline=$7
+    began=$(date +%s)
+    failures=0
+    while :; do
+        now=$(date +%s)
+        state=$(podman inspect --format '{{.State.Status}} {{.State.ExitCode}}' -- "$name" 2>/dev/null || echo "missing 0")
+        case $state in
+            running*) ;;
+            *) echo "container $name is not running ($state): $(podman logs --tail 3 -- "$name" 2>&1 | tr '\n' ' ')" >&2; return 3 ;;
+        esac
+        answer=$(probe "$url" "$timeout")
+        case $answer in
+            2[0-9][0-9]*) echo "healthy $answer"; return 0 ;;
+        esac
+        if [ $((now - began)) -ge "$start_period" ]; then
+            failures=$((failures + 1))
+            if [ "$failures" -ge "$threshold" ]; then
+                echo "health check GET $url failed $failures times in a row, last answer: $answer" >&2
+                return 4
+            fi
+        fi
+        if [ $((now - began)) -ge "$deadline" ]; then
+            echo "health check GET $url timed out after ${deadline}s, last answer: $answer" >&2
+            return 5
+        fi
+        sleep "$interval"
+    done
+}
+
+# proxy <container name> <image>: PROXY_CFG holds haproxy.cfg; written, checked, then applied
+# by a master-worker reload (USR2: the new worker takes the listener, the old one drains).
+proxy() {
+    name=$1 image=$2
+    : "${PROXY_CFG:?}"
+    mkdir -p -- "$DEPLOY_DIR/proxy" && chmod 0700 -- "$DEPLOY_DIR" "$DEPLOY_DIR/proxy"
+    printf '%s\n' "$PROXY_CFG" > "$DEPLOY_DIR/proxy/haproxy.cfg.new"
+    if ! out=$(podman run --rm --network=none -v "$DEPLOY_DIR/proxy:/etc/devopstools-proxy:ro,Z" -- "$image" \
+            haproxy -c -q -f /etc/devopstools-proxy/haproxy.cfg.new 2>&1); then
+        echo "haproxy refused the new configuration: $out" >&2
+        return 6
+    fi
+    mv -- "$DEPLOY_DIR/proxy/haproxy.cfg.new" "$DEPLOY_DIR/proxy/haproxy.cfg"
+    if [ "$(podman inspect --format '{{.State.Status}}' -- "$name" 2>/dev/null || true)" = running ]; then
+        podman kill --signal USR2 -- "$name" >/dev/null
+        echo "reloaded"
+    else
+        start "$name" --network=host --label devopstools.role=proxy --label "devopstools.app=$APP" \
+            --label "devopstools.environment=$ENV_NAME" \
+            -v "$DEPLOY_DIR/proxy:/etc/devopstools-proxy:ro,Z" -- "$image" \
+            haproxy -W -db -f /etc/devopstools-proxy/haproxy.cfg
+        echo "started"
+    fi
+}
+
+# proxy-image <image> <base image>: Debian's haproxy on the module's base image, built once.
+proxy_image() {
+    podman image exists -- "$1" && return 0
+    printf 'FROM %s\nRUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy && apt-get clean && rm -rf /var/lib/apt/lists/*\nSTOPSIGNAL SIGUSR1\n' "$2" \
+        | podman build --quiet --pull=never --network=host --tag "$1" -f - >/dev/null
+}
+
+case $cmd in
+    read-state) [ -f "$DEPLOY_DIR/state.json" ] && cat -- "$DEPLOY_DIR/state.json"; true ;;
+    write-state)
+        : "${STATE_JSON:?}"
+        mkdir -p -- "$DEPLOY_DIR" && chmod 0700 -- "$DEPLOY_DIR"
+        printf '%s\n' "$STATE_JSON" > "$DEPLOY_DIR/state.json.tmp"
+        chmod 0600 -- "$DEPLOY_DIR/state.json.tmp"
+        mv -- "$DEPLOY_DIR/state.json.tmp" "$DEPLOY_DIR/state.json" ;;
+    digest)
+        podman image inspect --format '{{.Digest}}' -- "$1" 2>/dev/null \
+            || { echo "image $1 is not on this host (podman image inspect found nothing)" >&2; exit 7; } ;;
+    start) start "$@" ;;
+    stop) stop "$@" ;;
+    wait-health) wait_health "$@" ;;
+    proxy) proxy "$@" ;;
+    proxy-image) proxy_image "$@" ;;
+    running)
+        podman ps --filter "label=devopstools.app=$APP" --filter "label=devopstools.environment=$ENV_NAME" \
+            --filter label=devopstools.role=app --format '{{.Names}}' ;;
+    logs)
+        # logs <tail|-> <since|-> <follow 0|1> <names...>
+        tail=$1 since=$2 follow=$3
+        shift 3
+        for name in "$@"; do
+            set -- --timestamps
+            [ "$tail" = - ] || set -- "$@" --tail "$tail"
+            [ "$since" = - ] || set -- "$@" --since "$since"
+            if [ "$follow" = 1 ]; then
+                podman logs "$@" --follow -- "$name" 2>&1 | sed "s/^/$name /" &
+            else
+                podman logs "$@" -- "$name" 2>&1 | sed "s/^/$name /"
+            fi
+        done
+        wait ;;
+    remove)
+        names=$(podman ps -a --filter "label=devopstools.app=$APP" --filter "label=devopstools.environment=$ENV_NAME" --format '{{.Names}}')
+        # shellcheck disable=SC2086 # names are podman's container names, one word each
+        [ -z "$names" ] || stop $names
+        for volume in "$@"; do podman volume rm -f -- "$volume" >/dev/null 2>&1 || true; done
+        rm -f -- "$DEPLOY_DIR/state.json" "$DEPLOY_DIR/proxy/haproxy.cfg" "$DEPLOY_DIR/proxy/haproxy.cfg.new"
+        rmdir -- "$DEPLOY_DIR/proxy" "$DEPLOY_DIR" 2>/dev/null || true ;;
+    *) echo "unknown command $cmd" >&2; exit 64 ;;
+esac

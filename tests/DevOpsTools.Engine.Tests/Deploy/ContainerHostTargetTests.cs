@@ -1,0 +1,106 @@
+using System.Net.Http;
+using System.Text.RegularExpressions;
+using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Deploy;
+using DevOpsTools.Engine.Tests.Hardening;
+using Xunit.Abstractions;
+
+namespace DevOpsTools.Engine.Tests.Deploy;
+
+/// <summary>Rollouts of the hello sample app on this machine's Podman, through the real HAProxy, under hey.</summary>
+public sealed class ContainerHostTargetTests : IClassFixture<ContainerHostFixture>
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly ContainerHostFixture _fixture;
+    private readonly ITestOutputHelper _output;
+
+    public ContainerHostTargetTests(ContainerHostFixture fixture, ITestOutputHelper output)
+    {
+        _fixture = fixture;
+        _output = output;
+    }
+
+    [SkippableFact]
+    public async Task V1_then_v2_under_load_drops_nothing_broken_rolls_back_undo_restores_and_data_and_logs_survive()
+    {
+        Skip.If(_fixture.SkipReason is not null, _fixture.SkipReason);
+        var env = "host-" + Guid.NewGuid().ToString("N")[..6];
+        var volume = $"{env}-hello-data";
+        var stateRoot = Path.Combine(Path.GetTempPath(), $"devopstools-{env}");
+        var target = ContainerHostFixture.NewTarget(stateRoot);
+        var port = ContainerHostFixture.FreePortBlock();
+        var context = EngineContext.Silent();
+        var options = new DeployOptions { Timeout = TimeSpan.FromSeconds(30), DrainTime = TimeSpan.FromSeconds(2) };
+        var url = $"http://127.0.0.1:{port}/";
+        try
+        {
+            var plan = await target.PlanAsync(ContainerHostFixture.App(env, "localhost/devopstools-hello:1", port, volume), context);
+            Assert.True(plan.HasChanges);
+            Assert.Contains("+ container dot-" + env + "-hello-r1-0", plan.Diff, StringComparison.Ordinal);
+
+            var v1 = await target.ApplyAsync(ContainerHostFixture.App(env, "localhost/devopstools-hello:1", port, volume), options, context);
+            Assert.Equal(DeploymentStatus.Healthy, v1.Status);
+            Assert.StartsWith("sha256:", v1.ImageDigest, StringComparison.Ordinal);
+            Assert.Contains("\"version\": \"1\"", await Http.GetStringAsync(url + "version"), StringComparison.Ordinal);
+
+            // v2 while hey hits the proxy: the switch drops nothing.
+            var hey = Podman.ExecAsync("hey", ["-z", "10s", "-c", "8", url], null, TimeSpan.FromSeconds(60), default);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var v2 = await target.ApplyAsync(ContainerHostFixture.App(env, "localhost/devopstools-hello:2", port, volume), options, context);
+            var load = await hey;
+            _output.WriteLine(load.StdOut);
+            Assert.Equal(DeploymentStatus.Healthy, v2.Status);
+            Assert.Equal(2, v2.Revision);
+            var ok = int.Parse(Regex.Match(load.StdOut, @"\[200\]\s+(\d+) responses").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(ok > 100, $"hey got only {ok} OK responses");
+            Assert.DoesNotContain("Error distribution", load.StdOut, StringComparison.Ordinal);
+            Assert.Single(Regex.Matches(load.StdOut, @"\[\d{3}\]\s+\d+ responses"));
+            Assert.Contains("\"version\": \"2\"", await Http.GetStringAsync(url + "version"), StringComparison.Ordinal);
+
+            // Data written by v1 is in the volume for v2.
+            var data = await Http.GetStringAsync(url + "data");
+            Assert.Contains("written-by-1", data, StringComparison.Ordinal);
+            Assert.Contains("written-by-2", data, StringComparison.Ordinal);
+
+            // The broken image fails its health check: rolled back, v2 still serves, the reason is the check's answer.
+            var broken = await target.ApplyAsync(ContainerHostFixture.App(env, "localhost/devopstools-hello:broken", port, volume), options, context);
+            Assert.Equal(DeploymentStatus.RolledBack, broken.Status);
+            Assert.True(broken.RolledBack);
+            Assert.Equal(2, broken.Revision);
+            Assert.Contains("/healthz", broken.RollbackReason, StringComparison.Ordinal);
+            Assert.Contains("503", broken.RollbackReason, StringComparison.Ordinal);
+            Assert.Contains("HELLO_UNHEALTHY", broken.RollbackReason, StringComparison.Ordinal);
+            Assert.Contains("\"version\": \"2\"", await Http.GetStringAsync(url + "version"), StringComparison.Ordinal);
+
+            // Undo goes back to revision 1's image as a new revision 4.
+            var undone = await target.UndoAsync("hello", env, null, options, context);
+            Assert.Equal(DeploymentStatus.Healthy, undone.Status);
+            Assert.Equal(4, undone.Revision);
+            Assert.Equal(v1.ImageDigest, undone.ImageDigest);
+            Assert.Contains("\"version\": \"1\"", await Http.GetStringAsync(url + "version"), StringComparison.Ordinal);
+
+            var got = await target.GetAsync("hello", env, context);
+            Assert.NotNull(got);
+            Assert.Equal(1, got.ReplicasReady);
+            Assert.Equal([4, 3, 2, 1], got.History.Select(h => h.Revision));
+            Assert.Equal(DeploymentStatus.RolledBack, got.History[1].Status);
+
+            var lines = new List<AppLogLine>();
+            await foreach (var line in target.GetLogsAsync("hello", env, new AppLogQuery(Tail: 10), context))
+            {
+                lines.Add(line);
+            }
+
+            Assert.Contains(lines, l => l.Line.Contains("hello 1: listening on :", StringComparison.Ordinal) && l.Time is not null);
+            Assert.Contains(lines, l => l.Line.Contains("holds written-by-1, written-by-2", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await target.RemoveAsync("hello", env, removeVolumes: true, context);
+        }
+
+        var left = await Podman.RunAsync(["ps", "-a", "--filter", $"label=devopstools.environment={env}", "--format", "{{.Names}}"]);
+        Assert.Equal("", left.StdOut.Trim());
+        Assert.False(Directory.Exists(Path.Combine(stateRoot, env, "hello")));
+    }
+}
