@@ -63,4 +63,9 @@ public static class ErrorIds
     public const string HardeningCheckFailed = nameof(HardeningCheckFailed);
     public const string HardeningRolledBack = nameof(HardeningRolledBack);
     public const string HardeningThresholdNotMet = nameof(HardeningThresholdNotMet);
+
+    // Container hosts
+    public const string ServerNotContainerHost = nameof(ServerNotContainerHost);
+    public const string ContainerHostPrepareFailed = nameof(ContainerHostPrepareFailed);
+    public const string ContainerImageTransferFailed = nameof(ContainerImageTransferFailed);
 }
