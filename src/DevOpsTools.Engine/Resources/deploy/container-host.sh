@@ -4,7 +4,7 @@
 #   CH_ACTION   prepare | image-id | image-load
 #   CH_PACKAGES (prepare) the Debian packages the host needs, space separated
 #   CH_IMAGE    (image-id, image-load) an image reference
-#   CH_ARCHIVE  (image-load) the uploaded `podman save` archive, removed after loading
+#   CH_ARCHIVE  (image-load) the uploaded, gzip-compressed `podman save` archive, removed after loading
 # prepare is idempotent: a second run changes nothing and prints "result unchanged".
 # Protocol on stdout: "changed <what>" lines, then "result changed|unchanged"; image-id and
 # image-load print "id <image id>" (empty when the server does not have the image).
@@ -22,8 +22,12 @@ case "$CH_ACTION" in
     exit 0 ;;
   image-load)
     case "$CH_ARCHIVE" in /var/tmp/devopstools-image-*.tar.gz) ;; *) echo "archive outside /var/tmp/devopstools-image-*: $CH_ARCHIVE" >&2; exit 2 ;; esac
-    trap 'rm -f -- "$CH_ARCHIVE"' EXIT
-    if ! out=$(podman load --quiet --input "$CH_ARCHIVE" 2>&1); then echo "podman load failed: $out" >&2; exit 1; fi
+    tar=${CH_ARCHIVE%.gz}
+    trap 'rm -f -- "$CH_ARCHIVE" "$tar"' EXIT
+    # podman 4.3 does not decompress archives itself.
+    gzip -dc -- "$CH_ARCHIVE" >"$tar"
+    rm -f -- "$CH_ARCHIVE"
+    if ! out=$(podman load --quiet --input "$tar" 2>&1); then echo "podman load failed: $out" >&2; exit 1; fi
     echo "id $(image_id)"
     exit 0 ;;
   *) echo "unknown CH_ACTION: $CH_ACTION" >&2; exit 2 ;;
