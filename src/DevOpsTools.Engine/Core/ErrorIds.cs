@@ -78,4 +78,8 @@ public static class ErrorIds
     public const string DeployImageNotFound = nameof(DeployImageNotFound);
     public const string DeployStepFailed = nameof(DeployStepFailed);
     public const string DeployNotFound = nameof(DeployNotFound);
+
+    public const string ServerNotContainerHost = nameof(ServerNotContainerHost);
+    public const string ContainerHostPrepareFailed = nameof(ContainerHostPrepareFailed);
+    public const string ContainerImageTransferFailed = nameof(ContainerImageTransferFailed);
 }

@@ -159,6 +159,9 @@ public sealed class ServerGroup : IYamlLocated
     [YamlField("ports", Description = "Application ports this server exposes (opened by the firewall rule)")]
     public List<int> Ports { get; set; } = [];
 
+    [YamlField("containerHost", Description = "These servers host containers (Deploy-App): Podman servers get SYS_ADMIN and /dev/fuse for their inner podman; never set it on others")]
+    public bool ContainerHost { get; set; }
+
     [YamlField("tags", Description = "Extra tags for these servers (keys: a letter or digit, then letters, digits and _.:/+@-, at most 128, not starting with aws: or devopstools.; values: at most 256 letters, digits, spaces and _.:/+=@-)", KeyPattern = Validation.TagKeyPattern, Pattern = Validation.TagValuePattern)]
     public Dictionary<string, string> Tags { get; set; } = [];
 
@@ -183,6 +186,7 @@ public sealed class ServerGroup : IYamlLocated
                 Role = Role,
                 Image = Image ?? (environment.Provider.Type == ProviderKind.Aws ? environment.Provider.Aws?.Image : environment.Provider.Podman?.Image),
                 Ports = Ports,
+                ContainerHost = ContainerHost,
                 Tags = tags,
                 AwsSettings = environment.Provider.Type == ProviderKind.Aws ? environment.Provider.Aws : null,
             };
@@ -206,6 +210,9 @@ public sealed class ServerSpec
     public string? Image { get; init; }
 
     public IReadOnlyList<int> Ports { get; init; } = [];
+
+    /// <summary>Binds to New-Server -ContainerHost.</summary>
+    public bool ContainerHost { get; init; }
 
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
 

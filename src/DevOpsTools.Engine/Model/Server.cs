@@ -68,6 +68,13 @@ public sealed class Server
     public DateTimeOffset? CreatedAt { get; init; }
 
     /// <summary>
+    /// Created to host containers (New-Server -ContainerHost, containerHost: true): a Podman
+    /// server then has SYS_ADMIN and /dev/fuse for its inner podman. Read back from the
+    /// devopstools.container-host label/tag.
+    /// </summary>
+    public bool ContainerHost { get; init; }
+
+    /// <summary>
     /// Where the server's provider is reached, in the provider's own settings type (Aws: an
     /// AwsSettings with region, profile and endpoint; no secrets), so a piped server reaches the
     /// same place in Remove-Server. Null when the provider needs none (Podman).

@@ -69,6 +69,12 @@ public sealed record ServerCreateRequest(string Name, string Environment, string
     /// <summary>cloud-init user data (EC2 only), plain text; the provider base64-encodes it.</summary>
     public string? UserData { get; init; }
 
+    /// <summary>
+    /// The server hosts containers: Podman runs it with SYS_ADMIN and /dev/fuse (inner podman
+    /// needs them; never given to other servers); EC2 takes it as a tag. Recorded on the server.
+    /// </summary>
+    public bool ContainerHost { get; init; }
+
     /// <summary>Return as soon as the launch is accepted (state, id, addresses as known), without waiting for it to run.</summary>
     public bool NoWait { get; init; }
 }
@@ -100,6 +106,7 @@ public static class ResourceLabels
     public const string Role = "devopstools.role";
     public const string Size = "devopstools.size";
     public const string Ports = "devopstools.ports";
+    public const string ContainerHost = "devopstools.container-host";
 
     /// <summary>Ports as a label/tag value: "443,8080".</summary>
     public static string FormatPorts(IEnumerable<int> ports) =>

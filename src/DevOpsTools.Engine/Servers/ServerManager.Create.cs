@@ -67,7 +67,7 @@ public sealed partial class ServerManager
             {
                 var state = environments[(item.Provider, item.Request.Environment)];
                 return state.Existing.FirstOrDefault(s => s.Name == item.Request.Name) is { } existing
-                    ? ReturnExistingAsync(state, existing, options, context)
+                    ? ReturnExistingAsync(state, existing, item.Request, options, context)
                     : CreateOneAsync(item, state, options, step, context);
             }, (item, ex) => ex as DevOpsToolsException ?? Wrap(ex, ErrorIds.ServerCreateFailed, $"{item.Request.Environment}/{item.Request.Name}", "creating")).ConfigureAwait(false);
         }
@@ -82,9 +82,14 @@ public sealed partial class ServerManager
         }
     }
 
-    private async Task ReturnExistingAsync(EnvironmentState state, Server existing, CreateOptions options, EngineContext context)
+    private async Task ReturnExistingAsync(EnvironmentState state, Server existing, ServerCreateRequest request, CreateOptions options, EngineContext context)
     {
         context.Output.WriteVerbose($"Server {existing.Environment}/{existing.Name} already exists ({existing.State}); returning it as it is.");
+        if (request.ContainerHost && !existing.ContainerHost)
+        {
+            context.Output.WriteWarning($"Server {existing.Environment}/{existing.Name} already exists and was not created as a container host: -ContainerHost (containerHost: true) takes effect only for a new server. Remove-Server it and create it again to host containers.");
+        }
+
         try
         {
             // A new data directory (another machine account, CI), or a server created with -NoWait,

@@ -52,6 +52,10 @@ public sealed class NewServerCommand : ServerProviderCmdlet
     [Alias("Ports")]
     public int[]? Port { get; set; }
 
+    /// <summary>The servers host containers (Deploy-App): Podman adds SYS_ADMIN and /dev/fuse for them only.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter ContainerHost { get; set; }
+
     [Parameter]
     [ValidateRange(1, 100)]
     public int ThrottleLimit { get; set; } = 10;
@@ -117,8 +121,9 @@ public sealed class NewServerCommand : ServerProviderCmdlet
             {
                 Ports = Port ?? [],
                 UserData = userData,
+                ContainerHost = ContainerHost.IsPresent,
             };
-            if (ShouldProcess($"{Environment}/{name}", $"Create server ({Provider}, {Size}{(Role is null ? string.Empty : ", role " + Role)})"))
+            if (ShouldProcess($"{Environment}/{name}", $"Create server ({Provider}, {Size}{(Role is null ? string.Empty : ", role " + Role)}{(ContainerHost.IsPresent ? ", container host" : string.Empty)})"))
             {
                 _requests.Add((new NewServerRequest(Provider, request), settings));
             }

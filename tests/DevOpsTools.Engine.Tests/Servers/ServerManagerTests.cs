@@ -85,6 +85,20 @@ public class ServerManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task Asking_for_a_container_host_by_the_name_of_an_existing_ordinary_server_warns_that_it_must_be_re_created()
+    {
+        _provider.Servers.Add(_provider.Make("web-1", "test", 41000));
+        var emitted = new List<Server>();
+        var request = Request("web-1");
+
+        await Manager.CreateAsync([request with { Request = request.Request with { ContainerHost = true } }], new CreateOptions { SkipSshWait = true }, Context(emitted.Add, CancellationToken.None));
+
+        Assert.Equal(0, _provider.CreateCalls);
+        Assert.False(Assert.Single(emitted).ContainerHost);
+        Assert.Contains(_output.Warnings, w => w.Contains("test/web-1", StringComparison.Ordinal) && w.Contains("not created as a container host", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_failure_after_creation_removes_the_server_and_the_environment_it_set_up()
     {
         _provider.FailHostKey = true;

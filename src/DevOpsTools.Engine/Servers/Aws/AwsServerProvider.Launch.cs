@@ -30,7 +30,7 @@ public sealed partial class AwsServerProvider
         var image = await ResolveImageAsync(request.Image ?? _settings.Image ?? "debian-12", retry, cancellationToken).ConfigureAwait(false);
         var groupId = await EnsureSecurityGroupAsync(environment, request.Ports, retry, output, cancellationToken).ConfigureAwait(false);
 
-        var tags = Labels(request.Environment, request.Name, request.Role, request.Size, request.Ports, request.Tags);
+        var tags = Labels(request.Environment, request.Name, request.Role, request.Size, request.Ports, request.Tags, request.ContainerHost);
         var run = new RunInstancesRequest
         {
             ImageId = image.ImageId,

@@ -291,6 +291,7 @@ public sealed partial class AwsServerProvider : IServerProvider, IDisposable
             Endpoints = address is null ? [] : ports.Select(p => new ServerEndpoint { Port = p, Address = address, HostPort = p }).ToList(),
             CreatedAt = instance.LaunchTime is { } launched ? new DateTimeOffset(DateTime.SpecifyKind(launched, DateTimeKind.Utc)) : null,
             Connection = ConnectionSettings,
+            ContainerHost = tags.GetValueOrDefault(ResourceLabels.ContainerHost) == "true",
         };
     }
 
@@ -315,7 +316,7 @@ public sealed partial class AwsServerProvider : IServerProvider, IDisposable
         _ => "Unknown",
     };
 
-    private static List<Ec2Tag> Labels(string environment, string name, string? role, string size, IReadOnlyList<int> ports, IReadOnlyDictionary<string, string> extra)
+    private static List<Ec2Tag> Labels(string environment, string name, string? role, string size, IReadOnlyList<int> ports, IReadOnlyDictionary<string, string> extra, bool containerHost)
     {
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in extra)
@@ -336,6 +337,12 @@ public sealed partial class AwsServerProvider : IServerProvider, IDisposable
         if (role is not null)
         {
             tags[ResourceLabels.Role] = role;
+        }
+
+        if (containerHost)
+        {
+            // An EC2 instance runs Debian's podman with its ordinary configuration: the tag only records it.
+            tags[ResourceLabels.ContainerHost] = "true";
         }
 
         return tags.Select(t => new Ec2Tag(t.Key, t.Value)).ToList();

@@ -69,6 +69,7 @@ public sealed partial class PodmanServerProvider
                 Ports = declared,
                 Endpoints = EndpointsOf(declared, published),
                 CreatedAt = created,
+                ContainerHost = labels.GetValueOrDefault(ResourceLabels.ContainerHost) == "true",
             });
         }
 

@@ -129,6 +129,7 @@ public sealed partial class PodmanServerProvider : IServerProvider
                     Ports = declared,
                     Endpoints = endpoints,
                     CreatedAt = DateTimeOffset.UtcNow,
+                    ContainerHost = request.ContainerHost,
                 };
             }
             catch (DevOpsToolsException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -182,6 +183,13 @@ public sealed partial class PodmanServerProvider : IServerProvider
         {
             arguments.AddRange(["--sysctl", sysctl]);
         }
+        if (request.ContainerHost)
+        {
+            // Only for servers that host containers: inner podman mounts proc and overlay
+            // (fuse-overlayfs) in its own namespaces. Still no unmasked /proc/sys (PODMAN.md).
+            arguments.AddRange(["--cap-add", "SYS_ADMIN", "--device", "/dev/fuse", "--label", $"{ResourceLabels.ContainerHost}=true"]);
+        }
+
         if (request.Role is not null)
         {
             arguments.AddRange(["--label", $"{ResourceLabels.Role}={request.Role}"]);

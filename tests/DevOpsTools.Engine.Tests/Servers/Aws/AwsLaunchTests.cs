@@ -91,4 +91,21 @@ public sealed class AwsLaunchTests : IAsyncLifetime
         var plain = await provider.CreateAsync(AwsTestHost.Request("web-2"), environment, new EngineContext(_host.Output, CancellationToken.None));
         Assert.Empty(plain.Endpoints);
     }
+
+    [Fact]
+    public async Task A_container_host_is_tagged_and_read_back_and_other_instances_are_not()
+    {
+        using var provider = _host.Provider();
+        var environment = _host.Environment();
+        await provider.PrepareEnvironmentAsync(environment, new EngineContext(_host.Output, CancellationToken.None));
+
+        await provider.CreateAsync(AwsTestHost.Request("apps") with { ContainerHost = true }, environment, new EngineContext(_host.Output, CancellationToken.None));
+        await provider.CreateAsync(AwsTestHost.Request("web"), environment, new EngineContext(_host.Output, CancellationToken.None));
+
+        var instances = await _host.InstancesAsync();
+        Assert.Single(instances, i => i.Tags.Any(t => t.Key == Engine.Servers.ResourceLabels.ContainerHost && t.Value == "true"));
+        var listed = await provider.ListAsync("test", EngineContext.Silent());
+        Assert.True(listed.Single(s => s.Name == "apps").ContainerHost);
+        Assert.False(listed.Single(s => s.Name == "web").ContainerHost);
+    }
 }
