@@ -20,6 +20,11 @@
         'Set-Hardening'
         'Test-Hardening'
         'Get-HardeningRule'
+        'Deploy-App'
+        'Get-AppDeployment'
+        'Undo-AppDeployment'
+        'Get-AppLog'
+        'Remove-App'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

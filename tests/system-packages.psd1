@@ -14,6 +14,7 @@
         @{ Name = 'ca-certificates'; Why = 'HTTPS Debian mirrors and registries'; Check = 'test -s /etc/ssl/certs/ca-certificates.crt' }
         @{ Name = 'shellcheck'; Why = 'build.ps1 Build lints the hardening scripts (src/DevOpsTools.Engine/Resources/hardening) and fails on warnings'; Check = 'shellcheck --version' }
         @{ Name = 'lynis'; Why = 'the independent auditor (Lynis 3.0.8) that Hardening.Lynis.Tests.ps1 copies into servers to score Set-Hardening'; Check = 'test -x /usr/sbin/lynis && test -d /usr/share/lynis/include' }
+        @{ Name = 'hey'; Why = 'the load generator the deploy tests run during updates to count failed requests'; Check = 'command -v hey' }
         @{ Name = 'openssh-client'; Why = 'tests log in with real OpenSSH (ssh, ssh-keygen) to prove the module''s keys and known_hosts'; Check = 'command -v ssh && command -v ssh-keygen' }
     )
 }

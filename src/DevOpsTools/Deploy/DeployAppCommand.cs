@@ -1,0 +1,152 @@
+using System.Management.Automation;
+using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Deploy;
+using DevOpsTools.Engine.Deploy.Spec;
+
+namespace DevOpsTools.Commands.Deploy;
+
+/// <summary>Rolls an app out to container hosts or this machine: health-checked, zero-downtime, rolled back on failure.</summary>
+// "Deploy" is an approved verb (Lifecycle) since PowerShell 6; PowerShellStandard 5.1 has no constant for it.
+[Cmdlet("Deploy", "App", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(Deployment))]
+public sealed class DeployAppCommand : DeployCommandBase
+{
+    /// <summary>The app spec (app.yaml) or an environment file with an apps section.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>Which app of an environment file's apps section (default: the only one).</summary>
+    [Parameter]
+    [ValidatePattern(Validation.Rfc1123LabelPattern)]
+    public string? Name { get; set; }
+
+    /// <summary>Deploy this image instead of the spec's (a tag or a digest).</summary>
+    [Parameter]
+    [ValidatePattern(Validation.ImagePattern)]
+    public string? Image { get; set; }
+
+    /// <summary>Promote: deploy exactly the image digest that runs, healthy, in this environment.</summary>
+    [Parameter]
+    [ValidatePattern(Validation.Rfc1123LabelPattern)]
+    public string? FromEnvironment { get; set; }
+
+    /// <summary>Where -FromEnvironment runs (default: this machine when deploying here, else that environment's servers of the same provider).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public Server[]? FromServer { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int TimeoutSec { get; set; } = 300;
+
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int MaxUnavailable { get; set; } = 1;
+
+    /// <summary>Leave a failed revision in place instead of restoring the previous one.</summary>
+    [Parameter]
+    public SwitchParameter NoRollback { get; set; }
+
+    protected override void EndProcessingCore()
+    {
+        if (Image is not null && FromEnvironment is not null)
+        {
+            ThrowEngineError(new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                "-Image and -FromEnvironment exclude each other: promotion deploys the digest that runs in the source environment.", "FromEnvironment"));
+        }
+
+        var environment = ResolveEnvironment();
+        // The spec is read and validated before anything is asked or touched: bad input changes nothing.
+        var spec = AppSpecSource.Load(GetUnresolvedProviderPathFromPSPath(Path), Name);
+        var what = FromEnvironment is null ? Image ?? spec.Image : "the digest running in " + FromEnvironment;
+        var action = $"Deploy {spec.Name} ({what}) to {environment}";
+
+        // ShouldProcess on the pipeline thread, one target at a time, as Set-Hardening does:
+        // -WhatIf plans those targets instead, -Confirm asks for each.
+        var approved = new List<Server>();
+        var planned = new List<Server>();
+        var local = Servers.Count == 0;
+        foreach (var (server, label) in Servers.Count == 0 ? [(null, "this machine")] : Servers.Select(s => ((Server?)s, $"{s.Environment}/{s.Name}")))
+        {
+            if (ShouldProcess($"Performing the operation \"{action}\" on target \"{label}\".", $"{action} on {label}?", "Deploy-App", out var reason))
+            {
+                if (server is not null)
+                {
+                    approved.Add(server);
+                }
+            }
+            else if (reason == ShouldProcessReason.WhatIf)
+            {
+                if (server is not null)
+                {
+                    planned.Add(server);
+                }
+            }
+            else if (server is null)
+            {
+                return;
+            }
+        }
+
+        var whatIf = planned.Count > 0 || (local && IsWhatIf());
+        var servers = whatIf ? planned : approved;
+        if (!local && servers.Count == 0)
+        {
+            return;
+        }
+
+        var options = new DeployOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), MaxUnavailable = MaxUnavailable, NoRollback = NoRollback };
+        var fromServers = FromServer;
+        var fromEnvironment = FromEnvironment;
+        var image = Image;
+        var (plans, deployments) = RunWithTargets(async (factory, context) =>
+        {
+            if (fromEnvironment is not null)
+            {
+                var sources = TargetsOf(factory, fromServers ?? await PromotionSources.ServersAsync(servers, fromEnvironment, ModuleData.Default, context).ConfigureAwait(false));
+                image = await Rollout.PromotedImageAsync(spec.Name, fromEnvironment, sources, context).ConfigureAwait(false);
+                context.Output.WriteVerbose($"Promoting {spec.Name} from {fromEnvironment}: {image}");
+            }
+
+            var app = AppSpecLoader.Resolve(spec, environment, image);
+            var targets = TargetsOf(factory, servers);
+            if (!whatIf)
+            {
+                return ((IReadOnlyList<DeployPlan>)[], await Rollout.RunAsync(app, targets, options, context).ConfigureAwait(false));
+            }
+
+            var plans = new List<DeployPlan>();
+            foreach (var target in targets)
+            {
+                plans.Add(await target.PlanAsync(app, context).ConfigureAwait(false));
+            }
+
+            return (plans, (IReadOnlyList<Deployment>)[]);
+        });
+
+        foreach (var plan in plans)
+        {
+            Say($"What if: {plan.Target}: {plan.Summary}");
+            foreach (var line in plan.Diff.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                Say("  " + line);
+            }
+        }
+
+        foreach (var deployment in deployments)
+        {
+            if (deployment.Status is DeploymentStatus.RolledBack or DeploymentStatus.Failed)
+            {
+                var rolledBack = deployment.Status is DeploymentStatus.RolledBack;
+                WriteEngineError(new DevOpsToolsException(
+                    rolledBack ? ErrorIds.DeployRolledBack : ErrorIds.DeployFailed,
+                    ErrorKind.InvalidOperation,
+                    $"{deployment.Target}: {deployment.App} {deployment.Image} {(rolledBack ? "was rolled back" : "failed and was left in place (-NoRollback)")}: {deployment.RollbackReason}",
+                    deployment));
+            }
+
+            WriteObject(deployment);
+        }
+    }
+}

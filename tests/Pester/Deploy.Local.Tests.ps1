@@ -1,0 +1,113 @@
+#Requires -Modules Pester
+# Deploy-App and the app cmdlets against this machine's own Podman (no server given): the hello
+# sample app (examples/apps/hello, built by its build.ps1) behind the target's HAProxy, updated
+# under load from hey, a broken version rolled back, undone, its data kept and its log read.
+
+Describe 'Deploy-App on this machine' -Tag 'Podman', 'Deploy' {
+    BeforeAll {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+        $script:savedHome = $env:DEVOPSTOOLS_HOME
+        $script:dataRoot = New-TestDataRoot
+        $script:envName = 'dl' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $script:port = Get-Random -Minimum 20000 -Maximum 29000
+        $repo = Join-Path $PSScriptRoot '../..'
+
+        # The sample images need the module's Debian base, which New-Server builds on first use.
+        $warm = New-Server -Name warm -Environment $envName -ErrorAction Stop
+        $warm | Remove-Server -Force
+        & (Join-Path $repo 'examples/apps/hello/build.ps1')
+
+        # The example spec, on a public port of this test's own.
+        New-Item -ItemType Directory -Force $dataRoot | Out-Null
+        $script:spec = Join-Path $dataRoot 'hello.yaml'
+        (Get-Content -Raw (Join-Path $repo 'examples/apps/hello/app.yaml')).Replace('    port: 8080', "    port: 8080`n    publicPort: $port") | Set-Content $spec
+        $script:url = "http://127.0.0.1:$port"
+
+        function Get-Version { (Invoke-RestMethod "$url/version" -TimeoutSec 5).version }
+        function Get-Containers { @(podman ps -a --format '{{.Names}}' | Where-Object { $_ -like "dot-$envName-*" }) }
+    }
+
+    AfterAll {
+        Remove-App hello -Environment $envName -RemoveVolumes -Force -ErrorAction SilentlyContinue
+        # Whatever a failed test left: only this test's containers and volume, by their names.
+        Get-Containers | ForEach-Object { podman rm -f -- $_ *> $null }
+        podman volume ls --format '{{.Name}}' | Where-Object { $_ -like "*$envName*" } | ForEach-Object { podman volume rm -f -- $_ *> $null }
+        Remove-TestDataRoot -Path $dataRoot -Restore $savedHome
+    }
+
+    It 'deploys version 1 and serves it on the public port' {
+        $d = Deploy-App -Path $spec -Environment $envName -TimeoutSec 120 -ErrorAction Stop
+        $d.Status | Should -Be 'Healthy'
+        $d.Revision | Should -Be 1
+        $d.ImageDigest | Should -Match '^sha256:[0-9a-f]{64}$'
+        $d.Endpoints[0].Port | Should -Be $port
+        Get-Version | Should -Be '1'
+    }
+
+    It 'shows a change with -WhatIf and changes nothing' {
+        $before = Get-Containers
+        Deploy-App -Path $spec -Environment $envName -Image localhost/devopstools-hello:2 -WhatIf -InformationVariable plan
+        ($plan | Out-String) | Should -Match 'revision 2'
+        Get-Containers | Should -Be $before
+        (Get-AppDeployment hello -Environment $envName).Revision | Should -Be 1
+    }
+
+    It 'updates to version 2 under load without a failed request' {
+        $load = Start-ThreadJob { param($u) hey -z 10s -c 4 "$u/" 2>&1 | Out-String } -ArgumentList $url
+        Start-Sleep -Seconds 2
+        $d = Deploy-App -Path $spec -Environment $envName -Image localhost/devopstools-hello:2 -TimeoutSec 120 -ErrorAction Stop
+        $report = $load | Wait-Job | Receive-Job
+        Write-Host $report
+        $d.Status | Should -Be 'Healthy'
+        $report | Should -Match '\[200\]\s+\d+ responses'
+        $report | Should -Not -Match '\[[^2]\d\d\]\s+\d+ responses'
+        $report | Should -Not -Match 'Error distribution'
+        Get-Version | Should -Be '2'
+    }
+
+    It 'rolls a broken version back by itself and says why' {
+        $d = Deploy-App -Path $spec -Environment $envName -Image localhost/devopstools-hello:broken -TimeoutSec 20 -ErrorVariable failed -ErrorAction SilentlyContinue
+        $d.Status | Should -Be 'RolledBack'
+        $d.RolledBack | Should -BeTrue
+        $d.RollbackReason | Should -Not -BeNullOrEmpty
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'DeployRolledBack*'
+        $failed[0].Exception.Message | Should -Match ([regex]::Escape($d.RollbackReason))
+        Get-Version | Should -Be '2'
+    }
+
+    It 'keeps the history, and Undo-AppDeployment goes back to version 1 with its data kept' {
+        $now = Get-AppDeployment hello -Environment $envName
+        $now.Status | Should -Be 'Healthy'
+        @($now.History).Count | Should -BeGreaterOrEqual 3
+        @($now.History | Where-Object Status -eq 'RolledBack').Count | Should -Be 1
+        $d = Undo-AppDeployment hello -Environment $envName -ToRevision 1 -Confirm:$false -ErrorAction Stop
+        $d.Status | Should -Be 'Healthy'
+        Get-Version | Should -Be '1'
+        # The volume outlives revisions: what version 1 and version 2 wrote is still there.
+        (Invoke-WebRequest "$url/data" -TimeoutSec 5).Content | Should -Match 'written-by-2'
+    }
+
+    It 'reads the app''s log lines' {
+        $lines = @(Get-AppLog hello -Environment $envName -Tail 50)
+        $lines.Count | Should -BeGreaterThan 0
+        $lines[0].App | Should -Be 'hello'
+        ($lines.Line -join "`n") | Should -Match 'hello 1'
+    }
+
+    It 'refuses an invalid spec with its file, line and field, and changes nothing' {
+        $bad = Join-Path $dataRoot 'bad.yaml'
+        (Get-Content -Raw $spec).Replace('replicas: 1', 'replicas: many') | Set-Content $bad
+        $before = Get-Containers
+        { Deploy-App -Path $bad -Environment $envName -ErrorAction Stop } | Should -Throw -ExpectedMessage "*bad.yaml:*replicas*"
+        Get-Containers | Should -Be $before
+    }
+
+    It 'removes the app and its volume' {
+        $d = Remove-App hello -Environment $envName -RemoveVolumes -Force
+        $d.Status | Should -Be 'Removed'
+        Get-Containers | Should -BeNullOrEmpty
+        Get-AppDeployment hello -Environment $envName -ErrorAction SilentlyContinue -ErrorVariable missing
+        $missing[0].FullyQualifiedErrorId | Should -BeLike 'AppNotFound*'
+    }
+}
