@@ -14,7 +14,8 @@
         @{ Name = 'ca-certificates'; Why = 'HTTPS Debian mirrors and registries'; Check = 'test -s /etc/ssl/certs/ca-certificates.crt' }
         @{ Name = 'shellcheck'; Why = 'build.ps1 Build lints the hardening scripts (src/DevOpsTools.Engine/Resources/hardening) and fails on warnings'; Check = 'shellcheck --version' }
         @{ Name = 'lynis'; Why = 'the independent auditor (Lynis 3.0.8) that Hardening.Lynis.Tests.ps1 copies into servers to score Set-Hardening'; Check = 'test -x /usr/sbin/lynis && test -d /usr/share/lynis/include' }
-        @{ Name = 'hey'; Why = 'the load generator the deploy tests run during updates to count failed requests'; Check = 'command -v hey' }
+        @{ Name = 'hey'; Why = 'the load generator the deploy tests run against the proxy during a rollout (0 failed requests)'; Check = 'command -v hey' }
+        @{ Name = 'curl'; Why = 'the deploy scripts'' health check on this machine (servers fall back to python3)'; Check = 'command -v curl' }
         @{ Name = 'openssh-client'; Why = 'tests log in with real OpenSSH (ssh, ssh-keygen) to prove the module''s keys and known_hosts'; Check = 'command -v ssh && command -v ssh-keygen' }
     )
 }

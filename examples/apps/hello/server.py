@@ -25,7 +25,10 @@ STARTED = time.time()
 
 
 def log(message):
-    print(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} hello {VERSION}: {message}", flush=True)
+    # One write per line: python -u writes print's text and its newline separately, and podman's
+    # log then records a partial line plus an empty one.
+    sys.stdout.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} hello {VERSION}: {message}\n")
+    sys.stdout.flush()
 
 
 class Metrics:
@@ -108,6 +111,7 @@ def write_data():
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "hello"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stalls
     sys_version = ""
 
     def do_GET(self):
@@ -147,6 +151,12 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 1024   # http.server's default of 5 drops connections under load
     daemon_threads = False      # let in-flight requests finish on SIGTERM
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # HAProxy's health checks close with a reset: not an error worth a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def main():

@@ -89,10 +89,12 @@ public sealed class ContainerHostTargetTests : IClassFixture<ContainerHostFixtur
             await foreach (var line in target.GetLogsAsync("hello", env, new AppLogQuery(Tail: 10), context))
             {
                 lines.Add(line);
+                _output.WriteLine($"log {line.Instance} {line.Time:O} {line.Line}");
             }
 
-            Assert.Contains(lines, l => l.Line.Contains("hello 1: listening on :", StringComparison.Ordinal) && l.Time is not null);
-            Assert.Contains(lines, l => l.Line.Contains("holds written-by-1, written-by-2", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Line.EndsWith($"hello 1: listening on :{port + 1}", StringComparison.Ordinal) && l.Time is not null);
+            Assert.All(lines, l => Assert.Equal($"dot-{env}-hello-r4-0", l.Instance));
+            Assert.Contains(lines, l => l.Line.Contains("holds written-by-1, written-by-2, written-by-broken", StringComparison.Ordinal));
         }
         finally
         {
@@ -102,5 +104,46 @@ public sealed class ContainerHostTargetTests : IClassFixture<ContainerHostFixtur
         var left = await Podman.RunAsync(["ps", "-a", "--filter", $"label=devopstools.environment={env}", "--format", "{{.Names}}"]);
         Assert.Equal("", left.StdOut.Trim());
         Assert.False(Directory.Exists(Path.Combine(stateRoot, env, "hello")));
+    }
+
+    [SkippableFact]
+    public async Task A_killed_instance_is_restarted_and_serves_again_through_the_proxy()
+    {
+        Skip.If(_fixture.SkipReason is not null, _fixture.SkipReason);
+        var env = "host-" + Guid.NewGuid().ToString("N")[..6];
+        var target = ContainerHostFixture.NewTarget(Path.Combine(Path.GetTempPath(), $"devopstools-{env}"));
+        var port = ContainerHostFixture.FreePortBlock();
+        var context = EngineContext.Silent();
+        var name = $"dot-{env}-hello-r1-0";
+        try
+        {
+            var v1 = await target.ApplyAsync(ContainerHostFixture.App(env, "localhost/devopstools-hello:1", port, $"{env}-hello-data"), new DeployOptions { Timeout = TimeSpan.FromSeconds(30) }, context);
+            Assert.Equal(DeploymentStatus.Healthy, v1.Status);
+            var pid = (await Podman.RunAsync(["inspect", "--format", "{{.State.Pid}}", "--", name])).StdOut.Trim();
+            Assert.Equal(0, (await Podman.ExecAsync("kill", ["-KILL", pid], null, TimeSpan.FromSeconds(10), default)).ExitCode);
+
+            string? answer = null;
+            for (var i = 0; i < 40 && answer is null; i++)
+            {
+                await Task.Delay(250);
+                try
+                {
+                    answer = await Http.GetStringAsync($"http://127.0.0.1:{port}/healthz");
+                }
+                catch (HttpRequestException)
+                {
+                }
+            }
+
+            Assert.Equal("ok\n", answer);
+            var restarts = (await Podman.RunAsync(["inspect", "--format", "{{.RestartCount}} {{.State.Pid}}", "--", name])).StdOut.Trim().Split(' ');
+            Assert.True(int.Parse(restarts[0], System.Globalization.CultureInfo.InvariantCulture) >= 1, $"restart count {restarts[0]}");
+            Assert.NotEqual(pid, restarts[1]);
+            Assert.Equal(1, (await target.GetAsync("hello", env, context))!.ReplicasReady);
+        }
+        finally
+        {
+            await target.RemoveAsync("hello", env, removeVolumes: true, context);
+        }
     }
 }

@@ -220,7 +220,7 @@ public sealed class ContainerHostTarget : IDeployTarget
             return await FailAsync(state, current, revision, failure, options, started, context).ConfigureAwait(false);
         }
 
-        await RunAsync(app, environment, ["proxy", ContainerHostLayout.ProxyName(app, environment), _options.ProxyImage], context,
+        await RunAsync(app, environment, ["proxy", ContainerHostLayout.ProxyName(app, environment), _options.ProxyImage, $"http://{(_options.ProxyBind == "0.0.0.0" ? "127.0.0.1" : _options.ProxyBind)}:{spec.PublicPort}{spec.HealthPath}"], context,
             env: new Dictionary<string, string> { ["PROXY_CFG"] = ContainerHostLayout.HaproxyConfig(_options.ProxyBind, app, spec.PublicPort, revision) }).ConfigureAwait(false);
         context.Output.WriteVerbose($"{Name}: proxy on port {spec.PublicPort} now sends {environment}/{app} to revision {revision.Revision}");
         if (current is not null)
@@ -347,7 +347,9 @@ public sealed class ContainerHostTarget : IDeployTarget
     {
         // "<container> <RFC 3339 time> <text>" (the script prefixes the name; podman logs --timestamps the time).
         var parts = line.Split(' ', 3);
-        if (parts.Length == 3 && DateTimeOffset.TryParse(parts[1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        // podman writes nanoseconds; .NET parses at most 7 fraction digits.
+        var stamp = parts.Length == 3 ? System.Text.RegularExpressions.Regex.Replace(parts[1], @"(\.\d{7})\d+", "$1") : "";
+        if (parts.Length == 3 && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
         {
             return new AppLogLine(app, parts[0], time, parts[2]);
         }

@@ -95,10 +95,10 @@ wait_health() {
     done
 }
 
-# proxy <container name> <image>: PROXY_CFG holds haproxy.cfg; written, checked, then applied
+# proxy <container name> <image> <listener url>: PROXY_CFG holds haproxy.cfg; written, checked, then applied
 # by a master-worker reload (USR2: the new worker takes the listener, the old one drains).
 proxy() {
-    name=$1 image=$2
+    name=$1 image=$2 listener=$3
     : "${PROXY_CFG:?}"
     mkdir -p -- "$DEPLOY_DIR/proxy" && chmod 0700 -- "$DEPLOY_DIR" "$DEPLOY_DIR/proxy"
     printf '%s\n' "$PROXY_CFG" > "$DEPLOY_DIR/proxy/haproxy.cfg.new"
@@ -116,6 +116,15 @@ proxy() {
             --label "devopstools.environment=$ENV_NAME" \
             -v "$DEPLOY_DIR/proxy:/etc/devopstools-proxy:ro,Z" -- "$image" \
             haproxy -W -db -f /etc/devopstools-proxy/haproxy.cfg
+        tries=0
+        until [ "$(probe "$listener" 1 | cut -c1-3)" != 000 ]; do
+            tries=$((tries + 1))
+            if [ "$tries" -ge 50 ]; then
+                echo "haproxy ($name) does not answer on $listener: $(podman logs --tail 3 -- "$name" 2>&1 | tr '\n' ' ')" >&2
+                return 6
+            fi
+            sleep 0.2
+        done
         echo "started"
     fi
 }
@@ -150,14 +159,17 @@ case $cmd in
         # logs <tail|-> <since|-> <follow 0|1> <names...>
         tail=$1 since=$2 follow=$3
         shift 3
+        # podman 4.3 loses lines with --timestamps --tail together: tail here unless following.
         for name in "$@"; do
             set -- --timestamps
-            [ "$tail" = - ] || set -- "$@" --tail "$tail"
             [ "$since" = - ] || set -- "$@" --since "$since"
             if [ "$follow" = 1 ]; then
+                [ "$tail" = - ] || set -- "$@" --tail "$tail"
                 podman logs "$@" --follow -- "$name" 2>&1 | sed "s/^/$name /" &
-            else
+            elif [ "$tail" = - ]; then
                 podman logs "$@" -- "$name" 2>&1 | sed "s/^/$name /"
+            else
+                podman logs "$@" -- "$name" 2>&1 | tail -n "$tail" | sed "s/^/$name /"
             fi
         done
         wait ;;
