@@ -142,7 +142,7 @@ public sealed class DeployAppCommand : DeployCommandBase
                 WriteEngineError(new DevOpsToolsException(
                     rolledBack ? ErrorIds.DeployRolledBack : ErrorIds.DeployFailed,
                     ErrorKind.InvalidOperation,
-                    $"{deployment.Target}: {deployment.App} {deployment.Image} {(rolledBack ? "was rolled back" : "failed and was left in place (-NoRollback)")}: {deployment.RollbackReason}",
+                    $"{deployment.Target}: {deployment.App} {deployment.Image} {(rolledBack ? "was rolled back" : "failed (no earlier revision to go back to, or -NoRollback)")}: {deployment.RollbackReason}",
                     deployment));
             }
 

@@ -192,7 +192,7 @@ public sealed class ContainerHostTarget : IDeployTarget
             Status = DeploymentStatus.Progressing,
         };
         revision.Containers.AddRange(Enumerable.Range(0, spec.Replicas).Select(i => ContainerHostLayout.ContainerName(app, environment, revision.Revision, i)));
-        await RunAsync(app, environment, ["proxy-image", _options.ProxyImage, _options.BaseImage], context).ConfigureAwait(false);
+        await EnsureProxyImageAsync(app, environment, context).ConfigureAwait(false);
 
         context.Output.WriteVerbose($"{Name}: starting {environment}/{app} revision {revision.Revision} ({spec.Image}) on port(s) {string.Join(", ", revision.Ports)}");
         string? failure = null;
@@ -367,6 +367,13 @@ public sealed class ContainerHostTarget : IDeployTarget
 
     private Task WriteStateAsync(HostState state, EngineContext context) =>
         RunAsync(state.App, state.Environment, ["write-state"], context, env: new Dictionary<string, string> { ["STATE_JSON"] = state.ToJson() });
+
+    /// <summary>The proxy's image on this host (built from the base image once; a no-op when present). Servers get it from this machine instead.</summary>
+    public async Task<string> EnsureProxyImageAsync(string app, string environment, EngineContext context)
+    {
+        await RunAsync(app, environment, ["proxy-image", _options.ProxyImage, _options.BaseImage], context).ConfigureAwait(false);
+        return _options.ProxyImage;
+    }
 
     private async Task<HostScriptResult> RunAsync(string app, string environment, string[] args, EngineContext context, Action<string>? onLine = null, TimeSpan? timeout = null, bool check = true, Dictionary<string, string>? env = null)
     {

@@ -19,7 +19,9 @@ public sealed class ContainerHostTargetFactory : IDeployTargetFactory
         _pool = new SshConnectionPool(data);
     }
 
-    public IDeployTarget ForThisMachine() => new ContainerHostTarget(
+    public IDeployTarget ForThisMachine() => ThisMachine();
+
+    private ContainerHostTarget ThisMachine() => new(
         new LocalHostScriptRunner(),
         // No systemd here (a container or a plain shell): podman's own restart policy keeps the
         // instances up; the proxy stays on loopback. The state lives in the module's data
@@ -33,7 +35,7 @@ public sealed class ContainerHostTargetFactory : IDeployTargetFactory
             new RemoteHostScriptRunner(shell),
             // systemd units (podman generate systemd --new) bring the app back after a reboot.
             new ContainerHostOptions { BaseImage = PodmanImage.Reference, Supervisor = "systemd", ProxyBind = "0.0.0.0", EndpointAddress = server.Address ?? server.Name });
-        return new ServerDeployTarget(server, shell, inner);
+        return new ServerDeployTarget(server, shell, inner, ThisMachine());
     }
 
     public ValueTask DisposeAsync() => _pool.DisposeAsync();

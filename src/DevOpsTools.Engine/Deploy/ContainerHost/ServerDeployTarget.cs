@@ -1,5 +1,4 @@
 using DevOpsTools.Engine.Core;
-using DevOpsTools.Engine.Servers.Podman;
 using DevOpsTools.Engine.Ssh;
 
 namespace DevOpsTools.Engine.Deploy.ContainerHost;
@@ -15,12 +14,14 @@ public sealed class ServerDeployTarget : IDeployTarget
     private readonly Server _server;
     private readonly IRemoteShell _shell;
     private readonly IDeployTarget _inner;
+    private readonly ContainerHostTarget _thisMachine;
 
-    public ServerDeployTarget(Server server, IRemoteShell shell, IDeployTarget inner)
+    public ServerDeployTarget(Server server, IRemoteShell shell, IDeployTarget inner, ContainerHostTarget thisMachine)
     {
         _server = server;
         _shell = shell;
         _inner = inner;
+        _thisMachine = thisMachine;
     }
 
     public string Kind => _inner.Kind;
@@ -31,7 +32,7 @@ public sealed class ServerDeployTarget : IDeployTarget
 
     public async Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context)
     {
-        await ReadyAsync(app.Image, context).ConfigureAwait(false);
+        await ReadyAsync(app, context).ConfigureAwait(false);
         return WithServer(await _inner.ApplyAsync(app, options, context).ConfigureAwait(false));
     }
 
@@ -47,25 +48,26 @@ public sealed class ServerDeployTarget : IDeployTarget
     public async Task<Deployment> RemoveAsync(string app, string environment, bool removeVolumes, EngineContext context) =>
         WithServer(await _inner.RemoveAsync(app, environment, removeVolumes, context).ConfigureAwait(false));
 
-    private async Task ReadyAsync(string image, EngineContext context)
+    private async Task ReadyAsync(ResolvedApp app, EngineContext context)
     {
         await new ContainerHostPreparer().PrepareAsync(_shell, context).ConfigureAwait(false);
+        // Images are built on this machine only and sent as they are (no registry, no rebuild
+        // per server): the app's, and the proxy's (which a nested podman could not build anyway:
+        // buildah's RUN needs cgroups that a container host's inner podman runs without).
+        var proxyImage = await _thisMachine.EnsureProxyImageAsync(app.Name, app.Environment, context).ConfigureAwait(false);
         var transfer = new ContainerImageTransfer();
-        // The module's Debian base: the host builds its HAProxy image from it.
-        await transfer.TransferAsync(_shell, PodmanImage.Reference, context).ConfigureAwait(false);
-        await transfer.TransferAsync(_shell, image, context).ConfigureAwait(false);
+        await transfer.TransferAsync(_shell, proxyImage, context).ConfigureAwait(false);
+        await transfer.TransferAsync(_shell, app.Image, context).ConfigureAwait(false);
     }
 
-    private Deployment WithServer(Deployment deployment) => deployment.Server is null
-        ? new Deployment
-        {
-            App = deployment.App, Environment = deployment.Environment, TargetKind = deployment.TargetKind, Target = deployment.Target,
-            Revision = deployment.Revision, Image = deployment.Image, ImageDigest = deployment.ImageDigest, Status = deployment.Status,
-            ReplicasDesired = deployment.ReplicasDesired, ReplicasReady = deployment.ReplicasReady, Endpoints = deployment.Endpoints.Select(Reachable).ToList(),
-            Server = _server, StartedAt = deployment.StartedAt, Duration = deployment.Duration, RolledBack = deployment.RolledBack,
-            RollbackReason = deployment.RollbackReason, History = deployment.History,
-        }
-        : deployment;
+    private Deployment WithServer(Deployment deployment) => new()
+    {
+        App = deployment.App, Environment = deployment.Environment, TargetKind = deployment.TargetKind, Target = deployment.Target,
+        Revision = deployment.Revision, Image = deployment.Image, ImageDigest = deployment.ImageDigest, Status = deployment.Status,
+        ReplicasDesired = deployment.ReplicasDesired, ReplicasReady = deployment.ReplicasReady, Endpoints = deployment.Endpoints.Select(Reachable).ToList(),
+        Server = _server, StartedAt = deployment.StartedAt, Duration = deployment.Duration, RolledBack = deployment.RolledBack,
+        RollbackReason = deployment.RollbackReason, History = deployment.History,
+    };
 
     /// <summary>
     /// The proxy's port as this machine reaches it: a Podman server publishes its declared ports

@@ -22,6 +22,11 @@ start() {
         podman create --name "$name" "$@" >/dev/null
         unit=$(unit_of "$name")
         podman generate systemd --new --name --restart-policy=always --stop-timeout 10 -- "$name" > "$unit_dir/$unit.tmp"
+        # generate puts --cgroups=no-conmon in the unit; inside a Podman server (a container
+        # host whose podman runs with cgroups disabled, prepare-host.sh) crun cannot create any.
+        if grep -q '^cgroups *= *"disabled"' /etc/containers/containers.conf 2>/dev/null; then
+            sed -i 's/--cgroups=no-conmon/--cgroups=disabled/' "$unit_dir/$unit.tmp"
+        fi
         mv "$unit_dir/$unit.tmp" "$unit_dir/$unit"
         podman rm -f -- "$name" >/dev/null
         systemctl daemon-reload

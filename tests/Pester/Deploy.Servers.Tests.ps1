@@ -1,0 +1,79 @@
+#Requires -Modules Pester
+# Deploy-App to container-host servers: two Podman servers made by New-Server -ContainerHost and
+# hardened by Set-Hardening, then the hello sample app rolled out one server at a time through
+# the pipeline the design card names, updated, a broken version stopped at the first server, and
+# a rebooted server serving again on its own (systemd units made by podman generate systemd).
+
+Describe 'Deploy-App to container-host servers' -Tag 'Podman', 'Deploy' {
+    BeforeAll {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+        $script:savedHome = $env:DEVOPSTOOLS_HOME
+        $script:dataRoot = New-TestDataRoot
+        $script:envName = 'ds' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $repo = Join-Path $PSScriptRoot '../..'
+        $script:spec = Join-Path $repo 'examples/apps/hello/app.yaml'
+
+        $script:servers = @(New-Server -Name web-1, web-2 -Environment $envName -ContainerHost -Port 8080 -ErrorAction Stop)
+        & (Join-Path $repo 'examples/apps/hello/build.ps1')
+
+        function Get-Version([object] $Deployment) { (Invoke-RestMethod "$($Deployment.Endpoints[0].Url)version" -TimeoutSec 5).version }
+    }
+
+    AfterAll {
+        Get-Server -Environment $envName -ErrorAction SilentlyContinue | Remove-Server -Force -ErrorAction SilentlyContinue
+        Remove-TestPodmanEnvironment -Environment $envName
+        Remove-TestDataRoot -Path $dataRoot -Restore $savedHome
+    }
+
+    It 'hardens the servers and deploys to them in one pipeline' {
+        $script:v1 = @($servers | Set-Hardening -Force | Deploy-App -Path $spec -TimeoutSec 300 -ErrorAction Stop)
+        $v1.Count | Should -Be 2
+        foreach ($d in $v1) {
+            $d.Status | Should -Be 'Healthy'
+            $d.Server.Name | Should -BeIn 'web-1', 'web-2'
+            # The proxy's port as this machine reaches it: the server's published port for 8080.
+            $published = $d.Server.Endpoints | Where-Object Port -eq 8080
+            $d.Endpoints[0].Port | Should -Be $published.HostPort
+            Get-Version $d | Should -Be '1'
+        }
+    }
+
+    It 'updates one server at a time without a failed request' {
+        $load = Start-ThreadJob { param($u) hey -z 15s -c 4 $u 2>&1 | Out-String } -ArgumentList $v1[0].Endpoints[0].Url
+        Start-Sleep -Seconds 2
+        $v2 = @($servers | Deploy-App -Path $spec -Image localhost/devopstools-hello:2 -MaxUnavailable 1 -TimeoutSec 300 -ErrorAction Stop)
+        $report = $load | Wait-Job | Receive-Job
+        Write-Host $report
+        $v2.Status | Should -Be 'Healthy', 'Healthy'
+        $report | Should -Match '\[200\]\s+\d+ responses'
+        $report | Should -Not -Match '\[[^2]\d\d\]\s+\d+ responses'
+        $report | Should -Not -Match 'Error distribution'
+        foreach ($d in $v2) { Get-Version $d | Should -Be '2' }
+    }
+
+    It 'stops a broken rollout at the first server and leaves the second untouched' {
+        $result = @($servers | Deploy-App -Path $spec -Image localhost/devopstools-hello:broken -MaxUnavailable 1 -TimeoutSec 20 -ErrorVariable failed -ErrorAction SilentlyContinue)
+        $result.Count | Should -Be 1
+        $result[0].Status | Should -Be 'RolledBack'
+        @($failed | Where-Object { $_.FullyQualifiedErrorId -like 'DeployRolloutStopped*' }).Count | Should -Be 1
+        @($failed | Where-Object { $_.FullyQualifiedErrorId -like 'DeployRolledBack*' }).Count | Should -Be 1
+        foreach ($s in $servers) {
+            $d = $s | Get-AppDeployment hello
+            $d.Status | Should -Be 'Healthy'
+            Get-Version $d | Should -Be '2'
+        }
+        @(($servers | Where-Object Name -eq 'web-2' | Get-AppDeployment hello).History | Where-Object Status -eq 'RolledBack').Count | Should -Be 0
+    }
+
+    It 'serves again after a server reboots' {
+        $web1 = $servers | Where-Object Name -eq 'web-1'
+        podman restart -t 5 -- $web1.Id | Out-Null
+        $deadline = (Get-Date).AddSeconds(90)
+        $version = $null
+        while (-not $version -and (Get-Date) -lt $deadline) {
+            try { $version = Get-Version ($web1 | Get-AppDeployment hello -ErrorAction Stop) } catch { Start-Sleep -Seconds 2 }
+        }
+        $version | Should -Be '2'
+    }
+}
