@@ -50,7 +50,7 @@ function Measure-AptFloor([object[]] $Servers, [string[]] $Packages) {
     $ids = @($Servers | ForEach-Object Id)
     Measure-Command {
         $ids | ForEach-Object -ThrottleLimit 16 -Parallel {
-            podman exec -e DEBIAN_FRONTEND=noninteractive -- $_ sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold "$@" >/dev/null' sh @using:Packages
+            podman exec -e DEBIAN_FRONTEND=noninteractive -- $_ sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold "$@"' sh @using:Packages *> $null
             if ($LASTEXITCODE -ne 0) { throw "apt floor failed on $_" }
         }
     }

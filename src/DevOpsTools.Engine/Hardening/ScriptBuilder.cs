@@ -86,12 +86,13 @@ public static class ScriptBuilder
             sb.Append(": > \"$DT_BK/pending\"\n");
         }
 
-        // Packages first, in one apt-get for the lot (attributed to the first rule needing each).
+        // Packages first, in one apt transaction for the lot (attributed to the first rule needing
+        // any); each fix's own apt_install then finds its packages installed and runs nothing.
         var packages = rules.Where(r => r.Rule.Packages.Count > 0).ToList();
         if (packages.Count > 0)
         {
             sb.Append("DT_RULE=").Append(packages[0].Rule.Id).Append('\n');
-            sb.Append("( set -e; apt_install ").Append(string.Join(' ', packages.SelectMany(r => r.Rule.Packages).Distinct(StringComparer.Ordinal))).Append(" ) >\"$DT_TMP/o\" 2>\"$DT_TMP/e\" </dev/null; dt_fix_end $?\n");
+            sb.Append("( set -e; ").Append(PreinstallCall(rules)).Append(" ) >\"$DT_TMP/o\" 2>\"$DT_TMP/e\" </dev/null; dt_fix_end $?\n");
         }
 
         foreach (var r in rules)
@@ -138,6 +139,14 @@ public static class ScriptBuilder
         sb.Append("printf '\\n@@END\\n'\n");
         return sb.ToString();
     }
+
+    /// <summary>The packages the given rules' fixes install, in catalogue order, each once (the set the fix script installs in one transaction).</summary>
+    public static IReadOnlyList<string> Packages(IEnumerable<ResolvedRule> rules) =>
+        rules.SelectMany(r => r.Rule.Packages).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>The one apt_install call of the fix script (package names are validated catalogue data, quoted anyway).</summary>
+    public static string PreinstallCall(IEnumerable<ResolvedRule> rules) =>
+        "apt_install " + string.Join(' ', Packages(rules).Select(Quote));
 
     public static string DeadManUnit(string runId) => $"devopstools-hardening-rollback-{runId}";
 

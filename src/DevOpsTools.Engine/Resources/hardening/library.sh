@@ -188,16 +188,20 @@ sysctl_set() { # key=value...: persist, then set live when /proc/sys is writable
     [ "$(sysctl -n "$k" 2>/dev/null)" = "$v" ] || run sysctl -q -w "$k=$v"
   done
 }
-apt_lists_fresh() { # packages: 0 when the lists are under 6 hours old and know every package
-  [ -n "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -360 2>/dev/null | head -n 1)" ] || return 1
-  # shellcheck disable=SC2086 # one word per package
-  apt-cache show --no-all-versions $1 >/dev/null 2>&1
+DT_APT_LISTS=${DT_APT_LISTS:-/var/lib/apt/lists}
+DT_APT_FRESH_MIN=${DT_APT_FRESH_MIN:-240}
+apt_candidates() { # packages -> how many of them have an install candidate (one apt-cache for all)
+  apt-cache policy "$@" 2>/dev/null | awk '$1 == "Candidate:" && $2 != "(none)" { n++ } END { print n + 0 }'
+}
+apt_lists_fresh() { # packages: the package lists are younger than DT_APT_FRESH_MIN minutes and know every package
+  [ -n "$(find "$DT_APT_LISTS" -maxdepth 1 -type f -name '*_Packages*' -mmin "-$DT_APT_FRESH_MIN" 2>/dev/null | head -n 1)" ] || return 1
+  [ "$(apt_candidates "$@")" -eq "$#" ]
 }
 apt_install() { # packages: installs the missing ones (one apt-get for the lot)
   miss=""; for p in "$@"; do installed "$p" || miss="$miss $p"; done
   [ -n "$miss" ] || return 0
-  # No apt-get update when the lists are fresh (a second profile, a re-run after a failure).
-  if [ ! -f "$DT_TMP/apt-updated" ] && ! apt_lists_fresh "$miss"; then run apt-get update -qq; fi
+  # shellcheck disable=SC2086
+  if [ ! -f "$DT_TMP/apt-updated" ] && ! apt_lists_fresh $miss; then run apt-get update -qq; fi
   : > "$DT_TMP/apt-updated"
   run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold $miss
 }
