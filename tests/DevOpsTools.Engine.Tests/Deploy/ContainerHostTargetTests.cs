@@ -146,4 +146,29 @@ public sealed class ContainerHostTargetTests : IClassFixture<ContainerHostFixtur
             await target.RemoveAsync("hello", env, removeVolumes: true, context);
         }
     }
+
+    [SkippableFact]
+    public async Task An_unknown_image_is_refused_with_its_name_and_nothing_is_created()
+    {
+        Skip.If(_fixture.SkipReason is not null, _fixture.SkipReason);
+        var env = "host-" + Guid.NewGuid().ToString("N")[..6];
+        var stateRoot = Path.Combine(Path.GetTempPath(), $"devopstools-{env}");
+        var target = ContainerHostFixture.NewTarget(stateRoot);
+        var context = EngineContext.Silent();
+        try
+        {
+            var app = ContainerHostFixture.App(env, "localhost/devopstools-hello:no-such-tag", ContainerHostFixture.FreePortBlock(), $"{env}-hello-data");
+            var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => target.ApplyAsync(app, new DeployOptions(), context));
+            Assert.Equal(ErrorIds.DeployImageNotFound, error.ErrorId);
+            Assert.Contains("localhost/devopstools-hello:no-such-tag is not on this host", error.Message, StringComparison.Ordinal);
+            Assert.Contains("nothing was changed", error.Message, StringComparison.Ordinal);
+            Assert.Null(await target.GetAsync("hello", env, context));
+            var left = await Podman.RunAsync(["ps", "-a", "--filter", $"label=devopstools.environment={env}", "--format", "{{.Names}}"]);
+            Assert.Equal("", left.StdOut.Trim());
+        }
+        finally
+        {
+            await target.RemoveAsync("hello", env, removeVolumes: true, context);
+        }
+    }
 }
