@@ -75,6 +75,7 @@ public static class ErrorIds
     public const string AppNotFound = nameof(AppNotFound);
     public const string SecretUnavailable = nameof(SecretUnavailable);
     public const string SecretFileTooOpen = nameof(SecretFileTooOpen);
+    public const string SecretNotSingleLine = nameof(SecretNotSingleLine);
     public const string DeployImageNotFound = nameof(DeployImageNotFound);
     public const string DeployStepFailed = nameof(DeployStepFailed);
     public const string DeployNotFound = nameof(DeployNotFound);

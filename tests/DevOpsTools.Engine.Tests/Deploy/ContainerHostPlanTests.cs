@@ -1,6 +1,7 @@
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Deploy;
 using DevOpsTools.Engine.Deploy.ContainerHost;
+using DevOpsTools.Engine.Deploy.Spec;
 
 namespace DevOpsTools.Engine.Tests.Deploy;
 
@@ -64,5 +65,54 @@ public sealed class ContainerHostPlanTests
         var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => target.ApplyAsync(app, new DeployOptions(), EngineContext.Silent()));
         Assert.Equal(ErrorIds.InvalidParameter, error.ErrorId);
         Assert.Empty(runner.Runs);
+    }
+
+    private static ContainerHostTarget Target(RecordingRunner runner, Dictionary<string, string?> variables) =>
+        new(runner, new ContainerHostOptions { BaseImage = "localhost/devopstools/debian12:x" }, new SecretResolver(n => variables.GetValueOrDefault(n)));
+
+    [Theory]
+    [InlineData(null, "SecretUnavailable", "HOST_PLAN_SECRET")]
+    [InlineData("line one\nline two", "SecretNotSingleLine", "DB_PASSWORD")]
+    public async Task A_secret_that_cannot_be_passed_stops_the_deploy_before_anything_runs(string? value, string errorId, string named)
+    {
+        var runner = new RecordingRunner("");
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() =>
+            Target(runner, new() { ["HOST_PLAN_SECRET"] = value }).ApplyAsync(App("localhost/devopstools-hello:2"), new DeployOptions(), EngineContext.Silent()));
+        Assert.Equal(errorId, error.ErrorId);
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("line one", error.Message, StringComparison.Ordinal);
+        Assert.Empty(runner.Runs);
+    }
+
+    [Fact]
+    public async Task A_Kubernetes_Secret_is_refused_by_a_container_host_with_the_others()
+    {
+        var runner = new RecordingRunner("");
+        var app = App("localhost/devopstools-hello:2") with
+        {
+            Secrets = [new SecretReference { Name = "DB_PASSWORD", FromKubernetesSecret = "db/password" }, new SecretReference { Name = "TOKEN", FromEnvironment = "UNSET_TOKEN" }],
+        };
+        var error = await Assert.ThrowsAsync<DevOpsToolsAggregateException>(() => Target(runner, new()).ApplyAsync(app, new DeployOptions(), EngineContext.Silent()));
+        Assert.Equal(ErrorIds.SecretUnavailable, error.ErrorId);
+        Assert.Contains("Kubernetes Secret 'db/password'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("UNSET_TOKEN", error.Message, StringComparison.Ordinal);
+        Assert.Empty(runner.Runs);
+    }
+
+    [Fact]
+    public async Task Secret_values_travel_only_in_the_secrets_steps_environment_and_the_container_reads_an_env_file()
+    {
+        var runner = new RecordingRunner("");
+        var deployment = await Target(runner, new() { ["HOST_PLAN_SECRET"] = "s3cret-value" })
+            .ApplyAsync(App("localhost/devopstools-hello:2"), new DeployOptions(), EngineContext.Silent());
+        Assert.Equal(DeploymentStatus.Healthy, deployment.Status);
+        var carrying = runner.Runs.Where(r => r.Env.Values.Any(v => v.Contains("s3cret-value", StringComparison.Ordinal))).ToList();
+        var step = Assert.Single(carrying);
+        Assert.Equal(["secrets", "1", "-"], step.Args);
+        Assert.Equal("DB_PASSWORD=s3cret-value", step.Env["SECRETS_ENV"]);
+        Assert.DoesNotContain(runner.Runs, r => r.Args.Any(a => a.Contains("s3cret-value", StringComparison.Ordinal)));
+        var start = runner.Runs.Single(r => r.Args[0] == "start").Args;
+        Assert.Equal("/var/lib/devopstools/deploy/host-plan/hello/secrets/r1.env", start[start.ToList().IndexOf("--env-file") + 1]);
+        Assert.DoesNotContain("s3cret-value", runner.Runs.Single(r => r.Args[0] == "write-state").Env["STATE_JSON"], StringComparison.Ordinal);
     }
 }

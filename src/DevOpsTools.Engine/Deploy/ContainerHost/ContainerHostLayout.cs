@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace DevOpsTools.Engine.Deploy.ContainerHost;
 
@@ -46,6 +47,45 @@ public static class ContainerHostLayout
         }
 
         return lines;
+    }
+
+    /// <summary>What a revision runs, from the resolved app (the first port is the proxied one).</summary>
+    public static RevisionSpec SpecOf(ResolvedApp app)
+    {
+        var port = app.Ports.Count > 0 ? app.Ports[0] : new AppPort("http", 8080);
+        var health = app.HealthCheck;
+        return new RevisionSpec
+        {
+            Image = app.Image,
+            Replicas = Math.Max(1, app.Replicas),
+            PublicPort = port.PublicPort > 0 ? port.PublicPort : port.ContainerPort,
+            PortName = port.Name,
+            Variables = new SortedDictionary<string, string>(app.Variables.ToDictionary(), StringComparer.Ordinal),
+            Volumes = new SortedDictionary<string, string>(app.Volumes.ToDictionary(v => v.Name, v => v.MountPath), StringComparer.Ordinal),
+            Secrets = app.Secrets.Select(s => s.Name).Order(StringComparer.Ordinal).ToList(),
+            Cpu = app.Resources.Cpu,
+            MemoryBytes = app.Resources.MemoryBytes,
+            HealthPath = health?.HttpPath ?? "/healthz",
+            StartPeriodSeconds = (int)Math.Ceiling((health?.StartPeriod ?? TimeSpan.FromSeconds(5)).TotalSeconds),
+            IntervalSeconds = Math.Max(1, (int)Math.Ceiling((health?.Interval ?? TimeSpan.FromSeconds(2)).TotalSeconds)),
+            TimeoutSeconds = Math.Max(1, (int)Math.Ceiling((health?.Timeout ?? TimeSpan.FromSeconds(2)).TotalSeconds)),
+            Threshold = Math.Max(1, health?.Threshold ?? 3),
+        };
+    }
+
+    /// <summary>"&lt;container&gt; &lt;RFC 3339 time&gt; &lt;text&gt;" from the logs step, as a log line.</summary>
+    public static AppLogLine ParseLogLine(string app, string line)
+    {
+        // "<container> <RFC 3339 time> <text>" (the script prefixes the name; podman logs --timestamps the time).
+        var parts = line.Split(' ', 3);
+        // podman writes nanoseconds; .NET parses at most 7 fraction digits.
+        var stamp = parts.Length == 3 ? Regex.Replace(parts[1], @"(\.\d{7})\d+", "$1") : "";
+        if (parts.Length == 3 && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return new AppLogLine(app, parts[0], time, parts[2]);
+        }
+
+        return new AppLogLine(app, parts[0], null, parts.Length > 1 ? string.Join(' ', parts.Skip(1)) : line);
     }
 
     public static string ContainerName(string app, string environment, int revision, int index) => $"dot-{environment}-{app}-r{revision}-{index}";

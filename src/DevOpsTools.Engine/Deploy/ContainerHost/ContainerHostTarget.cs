@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Deploy.Spec;
 
 namespace DevOpsTools.Engine.Deploy.ContainerHost;
 
@@ -39,11 +40,14 @@ public sealed class ContainerHostTarget : IDeployTarget
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
     private readonly IHostScriptRunner _runner;
     private readonly ContainerHostOptions _options;
+    private readonly SecretResolver _secrets;
 
-    public ContainerHostTarget(IHostScriptRunner runner, ContainerHostOptions options)
+    /// <param name="secrets">Reads the app's secret values at deploy time (default: this process's environment and 0600 files).</param>
+    public ContainerHostTarget(IHostScriptRunner runner, ContainerHostOptions options, SecretResolver? secrets = null)
     {
         _runner = runner;
         _options = options;
+        _secrets = secrets ?? new SecretResolver();
     }
 
     public string Kind => _runner.Server is null ? "Local" : "Host";
@@ -52,45 +56,47 @@ public sealed class ContainerHostTarget : IDeployTarget
 
     public async Task<DeployPlan> PlanAsync(ResolvedApp app, EngineContext context)
     {
-        var spec = SpecOf(app);
+        var spec = ContainerHostLayout.SpecOf(app);
         var state = await ReadStateAsync(app.Name, app.Environment, context).ConfigureAwait(false);
         var current = state?.Find(state.Current);
         var nextRevision = (state?.Revisions.Count > 0 ? state.Revisions.Max(r => r.Revision) : 0) + 1;
         var ports = ContainerHostLayout.PortsFor(spec, current);
         var before = current is null ? [] : ContainerHostLayout.Describe(app.Name, app.Environment, current.Revision, current.Spec, current.Ports);
         var after = ContainerHostLayout.Describe(app.Name, app.Environment, nextRevision, spec, ports);
-        var secrets = app.Secrets.Select(s => $"secret {s.Name}: (value not shown)").ToList();
+        var secrets = await SecretLinesAsync(app, spec, current, context).ConfigureAwait(false);
         var diff = new StringBuilder($"--- {Name}/{app.Environment}/{app.Name} revision {current?.Revision ?? 0}\n+++ {Name}/{app.Environment}/{app.Name} revision {nextRevision}\n");
         foreach (var line in before.Except(after))
         {
             diff.Append("- ").Append(line).Append('\n');
         }
 
-        foreach (var line in after.Except(before).Concat(secrets))
+        foreach (var line in after.Except(before))
         {
             diff.Append("+ ").Append(line).Append('\n');
         }
 
-        var same = current is not null && current.Spec with { } == spec && SameMaps(current.Spec, spec);
-        var summary = current is null ? $"create {app.Name} revision 1 ({spec.Image})" : $"replace revision {current.Revision} ({current.Spec.Image}) with {nextRevision} ({spec.Image})";
+        foreach (var line in secrets.Lines)
+        {
+            diff.Append(line).Append('\n');
+        }
+
+        var same = current is not null && current.Spec.SameAs(spec) && !secrets.Changed;
+        var summary = current is null ? $"create {app.Name} revision 1 ({spec.Image})"
+            : same ? $"no change to revision {current.Revision} ({spec.Image}); deploying starts revision {nextRevision} with the same specification"
+            : $"replace revision {current.Revision} ({current.Spec.Image}) with {nextRevision} ({spec.Image})";
         return new DeployPlan(Name, summary, diff.ToString(), !same);
     }
 
     public async Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context)
     {
-        if (app.Secrets.Count > 0)
-        {
-            throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
-                $"App '{app.Name}': the container-host target does not pass secrets yet ({string.Join(", ", app.Secrets.Select(s => s.Name))}); nothing was changed.", app.Name)
-            { RecommendedAction = "Deploy without secrets, or to a Kubernetes target." };
-        }
-
-        if (!Validation.IsImage(app.Image) || app.Variables.Keys.Any(k => !Validation.IsWhole("[A-Za-z_][A-Za-z0-9_]*", k)))
+        if (!Validation.IsImage(app.Image) || app.Variables.Keys.Concat(app.Secrets.Select(x => x.Name)).Any(k => !Validation.IsWhole("[A-Za-z_][A-Za-z0-9_]*", k)))
         {
             throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument, $"App '{app.Name}': image '{Validation.Printable(app.Image)}' or a variable name is not valid; nothing was changed.", app.Name);
         }
 
-        return await RolloutAsync(app.Name, app.Environment, SpecOf(app), options, context).ConfigureAwait(false);
+        // Read before anything runs: a missing or unusable secret changes nothing.
+        var secrets = HostSecrets.EnvFile(app, _secrets);
+        return await RolloutAsync(app.Name, app.Environment, ContainerHostLayout.SpecOf(app), options, context, secrets).ConfigureAwait(false);
     }
 
     public async Task<Deployment?> GetAsync(string app, string environment, EngineContext context)
@@ -123,7 +129,8 @@ public sealed class ContainerHostTarget : IDeployTarget
             : state.Revisions.Where(r => r.Revision < state.Current && r.Digest is not null && r.Status != DeploymentStatus.RolledBack && r.Status != DeploymentStatus.Failed)
                 .OrderByDescending(r => r.Revision).FirstOrDefault()
               ?? throw new DevOpsToolsException(ErrorIds.DeployNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app} has no healthy revision before {state.Current} on {Name} to go back to.", app);
-        return await RolloutAsync(app, environment, target.Spec, options, context).ConfigureAwait(false);
+        // The revision's secrets as they were deployed (its env file on the host), not today's values.
+        return await RolloutAsync(app, environment, target.Spec, options, context, secretsFrom: target.Revision).ConfigureAwait(false);
     }
 
     public async IAsyncEnumerable<AppLogLine> GetLogsAsync(string app, string environment, AppLogQuery query, EngineContext context)
@@ -137,7 +144,7 @@ public sealed class ContainerHostTarget : IDeployTarget
         {
             try
             {
-                await RunAsync(app, environment, args, context, line => channel.Writer.TryWrite(ParseLogLine(app, line)),
+                await RunAsync(app, environment, args, context, line => channel.Writer.TryWrite(ContainerHostLayout.ParseLogLine(app, line)),
                     query.Follow ? Timeout.InfiniteTimeSpan : StepTimeout, check: false).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -169,7 +176,7 @@ public sealed class ContainerHostTarget : IDeployTarget
         return result;
     }
 
-    private async Task<Deployment> RolloutAsync(string app, string environment, RevisionSpec spec, DeployOptions options, EngineContext context)
+    private async Task<Deployment> RolloutAsync(string app, string environment, RevisionSpec spec, DeployOptions options, EngineContext context, string? secretsEnv = null, int? secretsFrom = null)
     {
         var started = DateTimeOffset.UtcNow;
         var digestRun = await RunAsync(app, environment, ["digest", spec.Image], context, check: false).ConfigureAwait(false);
@@ -193,6 +200,13 @@ public sealed class ContainerHostTarget : IDeployTarget
         };
         revision.Containers.AddRange(Enumerable.Range(0, spec.Replicas).Select(i => ContainerHostLayout.ContainerName(app, environment, revision.Revision, i)));
         await EnsureProxyImageAsync(app, environment, context).ConfigureAwait(false);
+        if (spec.Secrets.Count > 0)
+        {
+            // The values travel as data (an environment variable of the step, over SSH's stdin for
+            // servers) into DEPLOY_DIR/secrets/r<revision>.env, 0600, read by podman --env-file.
+            await RunAsync(app, environment, ["secrets", Seconds(revision.Revision), secretsFrom is { } from ? Seconds(from) : "-"], context,
+                env: secretsEnv is null ? null : new Dictionary<string, string> { ["SECRETS_ENV"] = secretsEnv }).ConfigureAwait(false);
+        }
 
         context.Output.WriteVerbose($"{Name}: starting {environment}/{app} revision {revision.Revision} ({spec.Image}) on port(s) {string.Join(", ", revision.Ports)}");
         string? failure = null;
@@ -304,6 +318,11 @@ public sealed class ContainerHostTarget : IDeployTarget
             args.AddRange(["--volume", $"{name}:{path}"]);
         }
 
+        if (spec.Secrets.Count > 0)
+        {
+            args.AddRange(["--env-file", SecretsFile(app, environment, revision.Revision)]);
+        }
+
         if (spec.Cpu is { } cpu)
         {
             args.Add("--cpus=" + cpu.ToString(CultureInfo.InvariantCulture));
@@ -318,43 +337,29 @@ public sealed class ContainerHostTarget : IDeployTarget
         return args;
     }
 
-    private static bool SameMaps(RevisionSpec a, RevisionSpec b) =>
-        a.Variables.SequenceEqual(b.Variables) && a.Volumes.SequenceEqual(b.Volumes);
+    private string SecretsFile(string app, string environment, int revision) =>
+        $"{_options.StateRoot}/{environment}/{app}/secrets/r{revision.ToString(CultureInfo.InvariantCulture)}.env";
 
-    private static RevisionSpec SpecOf(ResolvedApp app)
+    /// <summary>The diff's secret lines: names only, and which values differ from the current revision's (compared on the host).</summary>
+    private async Task<(IReadOnlyList<string> Lines, bool Changed)> SecretLinesAsync(ResolvedApp app, RevisionSpec spec, HostRevision? current, EngineContext context)
     {
-        var port = app.Ports.Count > 0 ? app.Ports[0] : new AppPort("http", 8080);
-        var health = app.HealthCheck;
-        return new RevisionSpec
+        if (spec.Secrets.Count == 0)
         {
-            Image = app.Image,
-            Replicas = Math.Max(1, app.Replicas),
-            PublicPort = port.PublicPort > 0 ? port.PublicPort : port.ContainerPort,
-            PortName = port.Name,
-            Variables = new SortedDictionary<string, string>(app.Variables.ToDictionary(), StringComparer.Ordinal),
-            Volumes = new SortedDictionary<string, string>(app.Volumes.ToDictionary(v => v.Name, v => v.MountPath), StringComparer.Ordinal),
-            Cpu = app.Resources.Cpu,
-            MemoryBytes = app.Resources.MemoryBytes,
-            HealthPath = health?.HttpPath ?? "/healthz",
-            StartPeriodSeconds = (int)Math.Ceiling((health?.StartPeriod ?? TimeSpan.FromSeconds(5)).TotalSeconds),
-            IntervalSeconds = Math.Max(1, (int)Math.Ceiling((health?.Interval ?? TimeSpan.FromSeconds(2)).TotalSeconds)),
-            TimeoutSeconds = Math.Max(1, (int)Math.Ceiling((health?.Timeout ?? TimeSpan.FromSeconds(2)).TotalSeconds)),
-            Threshold = Math.Max(1, health?.Threshold ?? 3),
-        };
-    }
-
-    private static AppLogLine ParseLogLine(string app, string line)
-    {
-        // "<container> <RFC 3339 time> <text>" (the script prefixes the name; podman logs --timestamps the time).
-        var parts = line.Split(' ', 3);
-        // podman writes nanoseconds; .NET parses at most 7 fraction digits.
-        var stamp = parts.Length == 3 ? System.Text.RegularExpressions.Regex.Replace(parts[1], @"(\.\d{7})\d+", "$1") : "";
-        if (parts.Length == 3 && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-        {
-            return new AppLogLine(app, parts[0], time, parts[2]);
+            return (current?.Spec.Secrets.Select(n => $"- secret {n}").ToList() ?? [], current?.Spec.Secrets.Count > 0);
         }
 
-        return new AppLogLine(app, parts[0], null, parts.Length > 1 ? string.Join(' ', parts.Skip(1)) : line);
+        var env = HostSecrets.EnvFile(app, _secrets)!;
+        var changed = spec.Secrets.ToHashSet(StringComparer.Ordinal);
+        if (current is not null && current.Spec.Secrets.Count > 0)
+        {
+            var compare = await RunAsync(app.Name, app.Environment, ["secrets-changed", Seconds(current.Revision)], context,
+                env: new Dictionary<string, string> { ["SECRETS_ENV"] = env }).ConfigureAwait(false);
+            changed = compare.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        }
+
+        var lines = spec.Secrets.Select(n => changed.Contains(n) ? $"+ secret {n}: (value not shown)" : $"  secret {n}: unchanged").ToList();
+        lines.AddRange((current?.Spec.Secrets ?? []).Except(spec.Secrets, StringComparer.Ordinal).Select(n => $"- secret {n}"));
+        return (lines, changed.Count > 0 || lines.Any(l => l.StartsWith('-')));
     }
 
     private static string Seconds(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -66,6 +66,9 @@ public sealed record RevisionSpec
 
     public SortedDictionary<string, string> Variables { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>Names of the secret variables (values live only in the host's 0600 env file of the revision).</summary>
+    public List<string> Secrets { get; init; } = [];
+
     /// <summary>name -> mount path.</summary>
     public SortedDictionary<string, string> Volumes { get; init; } = new(StringComparer.Ordinal);
 
@@ -82,4 +85,9 @@ public sealed record RevisionSpec
     public int TimeoutSeconds { get; init; } = 2;
 
     public int Threshold { get; init; } = 3;
+
+    /// <summary>Same run specification: the records' own equality compares the collections by reference, this by content.</summary>
+    public bool SameAs(RevisionSpec other) =>
+        this with { Variables = other.Variables, Volumes = other.Volumes, Secrets = other.Secrets } == other &&
+        Variables.SequenceEqual(other.Variables) && Volumes.SequenceEqual(other.Volumes) && Secrets.SequenceEqual(other.Secrets, StringComparer.Ordinal);
 }

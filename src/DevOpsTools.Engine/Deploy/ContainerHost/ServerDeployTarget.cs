@@ -1,4 +1,5 @@
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Deploy.Spec;
 using DevOpsTools.Engine.Ssh;
 
 namespace DevOpsTools.Engine.Deploy.ContainerHost;
@@ -15,6 +16,7 @@ public sealed class ServerDeployTarget : IDeployTarget
     private readonly IRemoteShell _shell;
     private readonly IDeployTarget _inner;
     private readonly ContainerHostTarget _thisMachine;
+    private readonly SecretResolver _secrets = new();
 
     public ServerDeployTarget(Server server, IRemoteShell shell, IDeployTarget inner, ContainerHostTarget thisMachine)
     {
@@ -32,6 +34,8 @@ public sealed class ServerDeployTarget : IDeployTarget
 
     public async Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context)
     {
+        // Secrets are read (and refused) before the server is prepared or sent any image.
+        _ = HostSecrets.EnvFile(app, _secrets);
         await ReadyAsync(app, context).ConfigureAwait(false);
         return WithServer(await _inner.ApplyAsync(app, options, context).ConfigureAwait(false));
     }

@@ -18,12 +18,16 @@ public sealed class SecretResolver
         _environment = environment ?? System.Environment.GetEnvironmentVariable;
     }
 
-    /// <summary>Every secret of the app except Kubernetes Secrets; all problems are reported together.</summary>
-    public IReadOnlyList<SecretValue> ResolveAll(ResolvedApp app)
+    /// <summary>
+    /// Every secret of the app; all problems are reported together. Kubernetes Secrets are left
+    /// to the cluster (skipped) unless <paramref name="includeKubernetes"/>: a target that cannot
+    /// read them (a container host) asks for them so that they are refused with the others.
+    /// </summary>
+    public IReadOnlyList<SecretValue> ResolveAll(ResolvedApp app, bool includeKubernetes = false)
     {
         var values = new List<SecretValue>();
         var errors = new List<DevOpsToolsException>();
-        foreach (var secret in app.Secrets.Where(s => s.FromKubernetesSecret is null))
+        foreach (var secret in app.Secrets.Where(s => includeKubernetes || s.FromKubernetesSecret is null))
         {
             try
             {

@@ -3,13 +3,42 @@
 #   container-host.sh <command> [arguments]
 # Environment (validated by the engine, passed as data): DEPLOY_DIR (the app's state directory),
 # APP, ENV_NAME, SUPERVISOR (restart: podman --restart=always; systemd: podman generate systemd
-# --new units). Commands print machine-readable lines on stdout and reasons on stderr.
+# --new units), SECRETS_ENV (secrets, secrets-changed: NAME=value lines). Commands print
+# machine-readable lines on stdout and reasons on stderr.
 set -eu
 cmd=${1:?command}
 shift
 : "${DEPLOY_DIR:?}" "${APP:?}" "${ENV_NAME:?}"
 SUPERVISOR=${SUPERVISOR:-restart}
 unit_dir=/etc/systemd/system
+# Secret values stay in this shell: no child process (podman, awk) inherits them, and they reach
+# files and pipes through printf, a builtin, never through a command line.
+secrets_env=${SECRETS_ENV-}
+unset SECRETS_ENV
+secrets_dir=$DEPLOY_DIR/secrets
+
+# secrets <revision> <from revision|->: the revision's env file (0600), from SECRETS_ENV or a copy of
+# an earlier revision's file (Undo starts that revision again with the values it ran with).
+secrets() {
+    file=$secrets_dir/r$1.env
+    mkdir -p -- "$secrets_dir" && chmod 0700 -- "$DEPLOY_DIR" "$secrets_dir"
+    umask 077
+    if [ "$2" != - ]; then
+        [ -f "$secrets_dir/r$2.env" ] || { echo "the secrets of revision $2 are no longer on this host ($secrets_dir/r$2.env)" >&2; return 8; }
+        cp -- "$secrets_dir/r$2.env" "$file.tmp"
+    else
+        printf '%s\n' "$secrets_env" > "$file.tmp"
+    fi
+    chmod 0600 -- "$file.tmp"
+    mv -- "$file.tmp" "$file"
+}
+
+# secrets-changed <revision>: the names whose SECRETS_ENV line differs from that revision's file.
+secrets_changed() {
+    printf '%s\n' "$secrets_env" | awk -v old="$secrets_dir/r$1.env" '
+        BEGIN { while ((getline line < old) > 0) seen[line] = 1 }
+        !($0 in seen) { sub(/=.*/, ""); print }'
+}
 
 unit_of() { echo "devopstools-$1.service"; }
 
@@ -152,6 +181,8 @@ case $cmd in
     digest)
         podman image inspect --format '{{.Digest}}' -- "$1" 2>/dev/null \
             || { echo "image $1 is not on this host (podman image inspect found nothing)" >&2; exit 7; } ;;
+    secrets) secrets "$@" ;;
+    secrets-changed) secrets_changed "$@" ;;
     start) start "$@" ;;
     stop) stop "$@" ;;
     wait-health) wait_health "$@" ;;
@@ -183,6 +214,7 @@ case $cmd in
         # shellcheck disable=SC2086 # names are podman's container names, one word each
         [ -z "$names" ] || stop $names
         for volume in "$@"; do podman volume rm -f -- "$volume" >/dev/null 2>&1 || true; done
+        rm -rf -- "$secrets_dir"
         rm -f -- "$DEPLOY_DIR/state.json" "$DEPLOY_DIR/proxy/haproxy.cfg" "$DEPLOY_DIR/proxy/haproxy.cfg.new"
         rmdir -- "$DEPLOY_DIR/proxy" "$DEPLOY_DIR" 2>/dev/null || true ;;
     *) echo "unknown command $cmd" >&2; exit 64 ;;
