@@ -79,4 +79,22 @@ Describe 'Deploy-App to container-host servers' -Tag 'Podman', 'Deploy' {
         }
         $version | Should -Be '2'
     }
+
+    It 'sees and continues the deployment from -HostName, as on a machine it did not create' {
+        $web2 = $servers | Where-Object Name -eq 'web-2'
+        $login = @{ HostName = '127.0.0.1'; Port = $web2.SshPort; IdentityFile = $web2.IdentityFile; KnownHostsFile = (Join-Path $dataRoot 'known_hosts') }
+        $seen = Get-AppDeployment hello -Environment $envName @login -ErrorAction Stop
+        $seen.Target | Should -Be '127.0.0.1'
+        $seen.Revision | Should -Be ($web2 | Get-AppDeployment hello).Revision
+        $seen.Image | Should -Be 'localhost/devopstools-hello:2'
+
+        $d = Deploy-App -Path $spec -Environment $envName -Image localhost/devopstools-hello:1 -TimeoutSec 300 @login -ErrorAction Stop
+        $d.Status | Should -Be 'Healthy'
+        $d.Revision | Should -Be ($seen.Revision + 1)
+        $d.Server.Provider | Should -Be 'External'
+        # A -HostName machine is reached on the port itself; this one is a Podman server, reached through its published port.
+        $d.Endpoints[0].Port | Should -Be 8080
+        Get-Version ($web2 | Get-AppDeployment hello) | Should -Be '1'
+        { Deploy-App -Path $spec @login -ErrorAction Stop } | Should -Throw '*needs -Environment*'
+    }
 }

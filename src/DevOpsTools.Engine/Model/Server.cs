@@ -82,5 +82,8 @@ public sealed class Server
     public ServerProviderSettings? Connection { get; init; }
 
     /// <summary>Where the server's SSH endpoint is, as "user@address:port".</summary>
+    /// <summary>"environment/name" for module servers, the host name alone for -HostName machines (no environment).</summary>
+    public string Label => string.IsNullOrEmpty(Environment) ? Name : $"{Environment}/{Name}";
+
     public override string ToString() => $"{User}@{Address}:{SshPort} ({Environment}/{Name})";
 }

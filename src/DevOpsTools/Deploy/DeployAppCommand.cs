@@ -7,7 +7,7 @@ namespace DevOpsTools.Commands.Deploy;
 
 /// <summary>Rolls an app out to container hosts or this machine: health-checked, zero-downtime, rolled back on failure.</summary>
 // "Deploy" is an approved verb (Lifecycle) since PowerShell 6; PowerShellStandard 5.1 has no constant for it.
-[Cmdlet("Deploy", "App", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet("Deploy", "App", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(Deployment))]
 public sealed class DeployAppCommand : DeployCommandBase
 {
@@ -67,7 +67,7 @@ public sealed class DeployAppCommand : DeployCommandBase
         var approved = new List<Server>();
         var planned = new List<Server>();
         var local = Servers.Count == 0;
-        foreach (var (server, label) in Servers.Count == 0 ? [(null, "this machine")] : Servers.Select(s => ((Server?)s, $"{s.Environment}/{s.Name}")))
+        foreach (var (server, label) in Servers.Count == 0 ? [(null, "this machine")] : Servers.Select(s => ((Server?)s, s.Label)))
         {
             if (ShouldProcess($"Performing the operation \"{action}\" on target \"{label}\".", $"{action} on {label}?", "Deploy-App", out var reason))
             {

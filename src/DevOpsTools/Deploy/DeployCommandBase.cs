@@ -8,15 +8,16 @@ using DevOpsTools.Engine.Deploy.ContainerHost;
 namespace DevOpsTools.Commands.Deploy;
 
 /// <summary>
-/// What the app cmdlets share: the container hosts they act on (servers from the pipeline, or
-/// this machine's Podman when none is given), the environment, and the targets' factory.
+/// What the app cmdlets share: the container hosts they act on (servers from the pipeline,
+/// -HostName machines, or this machine's Podman when none is given), the environment, and the
+/// targets' factory.
 /// </summary>
-public abstract class DeployCommandBase : DevOpsToolsCmdlet
+public abstract class DeployCommandBase : SshHostCmdletBase
 {
     private readonly List<Server> _servers = [];
 
     /// <summary>Container hosts (New-Server, Get-Server, Set-Hardening output); none means this machine.</summary>
-    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ServerSet)]
     [ValidateNotNull]
     public Server[]? Server { get; set; }
 
@@ -30,7 +31,7 @@ public abstract class DeployCommandBase : DevOpsToolsCmdlet
 
     protected override void ProcessRecordCore()
     {
-        foreach (var server in Server ?? [])
+        foreach (var server in ByHostName ? HostNameServers() : Server ?? [])
         {
             if (server is not null && !_servers.Exists(s => s.Provider == server.Provider && s.Environment == server.Environment && s.Name == server.Name))
             {
@@ -69,12 +70,15 @@ public abstract class DeployCommandBase : DevOpsToolsCmdlet
     }
 
     /// <summary>Runs engine work with the targets' factory open for the whole call (one SSH connection per server).</summary>
-    protected T RunWithTargets<T>(Func<IDeployTargetFactory, EngineContext, Task<T>> work) =>
-        RunEngine(async context =>
+    protected T RunWithTargets<T>(Func<IDeployTargetFactory, EngineContext, Task<T>> work)
+    {
+        var login = LoginSettings();
+        return RunEngine(async context =>
         {
-            await using var factory = new ContainerHostTargetFactory(ModuleData.Default);
+            await using var factory = new ContainerHostTargetFactory(ModuleData.Default, login.NewPool(ModuleData.Default));
             return await work(factory, context).ConfigureAwait(false);
         });
+    }
 
     /// <summary>A line for the host (like Write-Host), through the information stream.</summary>
     protected void Say(string text) =>

@@ -5,7 +5,7 @@ using DevOpsTools.Engine.Deploy;
 namespace DevOpsTools.Commands.Deploy;
 
 /// <summary>The current state of an app on its targets, with its revision history, read from the targets themselves.</summary>
-[Cmdlet(VerbsCommon.Get, "AppDeployment")]
+[Cmdlet(VerbsCommon.Get, "AppDeployment", DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(Deployment))]
 public sealed class GetAppDeploymentCommand : DeployedAppCommandBase
 {

@@ -5,7 +5,7 @@ using DevOpsTools.Engine.Deploy;
 namespace DevOpsTools.Commands.Deploy;
 
 /// <summary>An app's log lines from every instance on its targets; -Follow streams them until Ctrl+C.</summary>
-[Cmdlet(VerbsCommon.Get, "AppLog")]
+[Cmdlet(VerbsCommon.Get, "AppLog", DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(AppLogLine))]
 public sealed class GetAppLogCommand : DeployedAppCommandBase
 {

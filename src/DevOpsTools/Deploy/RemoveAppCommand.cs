@@ -5,7 +5,7 @@ using DevOpsTools.Engine.Deploy;
 namespace DevOpsTools.Commands.Deploy;
 
 /// <summary>Stops an app's instances and removes its units, proxy route and state; its volumes only with -RemoveVolumes.</summary>
-[Cmdlet(VerbsCommon.Remove, "App", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "App", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(Deployment))]
 public sealed class RemoveAppCommand : DeployedAppCommandBase
 {
@@ -20,7 +20,7 @@ public sealed class RemoveAppCommand : DeployedAppCommandBase
     protected override void EndProcessingCore()
     {
         var environment = ResolveEnvironment();
-        var label = Servers.Count == 0 ? "this machine" : string.Join(", ", Servers.Select(s => $"{s.Environment}/{s.Name}"));
+        var label = Servers.Count == 0 ? "this machine" : string.Join(", ", Servers.Select(s => s.Label));
         if (!ShouldChange(label, $"Remove {environment}/{Name}{(RemoveVolumes ? " and its volumes (its data)" : string.Empty)}", Force))
         {
             return;

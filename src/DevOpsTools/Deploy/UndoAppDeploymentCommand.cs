@@ -5,7 +5,7 @@ using DevOpsTools.Engine.Deploy;
 namespace DevOpsTools.Commands.Deploy;
 
 /// <summary>Rolls an app back to an earlier revision, with the same health-checked, zero-downtime switch as Deploy-App.</summary>
-[Cmdlet(VerbsCommon.Undo, "AppDeployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Undo, "AppDeployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(Deployment))]
 public sealed class UndoAppDeploymentCommand : DeployedAppCommandBase
 {
@@ -25,7 +25,7 @@ public sealed class UndoAppDeploymentCommand : DeployedAppCommandBase
     protected override void EndProcessingCore()
     {
         var environment = ResolveEnvironment();
-        var label = Servers.Count == 0 ? "this machine" : string.Join(", ", Servers.Select(s => $"{s.Environment}/{s.Name}"));
+        var label = Servers.Count == 0 ? "this machine" : string.Join(", ", Servers.Select(s => s.Label));
         if (!ShouldProcess(label, $"Restore {environment}/{Name} to {(ToRevision is { } r ? $"revision {r}" : "the previous revision")}"))
         {
             return;

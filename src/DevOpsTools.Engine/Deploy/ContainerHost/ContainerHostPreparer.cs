@@ -28,7 +28,7 @@ public sealed class ContainerHostPreparer
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(context);
         var server = shell.Server;
-        var label = $"{server.Environment}/{server.Name}";
+        var label = server.Label;
         var watch = Stopwatch.StartNew();
         context.Output.WriteVerbose($"Preparing container host {label}.");
         var result = await ContainerHostScript.RunAsync(shell, new Dictionary<string, string>

@@ -51,7 +51,7 @@ internal static partial class ContainerHostScript
     {
         var missing = result.StdErr.Trim().Replace("missing:", string.Empty, StringComparison.Ordinal).Trim();
         return new DevOpsToolsException(ErrorIds.ServerNotContainerHost, ErrorKind.InvalidOperation,
-            $"Server '{server.Environment}/{server.Name}' cannot run containers: it has no {missing}. " +
+            $"Server '{server.Label}' cannot run containers: it has no {missing}. " +
             (server.Provider == "Podman"
                 ? "A Podman server gets SYS_ADMIN and /dev/fuse only when it is created as a container host: re-create it with New-Server -ContainerHost (or containerHost: true on its server group in the environment file)."
                 : "Give the machine /dev/fuse and root with CAP_SYS_ADMIN (a VM or host, not an unprivileged container), or use a server made with New-Server -ContainerHost (containerHost: true)."),

@@ -13,10 +13,11 @@ public sealed class ContainerHostTargetFactory : IDeployTargetFactory
     private readonly SshConnectionPool _pool;
     private readonly ModuleData _data;
 
-    public ContainerHostTargetFactory(ModuleData data)
+    /// <param name="pool">The SSH connections to use and dispose (default: a pool of the module's data; give one with known-hosts files or a key passphrase for -HostName machines).</param>
+    public ContainerHostTargetFactory(ModuleData data, SshConnectionPool? pool = null)
     {
         _data = data;
-        _pool = new SshConnectionPool(data);
+        _pool = pool ?? new SshConnectionPool(data);
     }
 
     public IDeployTarget ForThisMachine() => ThisMachine();

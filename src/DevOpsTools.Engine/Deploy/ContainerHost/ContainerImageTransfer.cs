@@ -38,7 +38,7 @@ public sealed partial class ContainerImageTransfer
         }
 
         var server = shell.Server;
-        var label = $"{server.Environment}/{server.Name}";
+        var label = server.Label;
         var cancellationToken = context.CancellationToken;
         var watch = Stopwatch.StartNew();
         var local = await _podman.RunAsync(["image", "inspect", "--format", "{{.Id}}", "--", image], cancellationToken, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
