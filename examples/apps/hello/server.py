@@ -6,6 +6,8 @@ Endpoints: / (greeting), /healthz (200, or 503 when HELLO_UNHEALTHY=1), /version
 files in DATA_DIR, written by this and earlier versions).
 Environment: PORT (8080), APP_VERSION, DATA_DIR (/data), HELLO_UNHEALTHY (0),
 HELLO_ACCESS_LOG (0: log only start, data and stop lines).
+`server.py --migrate` is the app's migration command: it records this version's schema in
+DATA_DIR/schema-version and exits; `--migrate --fail` is a migration that fails (exit 3).
 """
 import json
 import os
@@ -159,7 +161,23 @@ class Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def migrate(fail):
+    """The migration command: one schema-version file, written atomically, or a failure."""
+    if fail:
+        log("migration failed on purpose: column 'greeting' already exists")
+        return 3
+    os.makedirs(DATA_DIR, exist_ok=True)
+    path = os.path.join(DATA_DIR, "schema-version")
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        handle.write(f"{VERSION}\n")
+    os.replace(path + ".tmp", path)
+    log(f"migrated the schema in {DATA_DIR} to version {VERSION}")
+    return 0
+
+
 def main():
+    if "--migrate" in sys.argv[1:]:
+        sys.exit(migrate("--fail" in sys.argv[1:]))
     write_data()
     server = Server(("0.0.0.0", PORT), Handler)
 

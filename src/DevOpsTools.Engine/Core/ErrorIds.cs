@@ -78,6 +78,7 @@ public static class ErrorIds
     public const string SecretNotSingleLine = nameof(SecretNotSingleLine);
     public const string DeployImageNotFound = nameof(DeployImageNotFound);
     public const string DeployStepFailed = nameof(DeployStepFailed);
+    public const string DeployMigrationFailed = nameof(DeployMigrationFailed);
     public const string DeployNotFound = nameof(DeployNotFound);
 
     public const string ServerNotContainerHost = nameof(ServerNotContainerHost);

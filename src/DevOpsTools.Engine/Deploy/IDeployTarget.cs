@@ -23,6 +23,14 @@ public interface IDeployTarget
     /// <summary>Rolls the app out and waits for it to be healthy (or rolls back).</summary>
     Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context);
 
+    /// <summary>
+    /// Runs the app's migration command once, in a one-off instance of the new image with the
+    /// app's variables, secrets and volumes, before any instance of the new revision starts; a
+    /// failure is DeployMigrationFailed and leaves the running revision untouched. The rollout
+    /// calls it on the first target only (a migration changes shared data once).
+    /// </summary>
+    Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context);
+
     /// <summary>The current state with its revision history, or null when the app is not on this target.</summary>
     Task<Deployment?> GetAsync(string app, string environment, EngineContext context);
 
@@ -51,6 +59,9 @@ public sealed record DeployOptions
     /// <summary>How long an old instance keeps its in-flight requests after the switch.</summary>
     public TimeSpan DrainTime { get; init; } = TimeSpan.FromSeconds(2);
 }
+
+/// <summary>A migration that succeeded: where, with which image, how long, and its output lines.</summary>
+public sealed record MigrationRun(string Target, string Image, string? ImageDigest, TimeSpan Duration, IReadOnlyList<string> Output);
 
 /// <summary>The -WhatIf answer: a diff per object and a one-line summary.</summary>
 public sealed record DeployPlan(string Target, string Summary, string Diff, bool HasChanges);

@@ -17,6 +17,13 @@ public sealed record ResolvedApp
     /// <summary>Image reference as written or overridden (-Image): a tag or a digest.</summary>
     public required string Image { get; init; }
 
+    /// <summary>
+    /// Exactly the content to run ("sha256:..." as Deployment.ImageDigest reports it), set by
+    /// promotion: the target runs this digest and never re-resolves <see cref="Image"/>, which
+    /// then only says what it was deployed as.
+    /// </summary>
+    public string? ImageDigest { get; init; }
+
     public int Replicas { get; init; } = 1;
 
     /// <summary>Ports the app listens on; the first is the one the proxy and the health check use unless they name another.</summary>

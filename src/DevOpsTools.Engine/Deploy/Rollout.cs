@@ -6,7 +6,8 @@ namespace DevOpsTools.Engine.Deploy;
 /// Rolls one app out over several targets, <see cref="DeployOptions.MaxUnavailable"/> at a time:
 /// each batch runs through the fan-out helper, and a batch that fails (a target rolled back,
 /// failed or errored) stops the rollout, so the targets after it keep serving the old revision.
-/// Each target rolls itself back (its ApplyAsync owns that); this class owns only the order.
+/// Each target rolls itself back (its ApplyAsync owns that); this class owns only the order, and
+/// runs the app's migration once, on the first target, before the first batch.
 /// </summary>
 public static class Rollout
 {
@@ -15,6 +16,13 @@ public static class Rollout
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(targets);
+        if (app.MigrationCommand is { Count: > 0 } && targets.Count > 0)
+        {
+            // Once, before any target starts the new revision: a failure throws and nothing switched.
+            var migration = await targets[0].MigrateAsync(app, options, context).ConfigureAwait(false);
+            context.Output.WriteVerbose($"{app.Environment}/{app.Name}: migration done on {migration.Target} in {migration.Duration.TotalSeconds:0.0} s.");
+        }
+
         var batchSize = Math.Max(1, options.MaxUnavailable);
         var batches = targets.Chunk(batchSize).ToList();
         var deployments = new List<Deployment>();
@@ -57,11 +65,12 @@ public static class Rollout
     }
 
     /// <summary>
-    /// The image reference that promotion deploys: exactly the digest that runs on every source
-    /// target (preprod), never a tag. Refuses when the app is missing from a source target, is
-    /// not Healthy there, its digest is unknown, or the sources run different digests.
+    /// The image that promotion deploys: exactly the digest that runs on every source target
+    /// (preprod), never what a tag means now; the first source's image name goes with it for
+    /// display. Refuses when the app is missing from a source target, is not Healthy there, its
+    /// digest is unknown, or the sources run different digests.
     /// </summary>
-    public static async Task<string> PromotedImageAsync(
+    public static async Task<PromotedImage> PromotedImageAsync(
         string appName, string fromEnvironment, IReadOnlyList<IDeployTarget> sources, EngineContext context)
     {
         if (sources.Count == 0)
@@ -94,13 +103,19 @@ public static class Rollout
             found.Add(deployment);
         }
 
-        var digests = found.Select(d => d.ImageReference).Distinct(StringComparer.Ordinal).ToList();
+        var digests = found.Select(d => d.ImageDigest!).Distinct(StringComparer.Ordinal).ToList();
         if (digests.Count > 1)
         {
             throw new DevOpsToolsException(ErrorIds.PromotionSourceInconsistent, ErrorKind.InvalidData,
-                $"Cannot promote {appName} from {fromEnvironment}: its targets run different images ({string.Join(", ", found.Select(d => $"{d.Target}: {d.ImageReference}"))}); finish or undo that rollout first.", fromEnvironment);
+                $"Cannot promote {appName} from {fromEnvironment}: its targets run different images ({string.Join(", ", found.Select(d => $"{d.Target}: {d.ImageDigest} (as {d.Image})"))}); finish or undo that rollout first.", fromEnvironment);
         }
 
-        return digests[0];
+        return new PromotedImage(found[0].Image, digests[0]);
     }
+}
+
+/// <summary>What promotion deploys: the content digest that runs in the source environment, and the name it ran as there.</summary>
+public sealed record PromotedImage(string Image, string Digest)
+{
+    public override string ToString() => $"{Image} ({Digest})";
 }

@@ -95,11 +95,13 @@ public sealed class Deployment
     /// <summary>The image as the spec or -Image named it.</summary>
     public required string Image { get; init; }
 
-    /// <summary>The content digest of the image that runs ("sha256:..."), when known.</summary>
+    /// <summary>
+    /// The content digest of the image that runs ("sha256:..."), when known. On container hosts it
+    /// is the image id (the digest of the image's configuration, which names its layers): the
+    /// same on every host that holds exactly this image, through podman save/load or a registry,
+    /// whereas a manifest digest is rewritten by each save. Instances run by it, not by the tag.
+    /// </summary>
     public string? ImageDigest { get; init; }
-
-    /// <summary>"repository@sha256:..." when the digest is known, else Image.</summary>
-    public string ImageReference => ImageDigest is null ? Image : $"{RepositoryOf(Image)}@{ImageDigest}";
 
     public DeploymentStatus Status { get; set; }
 

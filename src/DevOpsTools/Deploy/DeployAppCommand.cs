@@ -102,14 +102,20 @@ public sealed class DeployAppCommand : DeployCommandBase
         var image = Image;
         var (plans, deployments) = RunWithTargets(async (factory, context) =>
         {
+            PromotedImage? promoted = null;
             if (fromEnvironment is not null)
             {
                 var sources = TargetsOf(factory, fromServers ?? await PromotionSources.ServersAsync(servers, fromEnvironment, ModuleData.Default, context).ConfigureAwait(false));
-                image = await Rollout.PromotedImageAsync(spec.Name, fromEnvironment, sources, context).ConfigureAwait(false);
-                context.Output.WriteVerbose($"Promoting {spec.Name} from {fromEnvironment}: {image}");
+                promoted = await Rollout.PromotedImageAsync(spec.Name, fromEnvironment, sources, context).ConfigureAwait(false);
+                context.Output.WriteVerbose($"Promoting {spec.Name} from {fromEnvironment}: {promoted}");
             }
 
-            var app = AppSpecLoader.Resolve(spec, environment, image);
+            var app = AppSpecLoader.Resolve(spec, environment, promoted?.Image ?? image);
+            if (promoted is not null)
+            {
+                app = app with { ImageDigest = promoted.Digest };
+            }
+
             var targets = TargetsOf(factory, servers);
             if (!whatIf)
             {

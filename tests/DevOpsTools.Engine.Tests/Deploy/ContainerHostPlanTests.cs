@@ -19,7 +19,8 @@ public sealed class ContainerHostPlanTests
         public Task<HostScriptResult> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken)
         {
             Runs.Add((arguments, environment));
-            return Task.FromResult(new HostScriptResult(0, arguments[0] == "read-state" ? state : "", ""));
+            var output = arguments[0] switch { "read-state" => state, "digest" => "sha256:" + new string('d', 64), _ => "" };
+            return Task.FromResult(new HostScriptResult(0, output, ""));
         }
     }
 
@@ -108,7 +109,7 @@ public sealed class ContainerHostPlanTests
         Assert.Equal(DeploymentStatus.Healthy, deployment.Status);
         var carrying = runner.Runs.Where(r => r.Env.Values.Any(v => v.Contains("s3cret-value", StringComparison.Ordinal))).ToList();
         var step = Assert.Single(carrying);
-        Assert.Equal(["secrets", "1", "-"], step.Args);
+        Assert.Equal(["secrets", "r1", "-"], step.Args);
         Assert.Equal("DB_PASSWORD=s3cret-value", step.Env["SECRETS_ENV"]);
         Assert.DoesNotContain(runner.Runs, r => r.Args.Any(a => a.Contains("s3cret-value", StringComparison.Ordinal)));
         var start = runner.Runs.Single(r => r.Args[0] == "start").Args;

@@ -88,6 +88,72 @@ public static class ContainerHostLayout
         return new AppLogLine(app, parts[0], null, parts.Length > 1 ? string.Join(' ', parts.Skip(1)) : line);
     }
 
+    /// <summary>
+    /// podman run arguments of instance <paramref name="index"/> of a revision (host network, its
+    /// own port, labels, then the image by its digest: a tag moved later never changes what a
+    /// revision runs, so a restart or an undo runs the same content).
+    /// </summary>
+    public static List<string> InstanceArguments(string app, string environment, HostRevision revision, string digest, int index, string? envFile)
+    {
+        var args = new List<string>
+        {
+            "--network=host",
+            "--label", "devopstools.role=app", "--label", $"devopstools.app={app}", "--label", $"devopstools.environment={environment}",
+            "--label", $"devopstools.revision={revision.Revision}", "--label", $"devopstools.digest={digest}", "--label", $"devopstools.image={revision.Spec.Image}",
+            "--env", $"PORT={revision.Ports[index]}",
+        };
+        args.AddRange(SharedArguments(revision.Spec, envFile));
+        args.AddRange(["--", digest]);
+        return args;
+    }
+
+    /// <summary>podman run arguments of the migration: the instances' variables, secrets and volumes, then the image and the command.</summary>
+    public static List<string> MigrationArguments(string app, string environment, RevisionSpec spec, string digest, string? envFile, IReadOnlyList<string> command)
+    {
+        var args = new List<string>
+        {
+            "--network=host",
+            "--label", "devopstools.role=migration", "--label", $"devopstools.app={app}", "--label", $"devopstools.environment={environment}",
+            "--label", $"devopstools.digest={digest}",
+        };
+        args.AddRange(SharedArguments(spec, envFile));
+        args.AddRange(["--", digest, .. command]);
+        return args;
+    }
+
+    private static IEnumerable<string> SharedArguments(RevisionSpec spec, string? envFile)
+    {
+        foreach (var (name, value) in spec.Variables)
+        {
+            yield return "--env";
+            yield return $"{name}={value}";
+        }
+
+        foreach (var (name, path) in spec.Volumes)
+        {
+            yield return "--volume";
+            yield return $"{name}:{path}";
+        }
+
+        if (envFile is not null)
+        {
+            yield return "--env-file";
+            yield return envFile;
+        }
+
+        if (spec.Cpu is { } cpu)
+        {
+            yield return "--cpus=" + cpu.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (spec.MemoryBytes is { } memory)
+        {
+            yield return "--memory=" + memory.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    public static string MigrationName(string app, string environment) => $"dot-{environment}-{app}-migrate";
+
     public static string ContainerName(string app, string environment, int revision, int index) => $"dot-{environment}-{app}-r{revision}-{index}";
 
     public static string ProxyName(string app, string environment) => $"dot-{environment}-{app}-proxy";

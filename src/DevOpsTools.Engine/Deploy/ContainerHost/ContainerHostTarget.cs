@@ -37,8 +37,9 @@ public sealed record ContainerHostOptions
 /// </summary>
 public sealed class ContainerHostTarget : IDeployTarget
 {
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan StepTimeout = HostSteps.StepTimeout;
     private readonly IHostScriptRunner _runner;
+    private readonly HostSteps _steps;
     private readonly ContainerHostOptions _options;
     private readonly SecretResolver _secrets;
 
@@ -47,6 +48,7 @@ public sealed class ContainerHostTarget : IDeployTarget
     {
         _runner = runner;
         _options = options;
+        _steps = new HostSteps(runner, options);
         _secrets = secrets ?? new SecretResolver();
     }
 
@@ -57,7 +59,7 @@ public sealed class ContainerHostTarget : IDeployTarget
     public async Task<DeployPlan> PlanAsync(ResolvedApp app, EngineContext context)
     {
         var spec = ContainerHostLayout.SpecOf(app);
-        var state = await ReadStateAsync(app.Name, app.Environment, context).ConfigureAwait(false);
+        var state = await _steps.ReadStateAsync(app.Name, app.Environment, context).ConfigureAwait(false);
         var current = state?.Find(state.Current);
         var nextRevision = (state?.Revisions.Count > 0 ? state.Revisions.Max(r => r.Revision) : 0) + 1;
         var ports = ContainerHostLayout.PortsFor(spec, current);
@@ -89,25 +91,51 @@ public sealed class ContainerHostTarget : IDeployTarget
 
     public async Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context)
     {
-        if (!Validation.IsImage(app.Image) || app.Variables.Keys.Concat(app.Secrets.Select(x => x.Name)).Any(k => !Validation.IsWhole("[A-Za-z_][A-Za-z0-9_]*", k)))
-        {
-            throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument, $"App '{app.Name}': image '{Validation.Printable(app.Image)}' or a variable name is not valid; nothing was changed.", app.Name);
-        }
-
+        HostSteps.Validate(app);
         // Read before anything runs: a missing or unusable secret changes nothing.
         var secrets = HostSecrets.EnvFile(app, _secrets);
-        return await RolloutAsync(app.Name, app.Environment, ContainerHostLayout.SpecOf(app), options, context, secrets).ConfigureAwait(false);
+        return await RolloutAsync(app.Name, app.Environment, ContainerHostLayout.SpecOf(app), options, context, secrets, pinned: app.ImageDigest).ConfigureAwait(false);
+    }
+
+    public async Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context)
+    {
+        HostSteps.Validate(app);
+        var command = app.MigrationCommand is { Count: > 0 } given ? given : throw new ArgumentException($"App '{app.Name}' has no migration command.", nameof(app));
+        var secrets = HostSecrets.EnvFile(app, _secrets);
+        var spec = ContainerHostLayout.SpecOf(app);
+        var started = DateTimeOffset.UtcNow;
+        var digest = await _steps.DigestAsync(app.Name, app.Environment, app.ImageDigest ?? spec.Image, context).ConfigureAwait(false);
+        if (secrets is not null)
+        {
+            await _steps.RunAsync(app.Name, app.Environment, ["secrets", "migrate", "-"], context, env: new Dictionary<string, string> { ["SECRETS_ENV"] = secrets }).ConfigureAwait(false);
+        }
+
+        // A one-off container of the new image with the instances' variables, secrets and volumes;
+        // nothing else has started, so a failure leaves the running revision as it is.
+        context.Output.WriteVerbose($"{Name}: migrating {app.Environment}/{app.Name} with {spec.Image}: {string.Join(' ', command)}");
+        var output = new List<string>();
+        var run = await _steps.RunAsync(app.Name, app.Environment,
+            ["migrate", ContainerHostLayout.MigrationName(app.Name, app.Environment), .. ContainerHostLayout.MigrationArguments(app.Name, app.Environment, spec, digest, secrets is null ? null : _steps.SecretsFile(app.Name, app.Environment, "migrate"), command)],
+            context, line => { output.Add(line); context.Output.WriteVerbose($"{Name}: migration: {line}"); }, options.Timeout + TimeSpan.FromSeconds(30), check: false).ConfigureAwait(false);
+        if (!run.Succeeded)
+        {
+            throw new DevOpsToolsException(ErrorIds.DeployMigrationFailed, ErrorKind.InvalidOperation,
+                $"{app.Environment}/{app.Name} on {Name}: the migration ({string.Join(' ', command)}) exited {run.ExitCode}: {string.Join(" | ", output.TakeLast(3))} {ExternalProcess.Tail(run.StdErr, 2).Trim()}".TrimEnd() + "; no instance was started or switched.", app.Name)
+            { RecommendedAction = "Fix the migration (Get-AppLog shows nothing for it: its output is above), then deploy again; the running revision was not touched." };
+        }
+
+        return new MigrationRun(Name, spec.Image, digest, DateTimeOffset.UtcNow - started, output);
     }
 
     public async Task<Deployment?> GetAsync(string app, string environment, EngineContext context)
     {
-        var state = await ReadStateAsync(app, environment, context).ConfigureAwait(false);
+        var state = await _steps.ReadStateAsync(app, environment, context).ConfigureAwait(false);
         if (state is null)
         {
             return null;
         }
 
-        var running = await RunAsync(app, environment, ["running"], context).ConfigureAwait(false);
+        var running = await _steps.RunAsync(app, environment, ["running"], context).ConfigureAwait(false);
         var names = running.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         var current = state.Find(state.Current);
         var ready = current?.Containers.Count(names.Contains) ?? 0;
@@ -122,7 +150,7 @@ public sealed class ContainerHostTarget : IDeployTarget
 
     public async Task<Deployment> UndoAsync(string app, string environment, int? toRevision, DeployOptions options, EngineContext context)
     {
-        var state = await ReadStateAsync(app, environment, context).ConfigureAwait(false)
+        var state = await _steps.ReadStateAsync(app, environment, context).ConfigureAwait(false)
             ?? throw NotFound(app, environment);
         var target = toRevision is { } wanted
             ? state.Find(wanted) ?? throw new DevOpsToolsException(ErrorIds.DeployNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app} has no revision {wanted} on {Name} (revisions: {string.Join(", ", state.Revisions.Select(r => r.Revision))}).", app)
@@ -130,12 +158,13 @@ public sealed class ContainerHostTarget : IDeployTarget
                 .OrderByDescending(r => r.Revision).FirstOrDefault()
               ?? throw new DevOpsToolsException(ErrorIds.DeployNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app} has no healthy revision before {state.Current} on {Name} to go back to.", app);
         // The revision's secrets as they were deployed (its env file on the host), not today's values.
-        return await RolloutAsync(app, environment, target.Spec, options, context, secretsFrom: target.Revision).ConfigureAwait(false);
+        // Exactly the content that revision ran (its digest), whatever its tag means today.
+        return await RolloutAsync(app, environment, target.Spec, options, context, secretsFrom: target.Revision, pinned: target.Digest).ConfigureAwait(false);
     }
 
     public async IAsyncEnumerable<AppLogLine> GetLogsAsync(string app, string environment, AppLogQuery query, EngineContext context)
     {
-        var state = await ReadStateAsync(app, environment, context).ConfigureAwait(false) ?? throw NotFound(app, environment);
+        var state = await _steps.ReadStateAsync(app, environment, context).ConfigureAwait(false) ?? throw NotFound(app, environment);
         var names = state.Find(state.Current)?.Containers ?? [];
         var channel = Channel.CreateUnbounded<AppLogLine>();
         var since = query.Since?.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) ?? "-";
@@ -144,7 +173,7 @@ public sealed class ContainerHostTarget : IDeployTarget
         {
             try
             {
-                await RunAsync(app, environment, args, context, line => channel.Writer.TryWrite(ContainerHostLayout.ParseLogLine(app, line)),
+                await _steps.RunAsync(app, environment, args, context, line => channel.Writer.TryWrite(ContainerHostLayout.ParseLogLine(app, line)),
                     query.Follow ? Timeout.InfiniteTimeSpan : StepTimeout, check: false).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -165,9 +194,9 @@ public sealed class ContainerHostTarget : IDeployTarget
 
     public async Task<Deployment> RemoveAsync(string app, string environment, bool removeVolumes, EngineContext context)
     {
-        var state = await ReadStateAsync(app, environment, context).ConfigureAwait(false);
+        var state = await _steps.ReadStateAsync(app, environment, context).ConfigureAwait(false);
         var volumes = removeVolumes && state is not null ? state.Revisions.SelectMany(r => r.Spec.Volumes.Keys).Distinct().ToList() : [];
-        await RunAsync(app, environment, ["remove", .. volumes], context).ConfigureAwait(false);
+        await _steps.RunAsync(app, environment, ["remove", .. volumes], context).ConfigureAwait(false);
         var current = state?.Find(state.Current);
         var result = state is null
             ? new Deployment { App = app, Environment = environment, TargetKind = Kind, Target = Name, Image = "", Status = DeploymentStatus.Removed }
@@ -176,18 +205,12 @@ public sealed class ContainerHostTarget : IDeployTarget
         return result;
     }
 
-    private async Task<Deployment> RolloutAsync(string app, string environment, RevisionSpec spec, DeployOptions options, EngineContext context, string? secretsEnv = null, int? secretsFrom = null)
+    /// <param name="pinned">A digest to run instead of what spec.Image resolves to on the host (promotion, undo).</param>
+    private async Task<Deployment> RolloutAsync(string app, string environment, RevisionSpec spec, DeployOptions options, EngineContext context, string? secretsEnv = null, int? secretsFrom = null, string? pinned = null)
     {
         var started = DateTimeOffset.UtcNow;
-        var digestRun = await RunAsync(app, environment, ["digest", spec.Image], context, check: false).ConfigureAwait(false);
-        if (!digestRun.Succeeded)
-        {
-            throw new DevOpsToolsException(ErrorIds.DeployImageNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app}: {digestRun.StdErr.Trim()} on {Name}; nothing was changed.", spec.Image)
-            { RecommendedAction = "Build or load the image on the host first (podman build, or podman save | podman load)." };
-        }
-
-        var digest = digestRun.StdOut.Trim();
-        var state = await ReadStateAsync(app, environment, context).ConfigureAwait(false) ?? new HostState { App = app, Environment = environment };
+        var digest = await _steps.DigestAsync(app, environment, pinned ?? spec.Image, context).ConfigureAwait(false);
+        var state = await _steps.ReadStateAsync(app, environment, context).ConfigureAwait(false) ?? new HostState { App = app, Environment = environment };
         var current = state.Find(state.Current);
         var revision = new HostRevision
         {
@@ -204,7 +227,7 @@ public sealed class ContainerHostTarget : IDeployTarget
         {
             // The values travel as data (an environment variable of the step, over SSH's stdin for
             // servers) into DEPLOY_DIR/secrets/r<revision>.env, 0600, read by podman --env-file.
-            await RunAsync(app, environment, ["secrets", Seconds(revision.Revision), secretsFrom is { } from ? Seconds(from) : "-"], context,
+            await _steps.RunAsync(app, environment, ["secrets", $"r{revision.Revision}", secretsFrom is { } from ? $"r{from}" : "-"], context,
                 env: secretsEnv is null ? null : new Dictionary<string, string> { ["SECRETS_ENV"] = secretsEnv }).ConfigureAwait(false);
         }
 
@@ -212,7 +235,7 @@ public sealed class ContainerHostTarget : IDeployTarget
         string? failure = null;
         for (var i = 0; i < spec.Replicas && failure is null; i++)
         {
-            var start = await RunAsync(app, environment, ["start", revision.Containers[i], .. RunArguments(app, environment, revision, digest, i)], context, check: false).ConfigureAwait(false);
+            var start = await _steps.RunAsync(app, environment, ["start", revision.Containers[i], .. ContainerHostLayout.InstanceArguments(app, environment, revision, digest, i, spec.Secrets.Count > 0 ? _steps.SecretsFile(app, environment, $"r{revision.Revision}") : null)], context, check: false).ConfigureAwait(false);
             if (!start.Succeeded)
             {
                 failure = $"podman could not start {revision.Containers[i]}: {ExternalProcess.Tail(start.StdErr, 3)}";
@@ -220,7 +243,7 @@ public sealed class ContainerHostTarget : IDeployTarget
             }
 
             var url = $"http://127.0.0.1:{revision.Ports[i]}{spec.HealthPath}";
-            var health = await RunAsync(app, environment,
+            var health = await _steps.RunAsync(app, environment,
                 ["wait-health", revision.Containers[i], url, Seconds(spec.StartPeriodSeconds), Seconds(spec.IntervalSeconds), Seconds(spec.TimeoutSeconds), Seconds(spec.Threshold), Seconds((int)Math.Ceiling(options.Timeout.TotalSeconds))],
                 context, check: false, timeout: options.Timeout + TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             if (!health.Succeeded)
@@ -234,20 +257,20 @@ public sealed class ContainerHostTarget : IDeployTarget
             return await FailAsync(state, current, revision, failure, options, started, context).ConfigureAwait(false);
         }
 
-        await RunAsync(app, environment, ["proxy", ContainerHostLayout.ProxyName(app, environment), _options.ProxyImage, $"http://{(_options.ProxyBind == "0.0.0.0" ? "127.0.0.1" : _options.ProxyBind)}:{spec.PublicPort}{spec.HealthPath}"], context,
+        await _steps.RunAsync(app, environment, ["proxy", ContainerHostLayout.ProxyName(app, environment), _options.ProxyImage, $"http://{(_options.ProxyBind == "0.0.0.0" ? "127.0.0.1" : _options.ProxyBind)}:{spec.PublicPort}{spec.HealthPath}"], context,
             env: new Dictionary<string, string> { ["PROXY_CFG"] = ContainerHostLayout.HaproxyConfig(_options.ProxyBind, app, spec.PublicPort, revision) }).ConfigureAwait(false);
         context.Output.WriteVerbose($"{Name}: proxy on port {spec.PublicPort} now sends {environment}/{app} to revision {revision.Revision}");
         if (current is not null)
         {
             await Task.Delay(options.DrainTime, context.CancellationToken).ConfigureAwait(false);
-            await RunAsync(app, environment, ["stop", .. current.Containers], context).ConfigureAwait(false);
+            await _steps.RunAsync(app, environment, ["stop", .. current.Containers], context).ConfigureAwait(false);
             current.Status = DeploymentStatus.Healthy;
         }
 
         revision.Status = DeploymentStatus.Healthy;
         state.Revisions.Add(revision);
         state.Current = revision.Revision;
-        await WriteStateAsync(state, context).ConfigureAwait(false);
+        await _steps.WriteStateAsync(state, context).ConfigureAwait(false);
         return ToDeployment(state, revision, started, null, spec.Replicas);
     }
 
@@ -259,16 +282,16 @@ public sealed class ContainerHostTarget : IDeployTarget
         {
             revision.Status = DeploymentStatus.Failed;
             state.Revisions.Add(revision);
-            await WriteStateAsync(state, context).ConfigureAwait(false);
+            await _steps.WriteStateAsync(state, context).ConfigureAwait(false);
             var failed = ToDeployment(state, revision, started, reason, 0);
             failed.Status = DeploymentStatus.Failed;
             return failed;
         }
 
-        await RunAsync(state.App, state.Environment, ["stop", .. revision.Containers], context).ConfigureAwait(false);
+        await _steps.RunAsync(state.App, state.Environment, ["stop", .. revision.Containers], context).ConfigureAwait(false);
         revision.Status = current is null ? DeploymentStatus.Failed : DeploymentStatus.RolledBack;
         state.Revisions.Add(revision);
-        await WriteStateAsync(state, context).ConfigureAwait(false);
+        await _steps.WriteStateAsync(state, context).ConfigureAwait(false);
         var result = ToDeployment(state, current ?? revision, started, reason, current is null ? 0 : current.Spec.Replicas);
         result.Status = revision.Status;
         return result;
@@ -298,48 +321,6 @@ public sealed class ContainerHostTarget : IDeployTarget
         }).ToList(),
     };
 
-    private List<string> RunArguments(string app, string environment, HostRevision revision, string digest, int index)
-    {
-        var spec = revision.Spec;
-        var args = new List<string>
-        {
-            "--network=host",
-            "--label", "devopstools.role=app", "--label", $"devopstools.app={app}", "--label", $"devopstools.environment={environment}",
-            "--label", $"devopstools.revision={revision.Revision}", "--label", $"devopstools.digest={digest}",
-            "--env", $"PORT={revision.Ports[index]}",
-        };
-        foreach (var (name, value) in spec.Variables)
-        {
-            args.AddRange(["--env", $"{name}={value}"]);
-        }
-
-        foreach (var (name, path) in spec.Volumes)
-        {
-            args.AddRange(["--volume", $"{name}:{path}"]);
-        }
-
-        if (spec.Secrets.Count > 0)
-        {
-            args.AddRange(["--env-file", SecretsFile(app, environment, revision.Revision)]);
-        }
-
-        if (spec.Cpu is { } cpu)
-        {
-            args.Add("--cpus=" + cpu.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (spec.MemoryBytes is { } memory)
-        {
-            args.Add("--memory=" + memory.ToString(CultureInfo.InvariantCulture));
-        }
-
-        args.AddRange(["--", spec.Image]);
-        return args;
-    }
-
-    private string SecretsFile(string app, string environment, int revision) =>
-        $"{_options.StateRoot}/{environment}/{app}/secrets/r{revision.ToString(CultureInfo.InvariantCulture)}.env";
-
     /// <summary>The diff's secret lines: names only, and which values differ from the current revision's (compared on the host).</summary>
     private async Task<(IReadOnlyList<string> Lines, bool Changed)> SecretLinesAsync(ResolvedApp app, RevisionSpec spec, HostRevision? current, EngineContext context)
     {
@@ -352,7 +333,7 @@ public sealed class ContainerHostTarget : IDeployTarget
         var changed = spec.Secrets.ToHashSet(StringComparer.Ordinal);
         if (current is not null && current.Spec.Secrets.Count > 0)
         {
-            var compare = await RunAsync(app.Name, app.Environment, ["secrets-changed", Seconds(current.Revision)], context,
+            var compare = await _steps.RunAsync(app.Name, app.Environment, ["secrets-changed", $"r{current.Revision}"], context,
                 env: new Dictionary<string, string> { ["SECRETS_ENV"] = env }).ConfigureAwait(false);
             changed = compare.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         }
@@ -367,40 +348,11 @@ public sealed class ContainerHostTarget : IDeployTarget
     private DevOpsToolsException NotFound(string app, string environment) =>
         new(ErrorIds.DeployNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app} is not deployed on {Name}.", app);
 
-    private async Task<HostState?> ReadStateAsync(string app, string environment, EngineContext context) =>
-        HostState.Parse((await RunAsync(app, environment, ["read-state"], context).ConfigureAwait(false)).StdOut);
-
-    private Task WriteStateAsync(HostState state, EngineContext context) =>
-        RunAsync(state.App, state.Environment, ["write-state"], context, env: new Dictionary<string, string> { ["STATE_JSON"] = state.ToJson() });
-
     /// <summary>The proxy's image on this host (built from the base image once; a no-op when present). Servers get it from this machine instead.</summary>
     public async Task<string> EnsureProxyImageAsync(string app, string environment, EngineContext context)
     {
-        await RunAsync(app, environment, ["proxy-image", _options.ProxyImage, _options.BaseImage], context).ConfigureAwait(false);
+        await _steps.RunAsync(app, environment, ["proxy-image", _options.ProxyImage, _options.BaseImage], context).ConfigureAwait(false);
         return _options.ProxyImage;
     }
 
-    private async Task<HostScriptResult> RunAsync(string app, string environment, string[] args, EngineContext context, Action<string>? onLine = null, TimeSpan? timeout = null, bool check = true, Dictionary<string, string>? env = null)
-    {
-        if (!Validation.IsRfc1123Label(app) || !Validation.IsRfc1123Label(environment))
-        {
-            throw new ArgumentException($"App '{Validation.Printable(app)}' and environment '{Validation.Printable(environment)}' must be RFC 1123 labels (lower-case letters, digits, '-').");
-        }
-
-        var environmentVariables = new Dictionary<string, string>(env ?? [])
-        {
-            ["DEPLOY_DIR"] = $"{_options.StateRoot}/{environment}/{app}",
-            ["APP"] = app,
-            ["ENV_NAME"] = environment,
-            ["SUPERVISOR"] = _options.Supervisor,
-        };
-        var result = await _runner.RunAsync(args, environmentVariables, timeout ?? StepTimeout, onLine, context.CancellationToken).ConfigureAwait(false);
-        if (check && !result.Succeeded)
-        {
-            throw new DevOpsToolsException(ErrorIds.DeployStepFailed, ErrorKind.InvalidOperation,
-                $"{environment}/{app} on {Name}: step '{args[0]}' failed (exit {result.ExitCode}): {ExternalProcess.Tail(result.StdErr, 4).Trim()}", app);
-        }
-
-        return result;
-    }
 }

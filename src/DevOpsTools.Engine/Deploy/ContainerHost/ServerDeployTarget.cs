@@ -40,6 +40,13 @@ public sealed class ServerDeployTarget : IDeployTarget
         return WithServer(await _inner.ApplyAsync(app, options, context).ConfigureAwait(false));
     }
 
+    public async Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context)
+    {
+        _ = HostSecrets.EnvFile(app, _secrets);
+        await ReadyAsync(app, context).ConfigureAwait(false);
+        return await _inner.MigrateAsync(app, options, context).ConfigureAwait(false);
+    }
+
     public async Task<Deployment?> GetAsync(string app, string environment, EngineContext context) =>
         await _inner.GetAsync(app, environment, context).ConfigureAwait(false) is { } found ? WithServer(found) : null;
 
@@ -61,7 +68,8 @@ public sealed class ServerDeployTarget : IDeployTarget
         var proxyImage = await _thisMachine.EnsureProxyImageAsync(app.Name, app.Environment, context).ConfigureAwait(false);
         var transfer = new ContainerImageTransfer();
         await transfer.TransferAsync(_shell, proxyImage, context).ConfigureAwait(false);
-        await transfer.TransferAsync(_shell, app.Image, context).ConfigureAwait(false);
+        // A promoted app goes by its digest: the content that runs in the source environment.
+        await transfer.TransferAsync(_shell, app.ImageDigest ?? app.Image, context).ConfigureAwait(false);
     }
 
     private Deployment WithServer(Deployment deployment) => new()

@@ -17,15 +17,26 @@ secrets_env=${SECRETS_ENV-}
 unset SECRETS_ENV
 secrets_dir=$DEPLOY_DIR/secrets
 
-# secrets <revision> <from revision|->: the revision's env file (0600), from SECRETS_ENV or a copy of
-# an earlier revision's file (Undo starts that revision again with the values it ran with).
+# An env file's id: r<revision>, migrate, or - (none).
+secrets_id() {
+    case $1 in
+        -|migrate) return 0 ;;
+        r*) case ${1#r} in ''|*[!0-9]*) ;; *) return 0 ;; esac ;;
+    esac
+    echo "not a secrets file id: $1" >&2
+    return 1
+}
+
+# secrets <id> <from id|->: the env file (0600) of a revision (r3) or of the migration (migrate),
+# from SECRETS_ENV or a copy of an earlier revision's (Undo starts it with the values it ran with).
 secrets() {
-    file=$secrets_dir/r$1.env
+    secrets_id "$1" && secrets_id "$2" || return 64
+    file=$secrets_dir/$1.env
     mkdir -p -- "$secrets_dir" && chmod 0700 -- "$DEPLOY_DIR" "$secrets_dir"
     umask 077
     if [ "$2" != - ]; then
-        [ -f "$secrets_dir/r$2.env" ] || { echo "the secrets of revision $2 are no longer on this host ($secrets_dir/r$2.env)" >&2; return 8; }
-        cp -- "$secrets_dir/r$2.env" "$file.tmp"
+        [ -f "$secrets_dir/$2.env" ] || { echo "the secrets of $2 are no longer on this host ($secrets_dir/$2.env)" >&2; return 8; }
+        cp -- "$secrets_dir/$2.env" "$file.tmp"
     else
         printf '%s\n' "$secrets_env" > "$file.tmp"
     fi
@@ -33,9 +44,10 @@ secrets() {
     mv -- "$file.tmp" "$file"
 }
 
-# secrets-changed <revision>: the names whose SECRETS_ENV line differs from that revision's file.
+# secrets-changed <id>: the names whose SECRETS_ENV line differs from that revision's file.
 secrets_changed() {
-    printf '%s\n' "$secrets_env" | awk -v old="$secrets_dir/r$1.env" '
+    secrets_id "$1" || return 64
+    printf '%s\n' "$secrets_env" | awk -v old="$secrets_dir/$1.env" '
         BEGIN { while ((getline line < old) > 0) seen[line] = 1 }
         !($0 in seen) { sub(/=.*/, ""); print }'
 }
@@ -63,6 +75,18 @@ start() {
     else
         podman run -d --restart=always --name "$name" "$@" >/dev/null
     fi
+}
+
+# migrate <name> <podman run arguments...>: the migration, once, in the foreground, its output on
+# stdout; its env file is removed whatever the outcome.
+migrate() {
+    name=$1
+    shift
+    podman rm -f --ignore -- "$name" >/dev/null
+    rc=0
+    podman run --rm --name "$name" "$@" 2>&1 || rc=$?
+    rm -f -- "$secrets_dir/migrate.env"
+    return "$rc"
 }
 
 stop() {
@@ -179,10 +203,13 @@ case $cmd in
         chmod 0600 -- "$DEPLOY_DIR/state.json.tmp"
         mv -- "$DEPLOY_DIR/state.json.tmp" "$DEPLOY_DIR/state.json" ;;
     digest)
-        podman image inspect --format '{{.Digest}}' -- "$1" 2>/dev/null \
-            || { echo "image $1 is not on this host (podman image inspect found nothing)" >&2; exit 7; } ;;
+        # The image id (digest of its configuration): unlike .Digest, podman save/load keeps it.
+        id=$(podman image inspect --format '{{.Id}}' -- "$1" 2>/dev/null) \
+            || { echo "image $1 is not on this host (podman image inspect found nothing)" >&2; exit 7; }
+        echo "sha256:${id#sha256:}" ;;
     secrets) secrets "$@" ;;
     secrets-changed) secrets_changed "$@" ;;
+    migrate) migrate "$@" ;;
     start) start "$@" ;;
     stop) stop "$@" ;;
     wait-health) wait_health "$@" ;;
