@@ -103,10 +103,43 @@ Describe 'Deploy-App on this machine' -Tag 'Podman', 'Deploy' {
         Get-Containers | Should -Be $before
     }
 
+    It 'promotes exactly the digest that runs in the source environment, not what its tag means now' {
+        # The source runs version 2 under a tag of this test's own; then the tag moves to version 1.
+        $tag = "localhost/devopstools-hello:promo-$envName"
+        podman tag localhost/devopstools-hello:2 $tag
+        $source = "$($envName)s"; $target = "$($envName)p"
+        $sourceSpec = Join-Path $dataRoot 'source.yaml'; $targetSpec = Join-Path $dataRoot 'target.yaml'
+        (Get-Content -Raw $spec).Replace("publicPort: $port", "publicPort: $($port + 10)") | Set-Content $sourceSpec
+        (Get-Content -Raw $spec).Replace("publicPort: $port", "publicPort: $($port + 20)") | Set-Content $targetSpec
+        try {
+            $ran = Deploy-App -Path $sourceSpec -Environment $source -Image $tag -TimeoutSec 120 -ErrorAction Stop
+            podman tag localhost/devopstools-hello:1 $tag
+
+            $promoted = Deploy-App -Path $targetSpec -Environment $target -FromEnvironment $source -TimeoutSec 120 -ErrorAction Stop
+            $promoted.Status | Should -Be 'Healthy'
+            $promoted.ImageDigest | Should -Be $ran.ImageDigest
+            $promoted.Image | Should -Be $tag
+            (Invoke-RestMethod "http://127.0.0.1:$($port + 20)/version" -TimeoutSec 5).version | Should -Be '2'
+            # Each environment has its own volume on the host.
+            (Invoke-RestMethod "http://127.0.0.1:$($port + 20)/data" -TimeoutSec 5).files.PSObject.Properties.Name | Should -Not -Contain 'written-by-1'
+
+            # A source that is not healthy is never promoted.
+            podman stop -t 2 -- "dot-$source-hello-r1-0" | Out-Null
+            { Deploy-App -Path $targetSpec -Environment $target -FromEnvironment $source -ErrorAction Stop } | Should -Throw -ErrorId 'PromotionSourceUnhealthy*'
+            (Get-AppDeployment hello -Environment $target).Revision | Should -Be 1
+        }
+        finally {
+            Remove-App hello -Environment $source -RemoveVolumes -Force -ErrorAction SilentlyContinue | Out-Null
+            Remove-App hello -Environment $target -RemoveVolumes -Force -ErrorAction SilentlyContinue | Out-Null
+            podman untag $tag *> $null
+        }
+    }
+
     It 'removes the app and its volume' {
         $d = Remove-App hello -Environment $envName -RemoveVolumes -Force
         $d.Status | Should -Be 'Removed'
         Get-Containers | Should -BeNullOrEmpty
+        podman volume exists "dot-$envName-hello-hello-data"; $LASTEXITCODE | Should -Be 1
         Get-AppDeployment hello -Environment $envName -ErrorAction SilentlyContinue -ErrorVariable missing
         $missing[0].FullyQualifiedErrorId | Should -BeLike 'AppNotFound*'
     }

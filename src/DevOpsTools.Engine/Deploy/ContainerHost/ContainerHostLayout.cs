@@ -61,7 +61,8 @@ public static class ContainerHostLayout
             PublicPort = port.PublicPort > 0 ? port.PublicPort : port.ContainerPort,
             PortName = port.Name,
             Variables = new SortedDictionary<string, string>(app.Variables.ToDictionary(), StringComparer.Ordinal),
-            Volumes = new SortedDictionary<string, string>(app.Volumes.ToDictionary(v => v.Name, v => v.MountPath), StringComparer.Ordinal),
+            // One podman volume per environment and app: test and prod on one host never share data.
+            Volumes = new SortedDictionary<string, string>(app.Volumes.ToDictionary(v => VolumeName(app.Name, app.Environment, v.Name), v => v.MountPath), StringComparer.Ordinal),
             Secrets = app.Secrets.Select(s => s.Name).Order(StringComparer.Ordinal).ToList(),
             Cpu = app.Resources.Cpu,
             MemoryBytes = app.Resources.MemoryBytes,
@@ -151,6 +152,9 @@ public static class ContainerHostLayout
             yield return "--memory=" + memory.ToString(CultureInfo.InvariantCulture);
         }
     }
+
+    /// <summary>The host's podman volume for an app's volume in one environment.</summary>
+    public static string VolumeName(string app, string environment, string volume) => $"dot-{environment}-{app}-{volume}";
 
     public static string MigrationName(string app, string environment) => $"dot-{environment}-{app}-migrate";
 
