@@ -95,6 +95,42 @@ Describe 'Deploy-App on this machine' -Tag 'Podman', 'Deploy' {
         ($lines.Line -join "`n") | Should -Match 'hello 1'
     }
 
+    It 'follows new log lines as they are written, -Since leaves older ones out, and stopping ends it at once' {
+        $instance = (Get-AppDeployment hello -Environment $envName).Revision
+        $container = "dot-$envName-hello-r$instance-0"
+        function Write-AppLine([string] $Text) {
+            # A line on the app's own stdout, as the app would write it.
+            podman exec -- $container sh -c 'printf "%s\n" "$1" > /proc/1/fd/1' sh $Text
+            if ($LASTEXITCODE) { throw "could not write to $container's log" }
+        }
+        $marker = "follow-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddStatement()
+            $null = $ps.AddCommand('Get-AppLog').AddParameter('Name', 'hello').AddParameter('Environment', $envName).AddParameter('Tail', 1).AddParameter('Follow')
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+            Start-Sleep -Seconds 3
+            Write-AppLine $marker
+            $deadline = (Get-Date).AddSeconds(20)
+            while (-not ($output | Where-Object Line -eq $marker) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
+            @($output | Where-Object Line -eq $marker).Count | Should -Be 1 -Because 'a line written after -Follow started arrives while it runs'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5 -Because 'Ctrl+C (StopProcessing) ends the stream promptly'
+            $async.IsCompleted | Should -BeTrue
+        }
+        finally { $ps.Dispose() }
+
+        $since = [DateTime]::UtcNow.AddSeconds(-1)
+        $late = "since-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Write-AppLine $late
+        Start-Sleep -Seconds 1
+        $recent = @(Get-AppLog hello -Environment $envName -Since $since)
+        $recent.Line | Should -Contain $late
+        $recent.Line | Should -Not -Contain $marker
+    }
+
     It 'refuses an invalid spec with its file, line and field, and changes nothing' {
         $bad = Join-Path $dataRoot 'bad.yaml'
         (Get-Content -Raw $spec).Replace('replicas: 1', 'replicas: many') | Set-Content $bad

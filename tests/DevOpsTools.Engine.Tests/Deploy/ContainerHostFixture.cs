@@ -53,13 +53,13 @@ public sealed class ContainerHostFixture : IAsyncLifetime
         Volumes = [new AppVolume(volume, "/data")],
     };
 
-    /// <summary>A public port with the two instance blocks above it free (public+1, public+2).</summary>
-    public static int FreePortBlock()
+    /// <summary>A public port with the instance blocks above it free (size 3: public+1, public+2 for one replica).</summary>
+    public static int FreePortBlock(int size = 3)
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
             var port = Random.Shared.Next(42000, 48000);
-            if (Enumerable.Range(port, 3).All(IsFree))
+            if (Enumerable.Range(port, size).All(IsFree))
             {
                 return port;
             }

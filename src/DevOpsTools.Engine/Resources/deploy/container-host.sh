@@ -160,13 +160,21 @@ proxy() {
     : "${PROXY_CFG:?}"
     mkdir -p -- "$DEPLOY_DIR/proxy" && chmod 0700 -- "$DEPLOY_DIR" "$DEPLOY_DIR/proxy"
     printf '%s\n' "$PROXY_CFG" > "$DEPLOY_DIR/proxy/haproxy.cfg.new"
-    if ! out=$(podman run --rm --network=none -v "$DEPLOY_DIR/proxy:/etc/devopstools-proxy:ro,Z" -- "$image" \
-            haproxy -c -q -f /etc/devopstools-proxy/haproxy.cfg.new 2>&1); then
+    running=$(podman inspect --format '{{.State.Status}}' -- "$name" 2>/dev/null || true)
+    # The running proxy checks the file where it will read it (its directory is mounted); a
+    # first deploy checks it in a throw-away container of the same image.
+    if [ "$running" = running ]; then
+        check() { podman exec -- "$name" haproxy -c -q -f /etc/devopstools-proxy/haproxy.cfg.new 2>&1; }
+    else
+        check() { podman run --rm --network=none -v "$DEPLOY_DIR/proxy:/etc/devopstools-proxy:ro,Z" -- "$image" \
+            haproxy -c -q -f /etc/devopstools-proxy/haproxy.cfg.new 2>&1; }
+    fi
+    if ! out=$(check); then
         echo "haproxy refused the new configuration: $out" >&2
         return 6
     fi
     mv -- "$DEPLOY_DIR/proxy/haproxy.cfg.new" "$DEPLOY_DIR/proxy/haproxy.cfg"
-    if [ "$(podman inspect --format '{{.State.Status}}' -- "$name" 2>/dev/null || true)" = running ]; then
+    if [ "$running" = running ]; then
         podman kill --signal USR2 -- "$name" >/dev/null
         echo "reloaded"
     else

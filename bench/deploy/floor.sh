@@ -1,0 +1,58 @@
+#!/bin/sh
+# The deploy floor (bench/deploy.ps1): one zero-downtime update on a container host done by hand,
+# without DevOpsTools: start the new instance on the other port, poll its health check every
+# FLOOR_INTERVAL seconds, point HAProxy at it (master-worker reload), drain FLOOR_DRAIN seconds,
+# stop the old one. The same platform work as Deploy-App's rollout, minus everything the module
+# adds (state, labels, checks of the configuration, image checks, SSH round trips).
+#   floor.sh update <image> <n>   (n = 1, 2, ...: instance floor-<n>)
+#   floor.sh clean
+# Environment: FLOOR_DIR (state and haproxy.cfg), FLOOR_PORT (public port), FLOOR_BIND
+# (127.0.0.1), FLOOR_PROXY_IMAGE, FLOOR_INTERVAL (1), FLOOR_DRAIN (2). Runs as root.
+set -eu
+cmd=${1:?update or clean}
+dir=${FLOOR_DIR:?}
+public=${FLOOR_PORT:?}
+bind=${FLOOR_BIND:-127.0.0.1}
+proxy_image=${FLOOR_PROXY_IMAGE:-localhost/devopstools/haproxy:1}
+interval=${FLOOR_INTERVAL:-1}
+drain=${FLOOR_DRAIN:-2}
+mkdir -p -- "$dir"
+
+status() { # url: the HTTP status code, 000 when there is no answer
+    if command -v curl >/dev/null 2>&1; then
+        curl -s -o /dev/null -w '%{http_code}' --max-time 1 -- "$1" || true
+    else
+        python3 -c 'import sys, urllib.request
+try: print(urllib.request.urlopen(sys.argv[1], timeout=1).status)
+except Exception: print("000")' "$1"
+    fi
+}
+
+case $cmd in
+    update)
+        image=${2:?image} n=${3:?n}
+        port=$((public + 1 + n % 2))
+        old=$(cat -- "$dir/current" 2>/dev/null || true)
+        podman run -d --restart=always --network=host --name "floor-$n" --env "PORT=$port" -- "$image" >/dev/null
+        until [ "$(status "http://127.0.0.1:$port/healthz")" = 200 ]; do sleep "$interval"; done
+        printf 'global\n    hard-stop-after 30s\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\nfrontend app\n    bind %s:%s\n    default_backend app\nbackend app\n    server app 127.0.0.1:%s check inter 2s\n' \
+            "$bind" "$public" "$port" > "$dir/haproxy.cfg"
+        if [ "$(podman inspect --format '{{.State.Status}}' floor-proxy 2>/dev/null || true)" = running ]; then
+            podman kill --signal USR2 floor-proxy >/dev/null
+        else
+            podman run -d --restart=always --network=host --name floor-proxy -v "$dir:/etc/floor:ro" -- "$proxy_image" \
+                haproxy -W -db -f /etc/floor/haproxy.cfg >/dev/null
+            until [ "$(status "http://$bind:$public/healthz")" = 200 ]; do sleep 0.2; done
+        fi
+        echo "floor-$n" > "$dir/current"
+        if [ -n "$old" ]; then
+            sleep "$drain"
+            podman stop -t 10 -- "$old" >/dev/null
+            podman rm -f -- "$old" >/dev/null
+        fi ;;
+    clean)
+        for name in $(podman ps -a --format '{{.Names}}' | grep '^floor-' || true); do podman rm -f -- "$name" >/dev/null; done
+        rm -f -- "$dir/current" "$dir/haproxy.cfg"
+        rmdir -- "$dir" 2>/dev/null || true ;;
+    *) echo "unknown command $cmd" >&2; exit 64 ;;
+esac
