@@ -104,23 +104,27 @@ Describe 'Deploy-App on this machine' -Tag 'Podman', 'Deploy' {
             if ($LASTEXITCODE) { throw "could not write to $container's log" }
         }
         $marker = "follow-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        $ps = [powershell]::Create()
+        # Stop-Job stops the job's pipeline the way Ctrl+C does (StopProcessing).
+        $job = Start-ThreadJob { param($m, $e) Import-Module $m; Get-AppLog hello -Environment $e -Tail 1 -Follow } -ArgumentList $env:DEVOPSTOOLS_TEST_MODULE, $envName
         try {
-            $null = $ps.AddCommand('Import-Module').AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddStatement()
-            $null = $ps.AddCommand('Get-AppLog').AddParameter('Name', 'hello').AddParameter('Environment', $envName).AddParameter('Tail', 1).AddParameter('Follow')
-            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-            $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
             Start-Sleep -Seconds 3
             Write-AppLine $marker
+            $got = [System.Collections.Generic.List[object]]::new()
             $deadline = (Get-Date).AddSeconds(20)
-            while (-not ($output | Where-Object Line -eq $marker) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
-            @($output | Where-Object Line -eq $marker).Count | Should -Be 1 -Because 'a line written after -Follow started arrives while it runs'
+            while (-not ($got | Where-Object Line -eq $marker) -and (Get-Date) -lt $deadline) {
+                $job | Receive-Job | ForEach-Object { $got.Add($_) }
+                Start-Sleep -Milliseconds 200
+            }
+            @($got | Where-Object Line -eq $marker).Count | Should -Be 1 -Because 'a line written after -Follow started arrives while it runs'
+            $job.State | Should -Be 'Running'
             $watch = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
+            $job | Stop-Job
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 5 -Because 'Ctrl+C (StopProcessing) ends the stream promptly'
-            $async.IsCompleted | Should -BeTrue
+            $job.State | Should -Be 'Stopped'
         }
-        finally { $ps.Dispose() }
+        finally { $job | Remove-Job -Force }
+        # No podman logs --follow is left behind.
+        @(ps -eo args | Where-Object { $_ -like "podman logs*--follow*$envName*" }).Count | Should -Be 0
 
         $since = [DateTime]::UtcNow.AddSeconds(-1)
         $late = "since-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
@@ -129,6 +133,21 @@ Describe 'Deploy-App on this machine' -Tag 'Podman', 'Deploy' {
         $recent = @(Get-AppLog hello -Environment $envName -Since $since)
         $recent.Line | Should -Contain $late
         $recent.Line | Should -Not -Contain $marker
+    }
+
+    It 'runs podman with the module''s configuration when the session has none of its own' {
+        # The suite sets CONTAINERS_CONF; a user's session does not, and this host's podman needs the module's containers.conf.
+        $bare = "$($envName)c"
+        $bareSpec = Join-Path $dataRoot 'bare.yaml'
+        (Get-Content -Raw $spec).Replace("publicPort: $port", "publicPort: $($port + 30)") | Set-Content $bareSpec
+        $script = "Import-Module '$env:DEVOPSTOOLS_TEST_MODULE'; (Deploy-App -Path '$bareSpec' -Environment $bare -TimeoutSec 60 -ErrorAction Stop).Status; Remove-App hello -Environment $bare -RemoveVolumes -Force | Out-Null"
+        $saved = $env:CONTAINERS_CONF
+        try {
+            Remove-Item Env:CONTAINERS_CONF
+            $status = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script 2>&1
+        }
+        finally { $env:CONTAINERS_CONF = $saved }
+        $status | Should -Be 'Healthy' -Because ($status | Out-String)
     }
 
     It 'refuses an invalid spec with its file, line and field, and changes nothing' {

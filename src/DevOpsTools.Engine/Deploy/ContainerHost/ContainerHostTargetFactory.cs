@@ -23,7 +23,9 @@ public sealed class ContainerHostTargetFactory : IDeployTargetFactory
     public IDeployTarget ForThisMachine() => ThisMachine();
 
     private ContainerHostTarget ThisMachine() => new(
-        new LocalHostScriptRunner(),
+        // podman here runs with the same configuration as the Podman provider's (the module's
+        // containers.conf when the user has none of their own).
+        new LocalHostScriptRunner(PodmanCli.BuildEnvironment().Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!)),
         // No systemd here (a container or a plain shell): podman's own restart policy keeps the
         // instances up; the proxy stays on loopback. The state lives in the module's data
         // directory (DEVOPSTOOLS_HOME), private to this user, like the environments' keys.

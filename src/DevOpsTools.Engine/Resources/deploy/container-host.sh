@@ -231,16 +231,19 @@ case $cmd in
         tail=$1 since=$2 follow=$3
         shift 3
         # podman 4.3 loses lines with --timestamps --tail together: tail here unless following.
+        # Lines are prefixed by the shell's printf, which writes each at once: sed would hold a
+        # followed stream in its block buffer.
+        prefix() { while IFS= read -r line; do printf '%s %s\n' "$1" "$line"; done; }
         for name in "$@"; do
             set -- --timestamps
             [ "$since" = - ] || set -- "$@" --since "$since"
             if [ "$follow" = 1 ]; then
                 [ "$tail" = - ] || set -- "$@" --tail "$tail"
-                podman logs "$@" --follow -- "$name" 2>&1 | sed "s/^/$name /" &
+                podman logs "$@" --follow -- "$name" 2>&1 | prefix "$name" &
             elif [ "$tail" = - ]; then
-                podman logs "$@" -- "$name" 2>&1 | sed "s/^/$name /"
+                podman logs "$@" -- "$name" 2>&1 | prefix "$name"
             else
-                podman logs "$@" -- "$name" 2>&1 | tail -n "$tail" | sed "s/^/$name /"
+                podman logs "$@" -- "$name" 2>&1 | tail -n "$tail" | prefix "$name"
             fi
         done
         wait ;;
