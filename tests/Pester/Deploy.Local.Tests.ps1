@@ -126,7 +126,10 @@ Describe 'Deploy-App on this machine' -Tag 'Podman', 'Deploy' {
         # No podman logs --follow is left behind.
         @(ps -eo args | Where-Object { $_ -like "podman logs*--follow*$envName*" }).Count | Should -Be 0
 
-        $since = [DateTime]::UtcNow.AddSeconds(-1)
+        # -Since is to the second: a second between the marker and it, and between it and the late line.
+        Start-Sleep -Seconds 2
+        $since = [DateTime]::UtcNow
+        Start-Sleep -Milliseconds 1100
         $late = "since-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
         Write-AppLine $late
         Start-Sleep -Seconds 1
