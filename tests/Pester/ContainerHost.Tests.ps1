@@ -111,6 +111,23 @@ Describe 'Container hosts (chost)' -Tag 'Podman', 'Servers', 'ContainerHost' -Sk
         $again.BytesSent | Should -Be 0
     }
 
+    It 'moves an image named only by its id (what promotion sends), which the server then finds by that id' {
+        # An image of this test's own with an id no server has yet: the base plus one label.
+        $tag = "localhost/t-chost-byid:$($token.Substring(0, 8))"
+        "FROM $image`nLABEL devopstools.test=$token" | podman build --quiet --pull=never --network=none --tag $tag -f - | Out-Null
+        try {
+            $id = (& podman image inspect --format '{{.Id}}' -- $tag).Trim()
+            $sent = $transfer.TransferAsync($hostServer, "sha256:$id", $context).GetAwaiter().GetResult()
+            $sent.Skipped | Should -BeFalse
+            $sent.ImageId | Should -Be $id
+            (Invoke-TestSsh -Server $hostServer -Command "sudo podman image inspect --format '{{.Id}}' -- sha256:$id") | Should -Be $id
+        }
+        finally {
+            podman rmi -f -- $tag *> $null
+            Invoke-TestSsh -Server $hostServer -Command "sudo podman rmi -f -- sha256:$id >/dev/null 2>&1; true" | Out-Null
+        }
+    }
+
     It 'serves HTTP from an inner container with host networking, reached through Server.Endpoints' {
         $run = "sudo podman run -d --name t-chost-web --network host -- $image sh -c 'mkdir -p /srv && echo $token > /srv/token.txt && cd /srv && exec python3 -m http.server --bind 0.0.0.0 8080'"
         Invoke-TestSsh -Server $hostServer -Command $run | Out-Null

@@ -90,7 +90,8 @@ Describe 'Deploy-App to container-host servers' -Tag 'Podman', 'Deploy' {
 
         $d = Deploy-App -Path $spec -Environment $envName -Image localhost/devopstools-hello:1 -TimeoutSec 300 @login -ErrorAction Stop
         $d.Status | Should -Be 'Healthy'
-        $d.Revision | Should -Be ($seen.Revision + 1)
+        # The next revision number on that host (the rolled-back revision counts too).
+        $d.Revision | Should -Be ((($seen.History.Revision | Measure-Object -Maximum).Maximum) + 1)
         $d.Server.Provider | Should -Be 'External'
         # A -HostName machine is reached on the port itself; this one is a Podman server, reached through its published port.
         $d.Endpoints[0].Port | Should -Be 8080
