@@ -129,18 +129,4 @@ public sealed class Deployment
     public IReadOnlyList<DeploymentRevision> History { get; init; } = [];
 
     public override string ToString() => $"{Environment}/{App}@{Target} rev {Revision} ({Status})";
-
-    /// <summary>"registry:5000/shop" of "registry:5000/shop:1.2" or "registry:5000/shop@sha256:..."; a port's colon is not a tag.</summary>
-    public static string RepositoryOf(string image)
-    {
-        var at = image.IndexOf('@', StringComparison.Ordinal);
-        if (at >= 0)
-        {
-            return image[..at];
-        }
-
-        var slash = image.LastIndexOf('/');
-        var colon = image.LastIndexOf(':');
-        return colon > slash ? image[..colon] : image;
-    }
 }

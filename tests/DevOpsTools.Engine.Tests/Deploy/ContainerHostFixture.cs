@@ -38,9 +38,10 @@ public sealed class ContainerHostFixture : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    public static ContainerHostTarget NewTarget(string stateRoot) => new(
+    public static ContainerHostTarget NewTarget(string stateRoot, DevOpsTools.Engine.Deploy.Spec.SecretResolver? secrets = null) => new(
         new LocalHostScriptRunner(new Dictionary<string, string> { ["CONTAINERS_CONF"] = Podman.ContainersConf }),
-        new ContainerHostOptions { StateRoot = stateRoot, BaseImage = PodmanImage.Reference, ProxyBind = "127.0.0.1", ProxyImage = "localhost/devopstools/haproxy:1" });
+        new ContainerHostOptions { StateRoot = stateRoot, BaseImage = PodmanImage.Reference, ProxyBind = "127.0.0.1", ProxyImage = "localhost/devopstools/haproxy:1" },
+        secrets);
 
     public static ResolvedApp App(string environment, string image, int publicPort, string volume) => new()
     {

@@ -1,6 +1,5 @@
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Deploy;
-using DevOpsTools.Engine.Deploy.ContainerHost;
 using DevOpsTools.Engine.Deploy.Spec;
 using DevOpsTools.Engine.Tests.Hardening;
 
@@ -32,7 +31,7 @@ public sealed class ContainerHostSecretsTests : IClassFixture<ContainerHostFixtu
         File.WriteAllText(secretFile, "token-from-file-7f3a\n");
         File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var values = new Dictionary<string, string?> { ["SECRETS_TEST_DB"] = "pw-one 'quoted' $HOME;x" };
-        var target = new ContainerHostTarget(ContainerHostFixtureRunner(), Options(stateRoot), new SecretResolver(n => values.GetValueOrDefault(n)));
+        var target = ContainerHostFixture.NewTarget(stateRoot, new SecretResolver(n => values.GetValueOrDefault(n)));
         var port = ContainerHostFixture.FreePortBlock();
         var context = EngineContext.Silent();
         var options = new DeployOptions { Timeout = TimeSpan.FromSeconds(30), DrainTime = TimeSpan.FromSeconds(1) };
@@ -90,12 +89,6 @@ public sealed class ContainerHostSecretsTests : IClassFixture<ContainerHostFixtu
 
         Assert.False(Directory.Exists(Path.Combine(stateRoot, env, "hello", "secrets")));
     }
-
-    private static LocalHostScriptRunner ContainerHostFixtureRunner() =>
-        new(new Dictionary<string, string> { ["CONTAINERS_CONF"] = Podman.ContainersConf });
-
-    private static ContainerHostOptions Options(string stateRoot) =>
-        new() { StateRoot = stateRoot, BaseImage = DevOpsTools.Engine.Servers.Podman.PodmanImage.Reference, ProxyBind = "127.0.0.1", ProxyImage = "localhost/devopstools/haproxy:1" };
 
     private static async Task<string> PrintEnv(string container, string name)
     {

@@ -37,7 +37,6 @@ public sealed record ContainerHostOptions
 /// </summary>
 public sealed class ContainerHostTarget : IDeployTarget
 {
-    private static readonly TimeSpan StepTimeout = HostSteps.StepTimeout;
     private readonly IHostScriptRunner _runner;
     private readonly HostSteps _steps;
     private readonly ContainerHostOptions _options;
@@ -157,8 +156,8 @@ public sealed class ContainerHostTarget : IDeployTarget
             : state.Revisions.Where(r => r.Revision < state.Current && r.Digest is not null && r.Status != DeploymentStatus.RolledBack && r.Status != DeploymentStatus.Failed)
                 .OrderByDescending(r => r.Revision).FirstOrDefault()
               ?? throw new DevOpsToolsException(ErrorIds.DeployNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app} has no healthy revision before {state.Current} on {Name} to go back to.", app);
-        // The revision's secrets as they were deployed (its env file on the host), not today's values.
-        // Exactly the content that revision ran (its digest), whatever its tag means today.
+        // Exactly what that revision ran: its digest (whatever its tag means today) and its
+        // secrets as deployed (its env file on the host), not today's values.
         return await RolloutAsync(app, environment, target.Spec, options, context, secretsFrom: target.Revision, pinned: target.Digest).ConfigureAwait(false);
     }
 
@@ -174,7 +173,7 @@ public sealed class ContainerHostTarget : IDeployTarget
             try
             {
                 await _steps.RunAsync(app, environment, args, context, line => channel.Writer.TryWrite(ContainerHostLayout.ParseLogLine(app, line)),
-                    query.Follow ? Timeout.InfiniteTimeSpan : StepTimeout, check: false).ConfigureAwait(false);
+                    query.Follow ? Timeout.InfiniteTimeSpan : HostSteps.StepTimeout, check: false).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
