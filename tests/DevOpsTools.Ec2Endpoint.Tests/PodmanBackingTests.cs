@@ -138,7 +138,12 @@ public class PodmanBackingTests
             await client.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
             {
                 GroupId = group,
-                IpPermissions = [new IpPermission { IpProtocol = "tcp", FromPort = 22, ToPort = 22, Ipv4Ranges = [new IpRange { CidrIp = "127.0.0.1/32" }] }],
+                IpPermissions =
+                [
+                    new IpPermission { IpProtocol = "tcp", FromPort = 22, ToPort = 22, Ipv4Ranges = [new IpRange { CidrIp = "127.0.0.1/32" }] },
+                    new IpPermission { IpProtocol = "tcp", FromPort = 8080, ToPort = 8080, Ipv4Ranges = [new IpRange { CidrIp = "127.0.0.0/8" }] },
+                    new IpPermission { IpProtocol = "tcp", FromPort = 9090, ToPort = 9090, Ipv4Ranges = [new IpRange { CidrIp = "10.0.0.0/8" }] },
+                ],
             });
             var launched = await Fixtures.LaunchAsync(client, r =>
             {
@@ -187,6 +192,25 @@ public class PodmanBackingTests
             Assert.StartsWith("0\n", ssh.Out, StringComparison.Ordinal);
             Assert.Contains("hostname: podman-test", ssh.Out, StringComparison.Ordinal);
             Assert.Contains(id, ssh.Out, StringComparison.Ordinal);
+
+            // Like a VM: it can run containers (CAP_SYS_ADMIN, /dev/fuse), and it answers on the ports
+            // its group opens to this machine (8080) and not on one opened to another range (9090).
+            var caps = PodmanEnvironment.Run("ssh", SshArgs(knownHosts, "test -c /dev/fuse && sudo -n grep CapEff /proc/self/status"));
+            Assert.True(caps.Code == 0, caps.Err + caps.Out);
+            var capEff = Convert.ToUInt64(caps.Out.Trim().Split('\t', ' ').Last(), 16);
+            Assert.True((capEff & (1UL << 21)) != 0, "CAP_SYS_ADMIN missing: " + caps.Out);
+            Assert.True((capEff & (1UL << 12)) != 0, "CAP_NET_ADMIN missing: " + caps.Out);
+            var serve = PodmanEnvironment.Run("ssh", SshArgs(knownHosts,
+                "for p in 8080 9090; do nohup python3 -m http.server --bind 0.0.0.0 $p >/dev/null 2>&1 & done; sleep 1"));
+            Assert.True(serve.Code == 0, serve.Err);
+            using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
+            {
+                var answer = await PollAsync(
+                    async () => { try { return (int)(await http.GetAsync($"http://{instance.PublicIpAddress}:8080/")).StatusCode; } catch (HttpRequestException) { return 0; } },
+                    code => code == 200, TimeSpan.FromSeconds(20), () => "an answer on port 8080");
+                Assert.Equal(200, answer);
+                await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync($"http://{instance.PublicIpAddress}:9090/"));
+            }
 
             // A different pinned key is refused: the console keys are what the guest really presents.
             var wrongKnown = Path.Combine(dir.FullName, "wrong_known_hosts");

@@ -370,6 +370,58 @@ tags:
         }
     }
 
+    Context 'Deploy-App to EC2 servers' {
+        BeforeAll {
+            $repo = Join-Path $PSScriptRoot '../..'
+            $script:spec = Join-Path $repo 'examples/apps/hello/app.yaml'
+            & (Join-Path $repo 'examples/apps/hello/build.ps1')
+            $script:prodEnv = "awsprod-$((New-Guid).ToString('N').Substring(0, 6))"
+            function Get-Version([object] $Deployment) { (Invoke-RestMethod "$($Deployment.Endpoints[0].Url)version" -TimeoutSec 5 -NoProxy).version }
+        }
+
+        AfterAll {
+            $w = $script:where
+            $left = @(Get-Server -Environment $script:prodEnv @w -ErrorAction SilentlyContinue)
+            if ($left) { $left | Remove-Server -Force -ErrorAction SilentlyContinue }
+        }
+
+        It 'prepares both instances as container hosts and deploys the sample app behind their proxies' {
+            $script:deployed = @($servers | Deploy-App -Path $spec -TimeoutSec 300 -ErrorAction Stop)
+            $deployed | Should -HaveCount 2
+            foreach ($d in $deployed) {
+                $d.Status | Should -Be 'Healthy'
+                $d.Server.Provider | Should -Be 'Aws'
+                $d.Image | Should -Be 'localhost/devopstools-hello:1'
+                $d.ImageDigest | Should -Match '^sha256:[0-9a-f]{64}$'
+                # The app's public port on the instance's public address: what the security group opened.
+                $d.Endpoints[0].Url | Should -Be "http://$($d.Server.Address):8080/"
+                Get-Version $d | Should -Be '1'
+            }
+            # Each instance keeps the deployment's state: Get-AppDeployment reads it back over SSH.
+            foreach ($s in $servers) { ($s | Get-AppDeployment hello -ErrorAction Stop).Revision | Should -Be 1 }
+        }
+
+        It 'promotes the digest running in this environment to a server of another environment' {
+            $prod = @(New-Server -Name prod-1 -Environment $prodEnv -Role web -Port 8080 @conn -ErrorAction Stop)
+            $promoted = @($prod | Deploy-App -Path $spec -FromEnvironment $envName -TimeoutSec 300 -ErrorAction Stop)
+            $promoted | Should -HaveCount 1
+            $promoted[0].Status | Should -Be 'Healthy'
+            $promoted[0].Environment | Should -Be $prodEnv
+            $promoted[0].ImageDigest | Should -Be $deployed[0].ImageDigest
+            Get-Version $promoted[0] | Should -Be '1'
+            $prod | Remove-App hello -Force -ErrorAction Stop
+            $prod | Remove-Server -Force -ErrorAction Stop
+        }
+
+        It 'removes the app from both instances' {
+            $removed = @($servers | Remove-App hello -Force -ErrorAction Stop)
+            $removed | Should -HaveCount 2
+            foreach ($d in $deployed) {
+                { Invoke-RestMethod "$($d.Endpoints[0].Url)version" -TimeoutSec 3 -NoProxy } | Should -Throw
+            }
+        }
+    }
+
     Context 'Remove-Server' {
         It 'removes both servers and the environment key pair, security group and local key' {
             $removed = @(Get-Server -Environment $envName @where -ErrorAction Stop | Remove-Server -Force -PassThru -ErrorAction Stop)

@@ -13,6 +13,9 @@ namespace DevOpsTools.Ec2Endpoint.Backing;
 /// 127.0.0.N:22 (N from 2 upward) — the instance's public address. Provisioning does what EC2 plus
 /// cloud-init would: the default user "admin" with passwordless sudo, the key pair in authorized_keys,
 /// fresh host keys, and the host keys printed to the console output.
+/// Like a VM, an instance manages its own network and can run containers (CAP_NET_ADMIN,
+/// CAP_SYS_ADMIN and /dev/fuse, what nested podman needs) and answers on the TCP ports its security groups open to this machine at launch
+/// (<see cref="ReachablePorts"/>), each published on 127.0.0.N.
 /// </summary>
 internal sealed class PodmanBacking : IInstanceBacking
 {
@@ -48,9 +51,12 @@ internal sealed class PodmanBacking : IInstanceBacking
 
     public bool WaitsForGuest => true;
 
-    private sealed class Guest(Instance instance, int hostNumber, string? authorizedKey)
+    private sealed class Guest(Instance instance, int hostNumber, string? authorizedKey, IReadOnlyList<int> ports)
     {
         public Instance Instance { get; } = instance;
+
+        /// <summary>The TCP ports besides 22 published on the instance's address.</summary>
+        public IReadOnlyList<int> Ports { get; } = ports;
 
         public int HostNumber { get; } = hostNumber;
 
@@ -123,7 +129,17 @@ internal sealed class PodmanBacking : IInstanceBacking
         instance.SshHost = $"127.0.0.{n}";
         instance.SshPort = 22;
         instance.ContainerName = "devopstools-ec2-" + instance.Id;
-        var guest = new Guest(instance, n, authorizedKeyLine);
+        var rules = instance.Groups
+            .Select(g => _state.SecurityGroups.GetValueOrDefault(g.Key))
+            .Where(g => g is not null)
+            .SelectMany(g => g!.Ingress);
+        var (ports, skipped) = ReachablePorts.Of(rules);
+        foreach (var why in skipped)
+        {
+            _warn($"{instance.Id}: ingress rule {why} is not published");
+        }
+
+        var guest = new Guest(instance, n, authorizedKeyLine, [.. ports.Where(p => p != 22)]);
         _guests[instance.Id] = guest;
         guest.Provisioning = Task.Run(() => ProvisionAsync(guest));
     }
@@ -180,16 +196,25 @@ internal sealed class PodmanBacking : IInstanceBacking
         try
         {
             var hostname = "ip-" + instance.PrivateIp.Replace('.', '-');
-            var run = await ProcessRunner.RunAsync(Podman,
+            List<string> arguments =
             [
                 "run", "-d", "--systemd=always",
                 "--name", name,
                 "--hostname", hostname,
                 "--label", $"{OwnerLabel}={_ownerPid}",
                 "--label", $"{InstanceLabel}={instance.Id}",
+                // What a VM's root has and a container lacks: its own network stack (nftables,
+                // interfaces of inner containers) and what podman inside needs.
+                "--cap-add", "NET_ADMIN", "--cap-add", "SYS_ADMIN", "--device", "/dev/fuse",
                 "-p", $"127.0.0.{guest.HostNumber}:22:22",
-                "--", _options.BackingImage!, "/sbin/init",
-            ], CommandTimeout).ConfigureAwait(false);
+            ];
+            foreach (var port in guest.Ports)
+            {
+                arguments.AddRange(["-p", $"127.0.0.{guest.HostNumber}:{port}:{port}"]);
+            }
+
+            arguments.AddRange(["--", _options.BackingImage!, "/sbin/init"]);
+            var run = await ProcessRunner.RunAsync(Podman, arguments, CommandTimeout).ConfigureAwait(false);
             if (!run.Ok)
             {
                 throw new InvalidOperationException($"podman run failed ({run.ExitCode}): {run.StdErr.Trim()}");
@@ -201,7 +226,7 @@ internal sealed class PodmanBacking : IInstanceBacking
                 instance.BackingStartedAt = Now;
             }
 
-            _log($"{instance.Id}: container {name} started on 127.0.0.{guest.HostNumber}:22");
+            _log($"{instance.Id}: container {name} started on 127.0.0.{guest.HostNumber}, ports 22{string.Concat(guest.Ports.Select(p => "," + p))}");
 
             var env = new Dictionary<string, string>
             {

@@ -95,6 +95,11 @@ internal sealed class MiniHttpServer : IAsyncDisposable
             {
                 return;
             }
+            catch (InvalidOperationException) when (_stop.IsCancellationRequested)
+            {
+                // Disposed between the loop's check and the accept: the listener no longer listens.
+                return;
+            }
             catch (SocketException)
             {
                 if (_stop.IsCancellationRequested)
