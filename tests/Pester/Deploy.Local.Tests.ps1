@@ -161,6 +161,36 @@ Describe 'Deploy-App on this machine' -Tag 'Podman', 'Deploy' {
         Get-Containers | Should -Be $before
     }
 
+    It 'refuses an unknown image before changing anything' {
+        $before = Get-Containers
+        $history = @((Get-AppDeployment hello -Environment $envName -ErrorAction Stop).History).Count
+        Deploy-App -Path $spec -Environment $envName -Image localhost/devopstools-hello:no-such-tag -ErrorVariable failed -ErrorAction SilentlyContinue | Out-Null
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'DeployImageNotFound*'
+        "$($failed[0])" | Should -BeLike '*devopstools-hello:no-such-tag*'
+        Get-Containers | Should -Be $before
+        @((Get-AppDeployment hello -Environment $envName -ErrorAction Stop).History).Count | Should -Be $history
+        Get-Version | Should -Not -BeNullOrEmpty
+    }
+
+    It 'names an unreachable server and its address, and deploys nowhere' {
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $closed = $listener.LocalEndpoint.Port; $listener.Stop()
+        $key = Join-Path $dataRoot 'unused_key'
+        ssh-keygen -q -t ed25519 -N '' -f $key | Out-Null
+        # A host key is on record for it (else the module refuses before connecting: HostKeyUnknown).
+        $known = Join-Path $dataRoot 'unreachable_known_hosts'
+        "[127.0.0.1]:$closed $((Get-Content "$key.pub") -replace ' \S+$', '')" | Set-Content $known
+        $before = Get-Containers
+        Deploy-App -Path $spec -Environment $envName -HostName 127.0.0.1 -Port $closed -IdentityFile $key -KnownHostsFile $known -TimeoutSec 30 -ErrorVariable failed -ErrorAction SilentlyContinue | Out-Null
+        $failed | Should -Not -BeNullOrEmpty
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'ConnectionFailed,*'
+        $failed[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        "$($failed[0])" | Should -BeLike "*127.0.0.1*$closed*"
+        # The rollout says it did not start, so nothing changed anywhere.
+        @($failed | Where-Object { $_.FullyQualifiedErrorId -like 'DeployNotStarted*' }) | Should -HaveCount 1
+        Get-Containers | Should -Be $before
+    }
+
     It 'promotes exactly the digest that runs in the source environment, not what its tag means now' {
         # The source runs version 2 under a tag of this test's own; then the tag moves to version 1.
         $tag = "localhost/devopstools-hello:promo-$envName"

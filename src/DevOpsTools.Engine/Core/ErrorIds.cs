@@ -68,6 +68,7 @@ public static class ErrorIds
     public const string DeployRolledBack = nameof(DeployRolledBack);
     public const string DeployFailed = nameof(DeployFailed);
     public const string DeployRolloutStopped = nameof(DeployRolloutStopped);
+    public const string DeployNotStarted = nameof(DeployNotStarted);
     public const string PromotionSourceMissing = nameof(PromotionSourceMissing);
     public const string PromotionSourceUnhealthy = nameof(PromotionSourceUnhealthy);
     public const string PromotionSourceInconsistent = nameof(PromotionSourceInconsistent);

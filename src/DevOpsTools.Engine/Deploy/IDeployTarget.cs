@@ -20,6 +20,15 @@ public interface IDeployTarget
     /// <summary>What Apply would change, as a unified diff of the target's objects (units, proxy, containers); changes nothing. Secret values are never in it.</summary>
     Task<DeployPlan> PlanAsync(ResolvedApp app, EngineContext context);
 
+    /// <summary>
+    /// Gets ready to deploy the app without changing what runs or serves: a container-host
+    /// server is prepared and sent the images. The rollout stages every target at once before
+    /// its first batch, so the batches only switch, and a target that cannot take the app stops
+    /// the rollout before anything switched anywhere. Apply and Migrate stage by themselves when
+    /// this was not called. Default: nothing to get ready.
+    /// </summary>
+    Task StageAsync(ResolvedApp app, EngineContext context) => Task.CompletedTask;
+
     /// <summary>Rolls the app out and waits for it to be healthy (or rolls back).</summary>
     Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context);
 

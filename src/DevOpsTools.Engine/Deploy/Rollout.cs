@@ -16,6 +16,7 @@ public static class Rollout
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(targets);
+        await StageAsync(app, targets, context).ConfigureAwait(false);
         if (app.MigrationCommand is { Count: > 0 } && targets.Count > 0)
         {
             // Once, before any target starts the new revision: a failure throws and nothing switched.
@@ -63,6 +64,34 @@ public static class Rollout
 
         return deployments;
     }
+
+    /// <summary>
+    /// Every target gets ready at once (servers prepared, images sent) before the first batch:
+    /// the batches then only switch, and a target that cannot take the app stops the rollout
+    /// here, while everything still runs the previous revision.
+    /// </summary>
+    private static async Task StageAsync(ResolvedApp app, IReadOnlyList<IDeployTarget> targets, EngineContext context)
+    {
+        var fanOut = new FanOutOptions { Activity = $"Getting ready to deploy {app.Name} to {app.Environment}", DoneWord = "ready", ThrottleLimit = StageThrottle };
+        var staged = await FanOut.RunAsync(context, targets, fanOut, t => t.Name, async (target, _) =>
+        {
+            await target.StageAsync(app, context).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+        var failed = staged.Failures.Select(f => f.Item.Name).ToList();
+        if (failed.Count > 0)
+        {
+            throw new DevOpsToolsException(ErrorIds.DeployNotStarted, ErrorKind.InvalidOperation,
+                $"{app.Environment}/{app.Name}: the rollout did not start because {string.Join(", ", failed)} could not get ready (errors above); nothing was switched on any target.",
+                app.Name)
+            {
+                RecommendedAction = "Fix what the errors above name (SSH access, container support, disk space) and run Deploy-App again.",
+            };
+        }
+    }
+
+    /// <summary>Targets staged at once: sending images to more servers than this at a time only splits the bandwidth.</summary>
+    internal const int StageThrottle = 8;
 
     /// <summary>
     /// The image that promotion deploys: exactly the digest that runs on every source target

@@ -10,6 +10,9 @@ public class RolloutTests
     private readonly RecordingSink _sink = new();
     private readonly ConcurrentQueue<string> _applied = new();
 
+    /// <summary>What the targets did after staging, in order.</summary>
+    private List<string> Applied => _applied.Where(a => !a.StartsWith("stage@", StringComparison.Ordinal)).ToList();
+
     private static ResolvedApp App => new() { Name = "shop", Environment = "prod", Image = "localhost/shop:2" };
 
     [Fact]
@@ -24,7 +27,7 @@ public class RolloutTests
         Assert.All(result, d => Assert.Equal(DeploymentStatus.Healthy, d.Status));
         Assert.Equal(2, gate.Peak);
         // Batch order: web-1/web-2 (either order) finish before web-3 starts, and so on.
-        var order = _applied.ToList();
+        var order = Applied;
         Assert.Equal(new[] { "web-1", "web-2" }, order.Take(2).Order());
         Assert.Equal(new[] { "web-3", "web-4" }, order.Skip(2).Take(2).Order());
         Assert.Equal("web-5", order[4]);
@@ -40,7 +43,7 @@ public class RolloutTests
         var result = await Rollout.RunAsync(app, targets, new DeployOptions { MaxUnavailable = 2 }, new EngineContext(_sink));
 
         Assert.Equal(3, result.Count);
-        var order = _applied.ToList();
+        var order = Applied;
         Assert.Equal("migrate@web-1", order[0]);
         Assert.Single(order, o => o.StartsWith("migrate@", StringComparison.Ordinal));
         Assert.Equal(4, order.Count);
@@ -55,14 +58,14 @@ public class RolloutTests
         var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => Rollout.RunAsync(app, targets, new DeployOptions(), new EngineContext(_sink)));
 
         Assert.Equal(ErrorIds.DeployMigrationFailed, error.ErrorId);
-        Assert.Equal(["migrate@web-1"], _applied.ToList());
+        Assert.Equal(["migrate@web-1"], Applied);
     }
 
     [Fact]
     public async Task No_migration_command_means_no_migration()
     {
         await Rollout.RunAsync(App, [new ScriptedTarget("web-1", _applied)], new DeployOptions(), new EngineContext(_sink));
-        Assert.Equal(["web-1"], _applied.ToList());
+        Assert.Equal(["web-1"], Applied);
     }
 
     [Fact]
@@ -77,7 +80,7 @@ public class RolloutTests
 
         var result = await Rollout.RunAsync(App, targets, new DeployOptions { MaxUnavailable = 1 }, new EngineContext(_sink));
 
-        Assert.Equal(new[] { "web-1", "web-2" }, _applied.ToList());
+        Assert.Equal(new[] { "web-1", "web-2" }, Applied);
         Assert.Equal(DeploymentStatus.RolledBack, result[1].Status);
         var error = Assert.Single(_sink.Errors);
         Assert.Equal(ErrorIds.DeployRolloutStopped, error.ErrorId);
@@ -93,7 +96,7 @@ public class RolloutTests
         var result = await Rollout.RunAsync(App, targets, new DeployOptions { MaxUnavailable = 1 }, new EngineContext(_sink));
 
         Assert.Empty(result);
-        Assert.Equal(new[] { "web-1" }, _applied.ToList());
+        Assert.Equal(new[] { "web-1" }, Applied);
         Assert.Contains(_sink.Errors, e => e.Message.Contains("web-1", StringComparison.Ordinal) && e.Message.Contains("unreachable", StringComparison.Ordinal));
         Assert.Contains(_sink.Errors, e => e.ErrorId == ErrorIds.DeployRolloutStopped);
     }
@@ -177,10 +180,51 @@ public class RolloutTests
             }
         }
     }
+    [Fact]
+    public async Task Every_target_is_staged_at_once_before_the_migration_and_the_first_batch()
+    {
+        var staging = new Concurrency();
+        var targets = Enumerable.Range(1, 3).Select(i => new ScriptedTarget($"web-{i}", _applied, stageGate: staging)).ToList<IDeployTarget>();
+        var app = App with { MigrationCommand = ["/app/migrate"] };
+
+        var result = await Rollout.RunAsync(app, targets, new DeployOptions { MaxUnavailable = 1 }, new EngineContext(_sink));
+
+        Assert.Equal(3, result.Count);
+        Assert.Equal(3, staging.Peak);
+        var order = _applied.ToList();
+        Assert.Equal(["stage@web-1", "stage@web-2", "stage@web-3"], order.Take(3).Order());
+        Assert.Equal(["migrate@web-1", "web-1", "web-2", "web-3"], order.Skip(3));
+    }
+
+    [Fact]
+    public async Task A_target_that_cannot_get_ready_stops_the_rollout_before_anything_switched()
+    {
+        var targets = new IDeployTarget[] { new ScriptedTarget("web-1", _applied), new ScriptedTarget("web-2", _applied, failStage: true) };
+
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => Rollout.RunAsync(App, targets, new DeployOptions(), new EngineContext(_sink)));
+
+        Assert.Equal(ErrorIds.DeployNotStarted, error.ErrorId);
+        Assert.Contains("web-2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was switched", error.Message, StringComparison.Ordinal);
+        // The target's own error is reported too, and no target applied anything.
+        Assert.Contains(_sink.Errors, e => e.Message.Contains("no space left", StringComparison.Ordinal));
+        Assert.DoesNotContain(_applied, a => !a.StartsWith("stage@", StringComparison.Ordinal));
+    }
 
     /// <summary>A target whose outcome the test decides; it records the order it was applied in.</summary>
-    private sealed class ScriptedTarget(string name, ConcurrentQueue<string> applied, Concurrency? gate = null, DeploymentStatus outcome = DeploymentStatus.Healthy, bool fail = false, bool failMigration = false) : IDeployTarget
+    private sealed class ScriptedTarget(string name, ConcurrentQueue<string> applied, Concurrency? gate = null, DeploymentStatus outcome = DeploymentStatus.Healthy, bool fail = false, bool failMigration = false, bool failStage = false, Concurrency? stageGate = null) : IDeployTarget
     {
+        public async Task StageAsync(ResolvedApp app, EngineContext context) =>
+            await (stageGate ?? new Concurrency()).RunAsync(async () =>
+            {
+                await Task.Delay(30, context.CancellationToken);
+                applied.Enqueue("stage@" + name);
+                if (failStage)
+                {
+                    throw new DevOpsToolsException(ErrorIds.ContainerImageTransferFailed, ErrorKind.InvalidOperation, $"podman load on {name}: no space left on device", name);
+                }
+            });
+
         public Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context)
         {
             applied.Enqueue("migrate@" + name);

@@ -21,6 +21,13 @@ public sealed record ContainerHostOptions
 
     public required string BaseImage { get; init; }
 
+    /// <summary>
+    /// Whether this host builds the proxy's image itself when it is missing (this machine). A
+    /// server's comes from this machine (ServerDeployTarget sends it before any step runs), and
+    /// its nested podman could not build it anyway.
+    /// </summary>
+    public bool BuildsProxyImage { get; init; } = true;
+
     /// <summary>The address the proxy listens on (0.0.0.0 on servers; 127.0.0.1 keeps it on loopback).</summary>
     public string ProxyBind { get; init; } = "0.0.0.0";
 
@@ -221,7 +228,11 @@ public sealed class ContainerHostTarget : IDeployTarget
             Status = DeploymentStatus.Progressing,
         };
         revision.Containers.AddRange(Enumerable.Range(0, spec.Replicas).Select(i => ContainerHostLayout.ContainerName(app, environment, revision.Revision, i)));
-        await EnsureProxyImageAsync(app, environment, context).ConfigureAwait(false);
+        if (_options.BuildsProxyImage)
+        {
+            await EnsureProxyImageAsync(app, environment, context).ConfigureAwait(false);
+        }
+
         if (spec.Secrets.Count > 0)
         {
             // The values travel as data (an environment variable of the step, over SSH's stdin for

@@ -27,9 +27,12 @@ public sealed partial class ContainerImageTransfer
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
 
-    public async Task<ContainerImageTransferResult> TransferAsync(IRemoteShell shell, string image, EngineContext context)
+    public async Task<ContainerImageTransferResult> TransferAsync(IRemoteShell shell, string image, EngineContext context) =>
+        await TransferAsync(shell, image, await LocalIdAsync(image, context).ConfigureAwait(false), context).ConfigureAwait(false);
+
+    /// <summary>The image id of <paramref name="image"/> in this machine's podman storage; ContainerImageTransferFailed when it is not there.</summary>
+    public async Task<string> LocalIdAsync(string image, EngineContext context)
     {
-        ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(context);
         if (!Validation.IsImage(image))
         {
@@ -37,11 +40,7 @@ public sealed partial class ContainerImageTransfer
                 $"'{image}' is not a valid image reference (such as localhost/app:1 or registry.example/app@sha256:<digest>).", image);
         }
 
-        var server = shell.Server;
-        var label = server.Label;
-        var cancellationToken = context.CancellationToken;
-        var watch = Stopwatch.StartNew();
-        var local = await _podman.RunAsync(["image", "inspect", "--format", "{{.Id}}", "--", image], cancellationToken, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        var local = await _podman.RunAsync(["image", "inspect", "--format", "{{.Id}}", "--", image], context.CancellationToken, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         var id = local.StdOut.Trim();
         if (!local.Succeeded || !ImageId().IsMatch(id))
         {
@@ -49,6 +48,24 @@ public sealed partial class ContainerImageTransfer
                 $"Image {image} is not in this machine's podman storage ({ExternalProcess.Tail(local.StdErr)}): build or pull it first.", image);
         }
 
+        return id;
+    }
+
+    /// <summary>Sends <paramref name="image"/>, whose id here is <paramref name="id"/> (<see cref="LocalIdAsync"/>), unless the server has that id.</summary>
+    public async Task<ContainerImageTransferResult> TransferAsync(IRemoteShell shell, string image, string id, EngineContext context)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        ArgumentNullException.ThrowIfNull(context);
+        if (!Validation.IsImage(image) || !ImageId().IsMatch(id))
+        {
+            throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                $"'{Validation.Printable(image)}' is not a valid image reference or '{Validation.Printable(id)}' not an image id.", image);
+        }
+
+        var server = shell.Server;
+        var label = server.Label;
+        var cancellationToken = context.CancellationToken;
+        var watch = Stopwatch.StartNew();
         var remote = await RunAsync(shell, new() { ["CH_ACTION"] = "image-id", ["CH_IMAGE"] = image }, label, cancellationToken).ConfigureAwait(false);
         if (string.Equals(remote, id, StringComparison.Ordinal))
         {

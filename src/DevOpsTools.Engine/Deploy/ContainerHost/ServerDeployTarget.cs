@@ -17,6 +17,8 @@ public sealed class ServerDeployTarget : IDeployTarget
     private readonly IDeployTarget _inner;
     private readonly ContainerHostTarget _thisMachine;
     private readonly SecretResolver _secrets = new();
+    private static readonly SemaphoreSlim ProxyImageGate = new(1, 1);
+    private string? _readyFor;
 
     public ServerDeployTarget(Server server, IRemoteShell shell, IDeployTarget inner, ContainerHostTarget thisMachine)
     {
@@ -32,17 +34,16 @@ public sealed class ServerDeployTarget : IDeployTarget
 
     public Task<DeployPlan> PlanAsync(ResolvedApp app, EngineContext context) => _inner.PlanAsync(app, context);
 
+    public Task StageAsync(ResolvedApp app, EngineContext context) => ReadyAsync(app, context);
+
     public async Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context)
     {
-        // Secrets are read (and refused) before the server is prepared or sent any image.
-        _ = HostSecrets.EnvFile(app, _secrets);
         await ReadyAsync(app, context).ConfigureAwait(false);
         return WithServer(await _inner.ApplyAsync(app, options, context).ConfigureAwait(false));
     }
 
     public async Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context)
     {
-        _ = HostSecrets.EnvFile(app, _secrets);
         await ReadyAsync(app, context).ConfigureAwait(false);
         return await _inner.MigrateAsync(app, options, context).ConfigureAwait(false);
     }
@@ -59,17 +60,55 @@ public sealed class ServerDeployTarget : IDeployTarget
     public async Task<Deployment> RemoveAsync(string app, string environment, bool removeVolumes, EngineContext context) =>
         WithServer(await _inner.RemoveAsync(app, environment, removeVolumes, context).ConfigureAwait(false));
 
+    /// <summary>
+    /// The server can run the app: prepared as a container host, holding the proxy's and the
+    /// app's images. Once per app and image for this target (the rollout stages, then applies).
+    /// </summary>
     private async Task ReadyAsync(ResolvedApp app, EngineContext context)
     {
-        await new ContainerHostPreparer().PrepareAsync(_shell, context).ConfigureAwait(false);
+        // Secrets are read (and refused) before the server is prepared or sent any image.
+        _ = HostSecrets.EnvFile(app, _secrets);
+        // A promoted app goes by its digest: the content that runs in the source environment.
+        var image = app.ImageDigest ?? app.Image;
+        var key = $"{app.Environment}/{app.Name}/{image}";
+        if (_readyFor == key)
+        {
+            return;
+        }
+
+        // This machine's side (the proxy image built if missing, both image ids) runs while the
+        // server is reached and prepared; the server's side needs podman there, so it waits.
+        var transfer = new ContainerImageTransfer();
+        var prepared = new ContainerHostPreparer().PrepareAsync(_shell, context);
+        var proxy = LocalProxyImageAsync();
+        var appId = transfer.LocalIdAsync(image, context);
+        await Task.WhenAll(prepared, proxy, appId).ConfigureAwait(false);
         // Images are built on this machine only and sent as they are (no registry, no rebuild
         // per server): the app's, and the proxy's (which a nested podman could not build anyway:
-        // buildah's RUN needs cgroups that a container host's inner podman runs without).
-        var proxyImage = await _thisMachine.EnsureProxyImageAsync(app.Name, app.Environment, context).ConfigureAwait(false);
-        var transfer = new ContainerImageTransfer();
-        await transfer.TransferAsync(_shell, proxyImage, context).ConfigureAwait(false);
-        // A promoted app goes by its digest: the content that runs in the source environment.
-        await transfer.TransferAsync(_shell, app.ImageDigest ?? app.Image, context).ConfigureAwait(false);
+        // buildah's RUN needs cgroups that a container host's inner podman runs without). Both
+        // checks (and sends) run at once, on two channels of the server's one SSH connection.
+        var (proxyImage, proxyId) = await proxy.ConfigureAwait(false);
+        await Task.WhenAll(
+            transfer.TransferAsync(_shell, proxyImage, proxyId, context),
+            transfer.TransferAsync(_shell, image, await appId.ConfigureAwait(false), context)).ConfigureAwait(false);
+        _readyFor = key;
+
+        async Task<(string Image, string Id)> LocalProxyImageAsync()
+        {
+            string proxyImage;
+            // Servers staged at once would otherwise all build a missing proxy image here together.
+            await ProxyImageGate.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+            try
+            {
+                proxyImage = await _thisMachine.EnsureProxyImageAsync(app.Name, app.Environment, context).ConfigureAwait(false);
+            }
+            finally
+            {
+                ProxyImageGate.Release();
+            }
+
+            return (proxyImage, await transfer.LocalIdAsync(proxyImage, context).ConfigureAwait(false));
+        }
     }
 
     private Deployment WithServer(Deployment deployment) => new()

@@ -70,8 +70,9 @@ start() {
         fi
         mv "$unit_dir/$unit.tmp" "$unit_dir/$unit"
         podman rm -f -- "$name" >/dev/null
+        # One reload for the new unit (enable would reload once more by itself: --no-reload).
         systemctl daemon-reload
-        systemctl enable --now -- "$unit" >/dev/null 2>&1
+        systemctl enable --no-reload --now -- "$unit" >/dev/null 2>&1
     else
         podman run -d --restart=always --name "$name" "$@" >/dev/null
     fi
@@ -90,15 +91,20 @@ migrate() {
 }
 
 stop() {
+    reload=0
     for name in "$@"; do
         if [ "$SUPERVISOR" = systemd ] && [ -f "$unit_dir/$(unit_of "$name")" ]; then
-            systemctl disable --now -- "$(unit_of "$name")" >/dev/null 2>&1 || true
+            # The unit's ExecStop stops the container (SIGTERM, 10 s) and its ExecStopPost removes
+            # it; one daemon-reload for all the removed units, after the loop.
+            systemctl disable --no-reload --now -- "$(unit_of "$name")" >/dev/null 2>&1 || true
             rm -f -- "$unit_dir/$(unit_of "$name")"
-            systemctl daemon-reload
+            reload=1
+        else
+            podman stop --ignore -t 10 -- "$name" >/dev/null 2>&1 || true
         fi
-        podman stop --ignore -t 10 -- "$name" >/dev/null 2>&1 || true
         podman rm -f --ignore -- "$name" >/dev/null
     done
+    if [ "$reload" -eq 1 ]; then systemctl daemon-reload; fi
 }
 
 # One HTTP GET on the host's loopback: prints "<status> <first line of the body>".

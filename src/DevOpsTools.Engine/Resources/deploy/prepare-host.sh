@@ -51,10 +51,17 @@ if [ -n "$missing" ]; then
 fi
 
 # 1. Packages, in one apt transaction, only when some are missing.
+# One dpkg-query for all of them: this check runs before every deploy.
+installed=" "
+# shellcheck disable=SC2086 # word splitting of the validated package list is intended
+while read -r name status; do
+  case "$status" in ii*) installed="$installed$name " ;; esac
+done <<PKGS
+$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' $CH_PACKAGES 2>/dev/null || true)
+PKGS
 need=""
 for p in $CH_PACKAGES; do
-  s=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
-  case "$s" in ii*) ;; *) need="$need $p" ;; esac
+  case "$installed" in *" $p "*) ;; *) need="$need $p" ;; esac
 done
 if [ -n "$need" ]; then
   export DEBIAN_FRONTEND=noninteractive
