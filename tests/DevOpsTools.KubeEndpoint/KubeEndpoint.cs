@@ -26,6 +26,7 @@ public sealed class KubeEndpoint : IAsyncDisposable
     private readonly TestHooks _hooks;
     private readonly ControllerLoop _controllers;
     private WebApplication? _app;
+    private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
 
     public KubeEndpoint(KubeEndpointOptions options, TimeProvider? time = null)
     {
@@ -53,12 +54,55 @@ public sealed class KubeEndpoint : IAsyncDisposable
 
     public KubeEndpointOptions Options => _options;
 
+    /// <summary>The serving certificate (self-signed, for 127.0.0.1 and localhost) in PEM; null with <see cref="KubeEndpointOptions.PlainHttp"/>.</summary>
+    public string? CertificatePem => _certificate?.ExportCertificatePem();
+
+    /// <summary>
+    /// A kubeconfig for this endpoint: the server URL, its certificate as certificate-authority-data
+    /// and the token, with one context named <c>kube-endpoint</c>.
+    /// </summary>
+    public string Kubeconfig(string defaultNamespace = "default")
+    {
+        var ca = CertificatePem is { } pem ? $"\n    certificate-authority-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(pem))}" : string.Empty;
+        return $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: kube-endpoint
+              cluster:
+                server: {BaseUri.GetLeftPart(UriPartial.Authority)}{ca}
+            users:
+            - name: kube-endpoint
+              user:
+                token: {_options.Token}
+            contexts:
+            - name: kube-endpoint
+              context:
+                cluster: kube-endpoint
+                user: kube-endpoint
+                namespace: {defaultNamespace}
+            current-context: kube-endpoint
+
+            """;
+    }
+
     public async Task StartAsync()
     {
+        if (!_options.PlainHttp)
+        {
+            _certificate = SelfSigned.Create();
+        }
+
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, _options.Port);
+            k.Listen(IPAddress.Loopback, _options.Port, listen =>
+            {
+                if (!_options.PlainHttp)
+                {
+                    listen.UseHttps(_certificate!);
+                }
+            });
             k.AllowSynchronousIO = false;
         });
         _app = builder.Build();
@@ -80,6 +124,7 @@ public sealed class KubeEndpoint : IAsyncDisposable
         }
 
         _shutdown.Dispose();
+        _certificate?.Dispose();
     }
 
     private async Task HandleAsync(HttpContext ctx)
@@ -133,6 +178,30 @@ public sealed class KubeEndpoint : IAsyncDisposable
         {
             await Http.WriteJsonAsync(ctx, 200, doc).ConfigureAwait(false);
             return;
+        }
+
+        if (path == "/openapi/v2" && ctx.Request.Method == "GET")
+        {
+            if (ctx.Request.Headers.Accept.ToString().Contains("protobuf", StringComparison.Ordinal))
+            {
+                ctx.Response.ContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+                await ctx.Response.Body.WriteAsync(OpenApi.V2Protobuf()).ConfigureAwait(false);
+                return;
+            }
+
+            await Http.WriteJsonAsync(ctx, 200, OpenApi.V2Json()).ConfigureAwait(false);
+            return;
+        }
+
+        if (path.StartsWith("/openapi/v3", StringComparison.Ordinal) && ctx.Request.Method == "GET")
+        {
+            var rest = path["/openapi/v3".Length..].Trim('/');
+            var openapi = rest.Length == 0 ? OpenApi.V3Index() : OpenApi.V3GroupVersion(rest);
+            if (openapi is not null)
+            {
+                await Http.WriteJsonAsync(ctx, 200, openapi).ConfigureAwait(false);
+                return;
+            }
         }
 
         if (path is "/healthz" or "/readyz" or "/livez")

@@ -27,6 +27,12 @@ public sealed class KubeEndpointOptions
     /// <summary>The controllers' tick.</summary>
     public TimeSpan ControllerInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Serve plain HTTP instead of HTTPS. client-go (and so kubectl) never sends a bearer token over
+    /// plain HTTP, so the default is TLS with a self-signed certificate made at start-up.
+    /// </summary>
+    public bool PlainHttp { get; set; }
+
     /// <summary>Reported by /version.</summary>
     public string GitVersion { get; set; } = "v1.35.0";
 

@@ -16,6 +16,8 @@ internal static class EndpointProgram
           --job-run-seconds S       a Job's pod runs S seconds before it completes (default 1)
           --bookmark-seconds S      interval of BOOKMARK events on watches that allow them (default 1)
           --watch-history N         changes kept for watches resuming from a resourceVersion (default 10000)
+          --kubeconfig-out PATH     write a kubeconfig for this endpoint (URL, certificate, token) to PATH
+          --plain-http              serve HTTP, not HTTPS (kubectl then sends no token)
           --version vX.Y.Z          gitVersion reported by /version (default v1.35.0)
           --no-stdin-watch          do not exit when standard input closes
           --verbose                 log each request to stderr
@@ -28,6 +30,7 @@ internal static class EndpointProgram
     {
         var options = new KubeEndpointOptions();
         var watchStdin = true;
+        string? kubeconfigOut = null;
         try
         {
             for (var i = 0; i < args.Length; i++)
@@ -55,6 +58,12 @@ internal static class EndpointProgram
                         break;
                     case "--watch-history":
                         options.WatchHistory = ParseInt(Next(), 1, 10_000_000, "--watch-history");
+                        break;
+                    case "--kubeconfig-out":
+                        kubeconfigOut = Next();
+                        break;
+                    case "--plain-http":
+                        options.PlainHttp = true;
                         break;
                     case "--version":
                         options.GitVersion = Next();
@@ -110,6 +119,11 @@ internal static class EndpointProgram
         {
             await Console.Error.WriteLineAsync($"kube-endpoint: cannot listen on 127.0.0.1:{options.Port}: {ex.Message}").ConfigureAwait(false);
             return 1;
+        }
+
+        if (kubeconfigOut is not null)
+        {
+            await File.WriteAllTextAsync(kubeconfigOut, endpoint.Kubeconfig()).ConfigureAwait(false);
         }
 
         Console.Out.WriteLine($"LISTENING {endpoint.BaseUri}");

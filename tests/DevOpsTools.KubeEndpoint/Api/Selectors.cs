@@ -44,6 +44,9 @@ public sealed class Selector
                 "involvedObject.kind" when type == ResourceCatalog.Events => o => (string?)o["involvedObject"]?["kind"],
                 "involvedObject.uid" when type == ResourceCatalog.Events => o => (string?)o["involvedObject"]?["uid"],
                 "involvedObject.namespace" when type == ResourceCatalog.Events => o => (string?)o["involvedObject"]?["namespace"],
+                "reason" when type == ResourceCatalog.Events => o => (string?)o["reason"],
+                "type" when type == ResourceCatalog.Events => o => (string?)o["type"],
+                "source" when type == ResourceCatalog.Events => o => (string?)o["source"]?["component"],
                 _ => throw ApiException.BadRequest($"field label not supported: {field}"),
             };
             selector._terms.Add(op == "!=" ? o => read(o) != value : o => read(o) == value);

@@ -239,7 +239,7 @@ public sealed class DeploymentController(ObjectStore store, EventRecorder events
                 }
             }
 
-            var conditions = before["conditions"] as JsonArray ?? [];
+            var conditions = before["conditions"]?.DeepClone() as JsonArray ?? [];
             var availableOk = available >= desired - maxUnavailable;
             SetCondition(conditions, "Available", availableOk ? "True" : "False",
                 availableOk ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",

@@ -112,14 +112,14 @@ public sealed class ObjectStore
             meta.Remove("resourceVersion");
             if (dryRun)
             {
-                return obj;
+                return Normalize(obj);
             }
 
             meta["resourceVersion"] = Next();
-            var stored = (JsonObject)obj.DeepClone();
+            var stored = Normalize(obj);
             _objects[type][Key(ns, name)] = stored;
             Publish(new StoreEvent("ADDED", type, _resourceVersion, (JsonObject)stored.DeepClone(), null));
-            return obj;
+            return (JsonObject)stored.DeepClone();
         }
     }
 
@@ -155,16 +155,16 @@ public sealed class ObjectStore
                 meta["generation"] = SpecChanged(current, obj) ? generation + 1 : generation;
             }
 
-            if (JsonNode.DeepEquals(current, obj) || dryRun)
+            if (JsonNode.DeepEquals(current, Normalize(obj)) || dryRun)
             {
-                return obj;
+                return Normalize(obj);
             }
 
             meta["resourceVersion"] = Next();
-            var stored = (JsonObject)obj.DeepClone();
+            var stored = Normalize(obj);
             _objects[type][Key(ns, name)] = stored;
             Publish(new StoreEvent("MODIFIED", type, _resourceVersion, (JsonObject)stored.DeepClone(), current));
-            return obj;
+            return (JsonObject)stored.DeepClone();
         }
     }
 
@@ -255,6 +255,12 @@ public sealed class ObjectStore
             _oldestResumable = _resourceVersion + 1;
         }
     }
+
+    /// <summary>
+    /// A copy re-read from its JSON text: values built in code (an int here, a long there) become
+    /// uniform JSON numbers that read back as any numeric type.
+    /// </summary>
+    public static JsonObject Normalize(JsonObject obj) => (JsonObject)JsonNode.Parse(obj.ToJsonString())!;
 
     private static bool SpecChanged(JsonObject before, JsonObject after)
     {
