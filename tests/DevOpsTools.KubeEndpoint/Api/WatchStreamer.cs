@@ -160,7 +160,7 @@ public sealed class WatchStreamer(ObjectStore store, KubeEndpointOptions options
 
     private static async Task WriteEventAsync(Stream body, string type, JsonObject obj, CancellationToken ct)
     {
-        var line = new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString() + "\n";
+        var line = new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString(Http.Wire) + "\n";
         await body.WriteAsync(Encoding.UTF8.GetBytes(line), ct).ConfigureAwait(false);
         await body.FlushAsync(ct).ConfigureAwait(false);
     }
