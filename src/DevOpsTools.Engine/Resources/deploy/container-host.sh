@@ -55,12 +55,12 @@ secrets_changed() {
 unit_of() { echo "devopstools-$1.service"; }
 
 # Starts a container: name, then podman run/create arguments (already validated).
+# --replace takes the name over from a container a crashed deploy may have left behind.
 start() {
     name=$1
     shift
-    podman rm -f --ignore -- "$name" >/dev/null
     if [ "$SUPERVISOR" = systemd ]; then
-        podman create --name "$name" "$@" >/dev/null
+        podman create --replace --name "$name" "$@" >/dev/null
         unit=$(unit_of "$name")
         podman generate systemd --new --name --restart-policy=always --stop-timeout 10 -- "$name" > "$unit_dir/$unit.tmp"
         # generate puts --cgroups=no-conmon in the unit; inside a Podman server (a container
@@ -69,12 +69,12 @@ start() {
             sed -i 's/--cgroups=no-conmon/--cgroups=disabled/' "$unit_dir/$unit.tmp"
         fi
         mv "$unit_dir/$unit.tmp" "$unit_dir/$unit"
-        podman rm -f -- "$name" >/dev/null
+        # The unit's podman run --replace takes over the container created for generate.
         # One reload for the new unit (enable would reload once more by itself: --no-reload).
         systemctl daemon-reload
         systemctl enable --no-reload --now -- "$unit" >/dev/null 2>&1
     else
-        podman run -d --restart=always --name "$name" "$@" >/dev/null
+        podman run -d --replace --restart=always --name "$name" "$@" >/dev/null
     fi
 }
 
@@ -83,9 +83,8 @@ start() {
 migrate() {
     name=$1
     shift
-    podman rm -f --ignore -- "$name" >/dev/null
     rc=0
-    podman run --rm --name "$name" "$@" 2>&1 || rc=$?
+    podman run --rm --replace --name "$name" "$@" 2>&1 || rc=$?
     rm -f -- "$secrets_dir/migrate.env"
     return "$rc"
 }
@@ -95,14 +94,16 @@ stop() {
     for name in "$@"; do
         if [ "$SUPERVISOR" = systemd ] && [ -f "$unit_dir/$(unit_of "$name")" ]; then
             # The unit's ExecStop stops the container (SIGTERM, 10 s) and its ExecStopPost removes
-            # it; one daemon-reload for all the removed units, after the loop.
-            systemctl disable --no-reload --now -- "$(unit_of "$name")" >/dev/null 2>&1 || true
+            # it; podman only when that failed. One daemon-reload for all the units, after the loop.
+            if ! systemctl disable --no-reload --now -- "$(unit_of "$name")" >/dev/null 2>&1; then
+                podman rm -f -t 10 --ignore -- "$name" >/dev/null
+            fi
             rm -f -- "$unit_dir/$(unit_of "$name")"
             reload=1
         else
-            podman stop --ignore -t 10 -- "$name" >/dev/null 2>&1 || true
+            # SIGTERM, up to 10 s to finish, then removed: one podman call.
+            podman rm -f -t 10 --ignore -- "$name" >/dev/null
         fi
-        podman rm -f --ignore -- "$name" >/dev/null
     done
     if [ "$reload" -eq 1 ]; then systemctl daemon-reload; fi
 }
