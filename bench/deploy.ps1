@@ -5,9 +5,10 @@
 .DESCRIPTION
     For each target: one deploy of version 1 (warm-up; on servers it includes preparing them and
     sending the images), then -Updates updates alternating versions 2 and 1, timed one by one;
-    then the floor (start the new instance, poll its health check at the spec's interval, reload
-    HAProxy, drain 2 s, stop the old one: the platform's own work and waits) -Updates times, on
-    this machine by sh and on the servers by OpenSSH. The module's overhead per deploy is the
+    each followed by one update done by the floor (start the new instance, poll its health check
+    at the spec's interval, reload HAProxy, drain 2 s, stop the old one: the platform's own work
+    and waits), on this machine by sh and on the servers by OpenSSH; interleaved so that both see
+    the same machine load. The module's overhead per deploy is the
     difference of the medians. Then one more update of each target under hey (4 connections),
     whose status counts are recorded: the goal is zero failed requests. Goal for the overhead:
     under 500 ms per deploy.
@@ -72,6 +73,7 @@ function Invoke-Loaded([string] $Url, [scriptblock] $Work) {
     }
 }
 
+$script:loadBefore = (Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3
 try {
     $warm = New-Server -Name warm -Environment "bdw$run"
     $warm | Remove-Server -Force
@@ -81,10 +83,14 @@ try {
 
     # This machine: Deploy-App, then the floor by sh.
     $first = Measure-Seconds { Deploy-App -Path $spec -Environment $localEnv -TimeoutSec 120 -ErrorAction Stop }
-    $module = foreach ($i in 1..$Updates) { Measure-Seconds { Deploy-App -Path $spec -Environment $localEnv -Image (Get-Image $i) -TimeoutSec 120 -ErrorAction Stop } }
     $env:FLOOR_DIR = Join-Path $dataRoot 'floor'; $env:FLOOR_PORT = $floorPort; $env:FLOOR_BIND = '127.0.0.1'
     sh $floor update localhost/devopstools-hello:1 1
-    $floorTimes = foreach ($i in 1..$Updates) { Measure-Seconds { sh $floor update (Get-Image $i) ($i + 1); if ($LASTEXITCODE) { throw 'floor update failed' } } }
+    # Interleaved, one module update then one floor update, so both see the same machine load.
+    $module = [Collections.Generic.List[double]]::new(); $floorTimes = [Collections.Generic.List[double]]::new()
+    foreach ($i in 1..$Updates) {
+        $module.Add((Measure-Seconds { Deploy-App -Path $spec -Environment $localEnv -Image (Get-Image $i) -TimeoutSec 120 -ErrorAction Stop }))
+        $floorTimes.Add((Measure-Seconds { sh $floor update (Get-Image $i) ($i + 1); if ($LASTEXITCODE) { throw 'floor update failed' } }))
+    }
     $rows.Add([pscustomobject]@{ Target = 'this machine'; First = $first; Module = (Median $module); Floor = (Median $floorTimes) })
     $load = Invoke-Loaded "http://127.0.0.1:$port/" { Deploy-App -Path $spec -Environment $localEnv -Image (Get-Image ($Updates + 1)) -TimeoutSec 120 -ErrorAction Stop }
     $loads.Add([pscustomobject]@{ Target = 'this machine (Deploy-App)'; Ok = $load.Ok; Failed = $load.Failed })
@@ -95,7 +101,6 @@ try {
         $servers = @(New-Server -Name web-1, web-2 -Environment $serverEnv -ContainerHost -Port 8080)
         $specServers = Join-Path $repo 'examples/apps/hello/app.yaml'
         $first = Measure-Seconds { $servers | Deploy-App -Path $specServers -TimeoutSec 300 -ErrorAction Stop }
-        $module = foreach ($i in 1..$Updates) { Measure-Seconds { $servers | Deploy-App -Path $specServers -Image (Get-Image $i) -MaxUnavailable 1 -TimeoutSec 300 -ErrorAction Stop } }
         $script = Get-Content -Raw $floor
         $knownHosts = Join-Path $dataRoot 'known_hosts'
         function Invoke-Floor([string] $Image, [int] $N) {
@@ -106,7 +111,11 @@ try {
             }
         }
         Invoke-Floor localhost/devopstools-hello:1 1
-        $floorTimes = foreach ($i in 1..$Updates) { Measure-Seconds { Invoke-Floor (Get-Image $i) ($i + 1) } }
+        $module = [Collections.Generic.List[double]]::new(); $floorTimes = [Collections.Generic.List[double]]::new()
+        foreach ($i in 1..$Updates) {
+            $module.Add((Measure-Seconds { $servers | Deploy-App -Path $specServers -Image (Get-Image $i) -MaxUnavailable 1 -TimeoutSec 300 -ErrorAction Stop }))
+            $floorTimes.Add((Measure-Seconds { Invoke-Floor (Get-Image $i) ($i + 1) }))
+        }
         $rows.Add([pscustomobject]@{ Target = '2 servers, one at a time'; First = $first; Module = (Median $module); Floor = (Median $floorTimes) })
         $url = (($servers | Get-AppDeployment hello) | Select-Object -First 1).Endpoints[0].Url
         $load = Invoke-Loaded $url { $servers | Deploy-App -Path $specServers -Image (Get-Image ($Updates + 1)) -MaxUnavailable 1 -TimeoutSec 300 -ErrorAction Stop }
@@ -121,6 +130,8 @@ finally {
 }
 
 $lines = [System.Collections.Generic.List[string]]::new()
+$lines.Add("$(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, load average before and after: $script:loadBefore / $((Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3)")
+$lines.Add('')
 $lines.Add("| target | first deploy | update, Deploy-App (median of $Updates) | update, floor (median) | module overhead |")
 $lines.Add('|---|---|---|---|---|')
 foreach ($r in $rows) {
