@@ -215,8 +215,12 @@ public sealed class ContainerHostTarget : IDeployTarget
     private async Task<Deployment> RolloutAsync(string app, string environment, RevisionSpec spec, DeployOptions options, EngineContext context, string? secretsEnv = null, int? secretsFrom = null, string? pinned = null)
     {
         var started = DateTimeOffset.UtcNow;
-        var digest = await _steps.DigestAsync(app, environment, pinned ?? spec.Image, context).ConfigureAwait(false);
-        var state = await _steps.ReadStateAsync(app, environment, context).ConfigureAwait(false) ?? new HostState { App = app, Environment = environment };
+        // Two reads at once (two SSH channels on a server): the image's digest and the state.
+        var digestRead = _steps.DigestAsync(app, environment, pinned ?? spec.Image, context);
+        var stateRead = _steps.ReadStateAsync(app, environment, context);
+        await Task.WhenAll(digestRead, stateRead).ConfigureAwait(false);
+        var digest = await digestRead.ConfigureAwait(false);
+        var state = await stateRead.ConfigureAwait(false) ?? new HostState { App = app, Environment = environment };
         var current = state.Find(state.Current);
         var revision = new HostRevision
         {

@@ -89,23 +89,23 @@ migrate() {
     return "$rc"
 }
 
+stopped_units=0
 stop() {
-    reload=0
     for name in "$@"; do
         if [ "$SUPERVISOR" = systemd ] && [ -f "$unit_dir/$(unit_of "$name")" ]; then
             # The unit's ExecStop stops the container (SIGTERM, 10 s) and its ExecStopPost removes
-            # it; podman only when that failed. One daemon-reload for all the units, after the loop.
+            # it; podman only when that failed. systemd forgets the removed unit at the next
+            # daemon-reload: the next deploy's start does one, and remove does one at once.
             if ! systemctl disable --no-reload --now -- "$(unit_of "$name")" >/dev/null 2>&1; then
                 podman rm -f -t 10 --ignore -- "$name" >/dev/null
             fi
             rm -f -- "$unit_dir/$(unit_of "$name")"
-            reload=1
+            stopped_units=1
         else
             # SIGTERM, up to 10 s to finish, then removed: one podman call.
             podman rm -f -t 10 --ignore -- "$name" >/dev/null
         fi
     done
-    if [ "$reload" -eq 1 ]; then systemctl daemon-reload; fi
 }
 
 # One HTTP GET on the host's loopback: prints "<status> <first line of the body>".
@@ -258,6 +258,7 @@ case $cmd in
         names=$(podman ps -a --filter "label=devopstools.app=$APP" --filter "label=devopstools.environment=$ENV_NAME" --format '{{.Names}}')
         # shellcheck disable=SC2086 # names are podman's container names, one word each
         [ -z "$names" ] || stop $names
+        if [ "$stopped_units" -eq 1 ]; then systemctl daemon-reload; fi
         for volume in "$@"; do podman volume rm -f -- "$volume" >/dev/null 2>&1 || true; done
         rm -rf -- "$secrets_dir"
         rm -f -- "$DEPLOY_DIR/state.json" "$DEPLOY_DIR/proxy/haproxy.cfg" "$DEPLOY_DIR/proxy/haproxy.cfg.new"
