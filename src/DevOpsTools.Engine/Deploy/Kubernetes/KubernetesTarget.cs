@@ -286,7 +286,7 @@ public sealed class KubernetesTarget : IDeployTarget
             {
                 Revision = r.Revision,
                 Image = ImageOf(r.Set.Spec.Template),
-                ImageDigest = DigestOf(r.Set.Spec.Template.Spec.Containers[0].Image),
+                ImageDigest = r.Revision == current ? digest : DigestOf(r.Set.Spec.Template.Spec.Containers[0].Image),
                 Status = r.Revision == current ? status : r.Set.Metadata.Annotations?.ContainsKey(ReasonAnnotation) == true ? DeploymentStatus.RolledBack : DeploymentStatus.Healthy,
                 DeployedAt = r.Set.Metadata.CreationTimestamp is { } ts ? new DateTimeOffset(DateTime.SpecifyKind(ts, DateTimeKind.Utc)) : default,
                 Reason = r.Set.Metadata.Annotations is { } a && a.TryGetValue(ReasonAnnotation, out var why) ? why : null,
