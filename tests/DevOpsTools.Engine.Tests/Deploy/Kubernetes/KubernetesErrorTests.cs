@@ -35,6 +35,31 @@ public sealed class KubernetesErrorTests(KubeFixture fx) : IClassFixture<KubeFix
     }
 
     [Fact]
+    public async Task An_immutable_selector_change_is_KubernetesInvalid_with_the_APIs_cause_and_nothing_is_applied()
+    {
+        var env = KubeFixture.NewEnvironment();
+        await fx.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = env } });
+        // Someone else's Deployment of the same name and image, with another selector (immutable once created).
+        var theirs = new V1Patch("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"hello\"},\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"legacy\"}},"
+            + "\"template\":{\"metadata\":{\"labels\":{\"app\":\"legacy\"}},\"spec\":{\"containers\":[{\"name\":\"hello\",\"image\":\"localhost/hello:1\"}]}}}}", V1Patch.PatchType.ApplyPatch);
+        await fx.Client.AppsV1.PatchNamespacedDeploymentAsync(theirs, "hello", env, fieldManager: "legacy-tool");
+        await using var factory = fx.Factory();
+
+        var ex = await Assert.ThrowsAsync<DevOpsToolsException>(() => factory.ForCluster(env).ApplyAsync(KubeFixture.App(env, "localhost/hello:1"), KubeFixture.Options(), KubeFixture.Context()));
+
+        Assert.Equal(ErrorIds.KubernetesInvalid, ex.ErrorId);
+        Assert.Equal(ErrorKind.InvalidData, ex.Kind);
+        Assert.Contains("spec.selector", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("immutable", ex.Message, StringComparison.Ordinal);
+        // The dry run stopped it before the Service, the PVC or the Deployment were written.
+        Assert.Empty((await fx.Client.CoreV1.ListNamespacedServiceAsync(env)).Items);
+        Assert.Empty((await fx.Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync(env)).Items);
+        var after = await fx.Client.AppsV1.ReadNamespacedDeploymentAsync("hello", env);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "legacy" }, after.Spec.Selector.MatchLabels);
+        Assert.DoesNotContain(after.Metadata.ManagedFields, m => m.Manager == "devopstools");
+    }
+
+    [Fact]
     public async Task A_wrong_token_is_KubernetesUnauthorized()
     {
         await using var factory = fx.Factory(fx.KubeconfigWith(KubeFixture.Token, "expired-token"));

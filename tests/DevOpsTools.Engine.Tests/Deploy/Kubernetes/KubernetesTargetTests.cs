@@ -38,6 +38,36 @@ public sealed class KubernetesTargetTests(KubeFixture fx) : IClassFixture<KubeFi
     }
 
     [Fact]
+    public async Task Config_files_become_a_ConfigMap_and_secrets_are_referenced_never_written_into_the_Deployment()
+    {
+        var env = KubeFixture.NewEnvironment();
+        await using var factory = fx.Factory(secrets: name => name == "HELLO_API_KEY" ? "k-123-secret" : null);
+        var app = KubeFixture.App(env, "localhost/hello:1") with
+        {
+            ConfigFiles = [new AppConfigFile("/etc/hello/hello.conf", "greeting = hi\n")],
+            Secrets =
+            [
+                new SecretReference { Name = "API_KEY", FromEnvironment = "HELLO_API_KEY" },
+                new SecretReference { Name = "DB_PASSWORD", FromKubernetesSecret = "db-credentials/password" },
+            ],
+        };
+
+        var deployment = await factory.ForCluster(env).ApplyAsync(app, KubeFixture.Options(), KubeFixture.Context());
+
+        Assert.Equal(DeploymentStatus.Healthy, deployment.Status);
+        var config = await fx.Client.CoreV1.ReadNamespacedConfigMapAsync("hello-config", env);
+        Assert.Equal("greeting = hi\n", Assert.Single(config.Data).Value);
+        var live = await fx.Client.AppsV1.ReadNamespacedDeploymentAsync("hello", env);
+        var container = live.Spec.Template.Spec.Containers.Single();
+        var mount = Assert.Single(container.VolumeMounts, m => m.MountPath == "/etc/hello/hello.conf");
+        Assert.Equal(config.Data.Keys.Single(), mount.SubPath);
+        Assert.Equal(("hello-secrets", "API_KEY"), (container.Env.Single(e => e.Name == "API_KEY").ValueFrom.SecretKeyRef.Name, container.Env.Single(e => e.Name == "API_KEY").ValueFrom.SecretKeyRef.Key));
+        Assert.Equal(("db-credentials", "password"), (container.Env.Single(e => e.Name == "DB_PASSWORD").ValueFrom.SecretKeyRef.Name, container.Env.Single(e => e.Name == "DB_PASSWORD").ValueFrom.SecretKeyRef.Key));
+        Assert.DoesNotContain("k-123-secret", KubernetesJson.Serialize(live), StringComparison.Ordinal);
+        Assert.Equal("k-123-secret", System.Text.Encoding.UTF8.GetString((await fx.Client.CoreV1.ReadNamespacedSecretAsync("hello-secrets", env)).Data["API_KEY"]));
+    }
+
+    [Fact]
     public async Task A_crash_looping_image_is_rolled_back_with_the_pods_reason_events_and_log()
     {
         var env = KubeFixture.NewEnvironment();
