@@ -144,12 +144,40 @@ public sealed class KubernetesTarget : IDeployTarget
         return result2;
     }
 
-    public Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context) =>
-        throw new DevOpsToolsException(ErrorIds.DeployMigrationFailed, ErrorKind.NotInstalled,
-            $"{Name}: migration commands are not run on Kubernetes targets yet (a Job per deploy is planned); nothing was applied.", app.Name)
+    public async Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var ns = Ns(app.Environment);
+        var ct = context.CancellationToken;
+        var values = _secrets.ResolveAll(app);
+        await EnsureNamespaceAsync(ns, app.Environment, ct).ConfigureAwait(false);
+        // What the Job mounts and reads (config, secrets, volumes) must exist first; the Deployment
+        // is not applied, so nothing that runs or serves changes before the migration succeeded.
+        var objects = Render(app, ns, options.Timeout, values);
+        var support = objects.Where(o => o is not V1Deployment).ToList();
+        foreach (var obj in support)
         {
-            RecommendedAction = "Run the migration yourself (kubectl create job), or remove 'migration' from the app spec for this target.",
-        };
+            await _api.ApplyAsync(obj, dryRun: true, ct).ConfigureAwait(false);
+        }
+
+        foreach (var obj in support)
+        {
+            await _api.ApplyAsync(obj, dryRun: false, ct).ConfigureAwait(false);
+        }
+
+        var rendered = objects.OfType<V1Deployment>().Single();
+        var (succeeded, output, failure) = await new KubernetesMigration(_api).RunAsync(rendered, app.MigrationCommand ?? [], options.Timeout, context).ConfigureAwait(false);
+        if (!succeeded)
+        {
+            throw new DevOpsToolsException(ErrorIds.DeployMigrationFailed, ErrorKind.InvalidOperation,
+                $"{TargetOf(ns)}: the migration of {app.Name} ({KubernetesManifests.ImageReference(app)}) failed: {failure}. Its last output: {string.Join(" | ", output.TakeLast(5))}. Nothing was rolled out.", app.Name)
+            {
+                RecommendedAction = "Fix the migration (its output above), then run Deploy-App again; the running revision was not touched.",
+            };
+        }
+
+        return new MigrationRun(TargetOf(ns), app.Image, app.ImageDigest, DateTimeOffset.UtcNow - started, output);
+    }
 
     public async Task<Deployment?> GetAsync(string app, string environment, EngineContext context) =>
         await DescribeAsync(app, Ns(environment), null, null, false, context.CancellationToken).ConfigureAwait(false);

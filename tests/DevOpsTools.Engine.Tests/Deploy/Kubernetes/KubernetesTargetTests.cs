@@ -68,6 +68,31 @@ public sealed class KubernetesTargetTests(KubeFixture fx) : IClassFixture<KubeFi
     }
 
     [Fact]
+    public async Task The_migration_runs_once_as_a_Job_before_the_rollout_and_a_failing_one_changes_nothing()
+    {
+        var env = KubeFixture.NewEnvironment();
+        await using var factory = fx.Factory();
+        var target = factory.ForCluster(env);
+        var app = KubeFixture.App(env, "localhost/hello:1") with { MigrationCommand = ["python3", "server.py", "--migrate"] };
+
+        var deployments = await Rollout.RunAsync(app, [target], KubeFixture.Options(), KubeFixture.Context());
+
+        Assert.Equal(DeploymentStatus.Healthy, Assert.Single(deployments).Status);
+        Assert.Empty((await fx.Client.BatchV1.ListNamespacedJobAsync(env)).Items);
+
+        var run = await target.MigrateAsync(app with { Image = "localhost/hello:2" }, KubeFixture.Options(), KubeFixture.Context());
+        Assert.Contains(run.Output, l => l.Contains("completed", StringComparison.Ordinal));
+        Assert.Equal($"kube-endpoint/{env}", run.Target);
+
+        var ex = await Assert.ThrowsAsync<DevOpsToolsException>(() => Rollout.RunAsync(app with { Image = "localhost/hello:broken" }, [target], KubeFixture.Options(), KubeFixture.Context()));
+        Assert.Equal(ErrorIds.DeployMigrationFailed, ex.ErrorId);
+        Assert.Contains("BackoffLimitExceeded", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("exited with code 1", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("localhost/hello:1", (await fx.Client.AppsV1.ReadNamespacedDeploymentAsync("hello", env)).Spec.Template.Spec.Containers[0].Image);
+        Assert.Empty((await fx.Client.BatchV1.ListNamespacedJobAsync(env)).Items);
+    }
+
+    [Fact]
     public async Task A_crash_looping_image_is_rolled_back_with_the_pods_reason_events_and_log()
     {
         var env = KubeFixture.NewEnvironment();
