@@ -167,6 +167,14 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
         (Get-Kube get, deploy, hello, -n, $envProd).spec.template.spec.containers[0].image | Should -Be "$image1@$($source.ImageDigest)"
     }
 
+    It 'completes -Context from the kubeconfig''s contexts' {
+        $contexts = @((Get-Kube config, view).contexts.name)
+        $line = "Get-AppDeployment hello -KubeConfig '$kc' -Context "
+        $completed = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText)
+        $completed | Should -Not -BeNullOrEmpty
+        $completed | Should -Be @($contexts | Sort-Object)
+    }
+
     It 'refuses a wrong token with KubernetesUnauthorized' -ForEach $endpointOnly {
         $wrong = Join-Path $dataRoot 'kubeconfig-wrong'
         (Get-Content -Raw $kc) -replace 'token: .*', 'token: not-the-token' | Set-Content $wrong

@@ -113,6 +113,28 @@ public sealed class KubernetesErrorTests(KubeFixture fx) : IClassFixture<KubeFix
     }
 
     [Fact]
+    public async Task A_missing_namespace_without_the_right_to_create_it_is_KubernetesForbidden()
+    {
+        var env = KubeFixture.NewEnvironment();
+        using var http = RawClient();
+        using var rule = new StringContent("{\"verb\":\"create\",\"resource\":\"namespaces\"}", new MediaTypeHeaderValue("application/json"));
+        (await http.PostAsync("/_test/deny", rule)).EnsureSuccessStatusCode();
+        try
+        {
+            await using var factory = fx.Factory();
+            var ex = await Assert.ThrowsAsync<DevOpsToolsException>(() => factory.ForCluster(env).ApplyAsync(KubeFixture.App(env, "localhost/hello:1"), KubeFixture.Options(), KubeFixture.Context()));
+
+            Assert.Equal(ErrorIds.KubernetesForbidden, ex.ErrorId);
+            Assert.Contains("may not create namespaces at the cluster scope", ex.Message, StringComparison.Ordinal);
+            Assert.Contains($"create namespace {env}", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            (await http.DeleteAsync("/_test/deny")).EnsureSuccessStatusCode();
+        }
+    }
+
+    [Fact]
     public async Task An_invalid_kubeconfig_context_is_KubernetesConfigInvalid()
     {
         var ex = Assert.Throws<DevOpsToolsException>(() => KubernetesTargetFactory.FromKubeconfig(fx.KubeconfigPath, "no-such-context", environment: _ => null));
