@@ -135,13 +135,33 @@ public sealed class KubernetesErrorTests(KubeFixture fx) : IClassFixture<KubeFix
     }
 
     [Fact]
-    public async Task An_invalid_kubeconfig_context_is_KubernetesConfigInvalid()
+    public async Task An_invalid_kubeconfig_context_is_KubernetesConfigInvalid_and_KUBECONFIG_is_the_default()
     {
         var ex = Assert.Throws<DevOpsToolsException>(() => KubernetesTargetFactory.FromKubeconfig(fx.KubeconfigPath, "no-such-context", environment: _ => null));
         Assert.Equal(ErrorIds.KubernetesConfigInvalid, ex.ErrorId);
         Assert.Equal(["kube-endpoint"], KubernetesTargetFactory.ContextsOf(fx.KubeconfigPath, _ => null));
         var missing = Assert.Throws<DevOpsToolsException>(() => KubernetesTargetFactory.FromKubeconfig(Path.Combine(fx.Directory, "none"), null, environment: _ => null));
         Assert.Equal(ErrorIds.KubernetesConfigInvalid, missing.ErrorId);
+
+        // Without -KubeConfig: the first existing file of KUBECONFIG.
+        var variable = string.Join(Path.PathSeparator, Path.Combine(fx.Directory, "absent"), fx.KubeconfigPath);
+        await using var fromVariable = KubernetesTargetFactory.FromKubeconfig(null, null, environment: name => name == "KUBECONFIG" ? variable : null);
+        Assert.Equal(("kube-endpoint", fx.Endpoint.BaseUri.ToString().TrimEnd('/')), (fromVariable.ContextName, fromVariable.Server.TrimEnd('/')));
+        Assert.Null(await fromVariable.ForCluster("nothing-here").GetAsync("hello", "nothing-here", KubeFixture.Context()));
+    }
+
+    [Fact]
+    public async Task Ctrl_C_ends_the_rollout_wait_at_once()
+    {
+        var env = KubeFixture.NewEnvironment();
+        await using var factory = fx.Factory();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            factory.ForCluster(env).ApplyAsync(KubeFixture.App(env, "localhost/hello:broken"), KubeFixture.Options(timeoutSeconds: 120), KubeFixture.Context(token: cts.Token)));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the wait ended {clock.Elapsed.TotalSeconds:0.0} s after the start");
     }
 
     [Fact]
