@@ -181,6 +181,10 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
         { Get-AppDeployment hello -Environment $envTest -KubeConfig $wrong -ErrorAction Stop } | Should -Throw -ErrorId 'KubernetesUnauthorized*'
     }
 
+    It 'refuses -InCluster outside a pod with KubernetesConfigInvalid' -ForEach $endpointOnly {
+        { Get-AppDeployment hello -Environment $envTest -InCluster -ErrorAction Stop } | Should -Throw -ErrorId 'KubernetesConfigInvalid*'
+    }
+
     It 'removes only what it applied' {
         # Labelled like the app's objects but applied by kubectl: not the module's to delete.
         $other = Join-Path $dataRoot 'keep-me.json'

@@ -42,14 +42,18 @@ public abstract class DeployCommandBase : SshHostCmdletBase
     [ArgumentCompleter(typeof(KubeContextCompleter))]
     public string? Context { get; set; }
 
+    /// <summary>Inside a pod: the service account's in-cluster configuration instead of a kubeconfig.</summary>
+    [Parameter(ParameterSetName = KubernetesSet)]
+    public SwitchParameter InCluster { get; set; }
+
     protected IReadOnlyList<Server> Servers => _servers;
 
-    /// <summary>True in the Kubernetes parameter set (-KubeConfig or -Context given).</summary>
+    /// <summary>True in the Kubernetes parameter set (-KubeConfig, -Context or -InCluster given).</summary>
     protected bool ByKubernetes => ParameterSetName == KubernetesSet;
 
     /// <summary>What the targets are, for prompts and messages: "this machine", the servers, or the cluster's context.</summary>
     protected string TargetLabel(string environment) =>
-        ByKubernetes ? $"namespace {environment} of Kubernetes context {Context ?? "(current)"}{(KubeConfig is null ? string.Empty : $" in {KubeConfig}")}"
+        ByKubernetes ? (InCluster ? $"namespace {environment} of this pod's cluster" : $"namespace {environment} of Kubernetes context {Context ?? "(current)"}{(KubeConfig is null ? string.Empty : $" in {KubeConfig}")}")
         : Servers.Count == 0 ? "this machine" : string.Join(", ", Servers.Select(s => s.Label));
 
     protected override void ProcessRecordCore()
@@ -105,9 +109,10 @@ public abstract class DeployCommandBase : SshHostCmdletBase
             // Paths resolve on the pipeline thread (session state); the kubeconfig is read on the engine's.
             var kubeconfig = KubeConfig is null ? null : GetUnresolvedProviderPathFromPSPath(KubeConfig);
             var context = Context;
+            var inCluster = InCluster.IsPresent;
             return RunEngine(async engine =>
             {
-                await using var factory = KubernetesTargetFactory.FromKubeconfig(kubeconfig, context);
+                await using var factory = KubernetesTargetFactory.FromKubeconfig(kubeconfig, context, inCluster: inCluster);
                 return await work(factory, engine).ConfigureAwait(false);
             });
         }

@@ -32,9 +32,25 @@ public sealed class KubernetesTargetFactory : IDeployTargetFactory
     public string Server { get; }
 
     /// <summary>Reads the cluster's configuration: <paramref name="kubeconfigPath"/>, KUBECONFIG, the in-cluster account, or ~/.kube/config.</summary>
-    public static KubernetesTargetFactory FromKubeconfig(string? kubeconfigPath, string? context, string? namespacePrefix = null, Func<string, string?>? environment = null)
+    /// <param name="inCluster">Use the pod's service account (KUBERNETES_SERVICE_HOST and its token) and no kubeconfig at all.</param>
+    public static KubernetesTargetFactory FromKubeconfig(string? kubeconfigPath, string? context, string? namespacePrefix = null, Func<string, string?>? environment = null, bool inCluster = false)
     {
         environment ??= System.Environment.GetEnvironmentVariable;
+        if (inCluster)
+        {
+            if (kubeconfigPath is not null || context is not null)
+            {
+                throw Invalid("-InCluster uses the pod's service account: it excludes -KubeConfig and -Context.", "InCluster", null);
+            }
+
+            if (!KubernetesClientConfiguration.IsInCluster())
+            {
+                throw Invalid("-InCluster needs to run inside a Kubernetes pod (KUBERNETES_SERVICE_HOST and the service account token under /var/run/secrets/kubernetes.io/serviceaccount); this process is not in one.", "InCluster", null);
+            }
+
+            return new KubernetesTargetFactory(KubernetesClientConfiguration.InClusterConfig(), "in-cluster", namespacePrefix);
+        }
+
         var path = kubeconfigPath ?? FirstKubeconfig(environment("KUBECONFIG"));
         if (path is null && KubernetesClientConfiguration.IsInCluster())
         {

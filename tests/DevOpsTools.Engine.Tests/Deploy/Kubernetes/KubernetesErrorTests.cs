@@ -151,6 +151,17 @@ public sealed class KubernetesErrorTests(KubeFixture fx) : IClassFixture<KubeFix
     }
 
     [Fact]
+    public void InCluster_outside_a_pod_or_with_a_kubeconfig_is_KubernetesConfigInvalid()
+    {
+        Assert.False(KubernetesClientConfiguration.IsInCluster(), "this test runs outside a pod");
+        var outside = Assert.Throws<DevOpsToolsException>(() => KubernetesTargetFactory.FromKubeconfig(null, null, environment: _ => null, inCluster: true));
+        Assert.Equal(ErrorIds.KubernetesConfigInvalid, outside.ErrorId);
+        Assert.Contains("not in one", outside.Message, StringComparison.Ordinal);
+        var both = Assert.Throws<DevOpsToolsException>(() => KubernetesTargetFactory.FromKubeconfig(fx.KubeconfigPath, null, environment: _ => null, inCluster: true));
+        Assert.Contains("excludes -KubeConfig", both.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ctrl_C_ends_the_rollout_wait_at_once()
     {
         var env = KubeFixture.NewEnvironment();
