@@ -121,6 +121,45 @@ internal sealed class KubernetesObjects(IKubernetes client, string server)
         });
     }
 
+    public async Task<bool> NamespaceExistsAsync(string ns, CancellationToken ct)
+    {
+        try
+        {
+            await Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (KubernetesErrors.IsNotFound(ex))
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            throw KubernetesErrors.Classify(ex, Server, $"read namespace {ns}");
+        }
+    }
+
+    /// <summary>Creates the environment's namespace, labelled managed-by devopstools, when it does not exist.</summary>
+    public async Task EnsureNamespaceAsync(string ns, string environment, CancellationToken ct)
+    {
+        if (await NamespaceExistsAsync(ns, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            await Client.CoreV1.CreateNamespaceAsync(KubernetesManifests.Namespace(ns, environment), fieldManager: KubernetesManifests.FieldManager, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (k8s.Autorest.HttpOperationException ex) when (KubernetesErrors.StatusOf(ex)?.Reason == "AlreadyExists")
+        {
+            // Created meanwhile (another deploy of this environment): what was wanted.
+        }
+        catch (Exception ex) when (ex is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            throw KubernetesErrors.Classify(ex, Server, $"create namespace {ns}");
+        }
+    }
+
     private static IKubernetesObject<V1ObjectMeta> WithKind(IKubernetesObject<V1ObjectMeta> obj, string kind)
     {
         obj.Kind ??= kind;

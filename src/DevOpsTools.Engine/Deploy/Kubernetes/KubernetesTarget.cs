@@ -59,7 +59,7 @@ public sealed class KubernetesTarget : IDeployTarget
         var ns = Ns(app.Environment);
         var ct = context.CancellationToken;
         var values = _secrets.ResolveAll(app);
-        var nsExists = await NamespaceExistsAsync(ns, ct).ConfigureAwait(false);
+        var nsExists = await _api.NamespaceExistsAsync(ns, ct).ConfigureAwait(false);
         var diff = new StringBuilder();
         var changed = new List<string>();
         if (!nsExists)
@@ -68,7 +68,8 @@ public sealed class KubernetesTarget : IDeployTarget
             changed.Add($"Namespace/{ns}");
         }
 
-        foreach (var obj in Render(app, ns, TimeSpan.FromSeconds(600), values))
+        // A plan has no -TimeoutSec: a new Deployment shows the default deadline, a live one keeps its own (below).
+        foreach (var obj in Render(app, ns, new DeployOptions().Timeout, values))
         {
             var live = await _api.ReadAsync(obj, ct).ConfigureAwait(false);
             // A namespace that does not exist yet cannot take a dry run: the rendered object is the result.
@@ -97,7 +98,7 @@ public sealed class KubernetesTarget : IDeployTarget
         var ns = Ns(app.Environment);
         var ct = context.CancellationToken;
         var values = _secrets.ResolveAll(app);
-        await EnsureNamespaceAsync(ns, app.Environment, ct).ConfigureAwait(false);
+        await _api.EnsureNamespaceAsync(ns, app.Environment, ct).ConfigureAwait(false);
         var before = await _api.DeploymentAsync(app.Name, ns, ct).ConfigureAwait(false);
         var beforeRevision = before is null ? 0 : KubernetesRollout.RevisionOf(before.Metadata);
         var objects = Render(app, ns, options.Timeout, values);
@@ -150,7 +151,7 @@ public sealed class KubernetesTarget : IDeployTarget
         var ns = Ns(app.Environment);
         var ct = context.CancellationToken;
         var values = _secrets.ResolveAll(app);
-        await EnsureNamespaceAsync(ns, app.Environment, ct).ConfigureAwait(false);
+        await _api.EnsureNamespaceAsync(ns, app.Environment, ct).ConfigureAwait(false);
         // What the Job mounts and reads (config, secrets, volumes) must exist first; the Deployment
         // is not applied, so nothing that runs or serves changes before the migration succeeded.
         var objects = Render(app, ns, options.Timeout, values);
@@ -236,6 +237,10 @@ public sealed class KubernetesTarget : IDeployTarget
                 catch (k8s.Autorest.HttpOperationException ex)
                 {
                     context.Output.WriteWarning($"{TargetOf(ns)}: no log for pod {pod.Metadata.Name}: {KubernetesErrors.StatusOf(ex)?.Message ?? ex.Message}");
+                }
+                catch (HttpRequestException ex)
+                {
+                    throw KubernetesErrors.Classify(ex, _api.Server, $"read the log of pod {pod.Metadata.Name}");
                 }
             }, ct)).ToList();
         _ = Task.WhenAll(readers).ContinueWith(t => lines.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
@@ -352,32 +357,6 @@ public sealed class KubernetesTarget : IDeployTarget
         var patch = new V1Patch(KubernetesJson.Serialize(new { metadata = new { annotations = new Dictionary<string, string> { [ReasonAnnotation] = text } } }), V1Patch.PatchType.MergePatch);
         await KubernetesErrors.CallAsync(_api.Server, $"annotate ReplicaSet/{set.Metadata.Name}",
             () => _api.Client.AppsV1.PatchNamespacedReplicaSetAsync(patch, set.Metadata.Name, set.Metadata.NamespaceProperty, fieldManager: KubernetesManifests.FieldManager, cancellationToken: ct)).ConfigureAwait(false);
-    }
-
-    private async Task<bool> NamespaceExistsAsync(string ns, CancellationToken ct)
-    {
-        try
-        {
-            await _api.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception ex) when (KubernetesErrors.IsNotFound(ex))
-        {
-            return false;
-        }
-        catch (Exception ex) when (ex is k8s.Autorest.HttpOperationException or HttpRequestException)
-        {
-            throw KubernetesErrors.Classify(ex, _api.Server, $"read namespace {ns}");
-        }
-    }
-
-    private async Task EnsureNamespaceAsync(string ns, string environment, CancellationToken ct)
-    {
-        if (!await NamespaceExistsAsync(ns, ct).ConfigureAwait(false))
-        {
-            await KubernetesErrors.CallAsync(_api.Server, $"create namespace {ns}",
-                () => _api.Client.CoreV1.CreateNamespaceAsync(KubernetesManifests.Namespace(ns, environment), fieldManager: KubernetesManifests.FieldManager, cancellationToken: ct)).ConfigureAwait(false);
-        }
     }
 
     private DevOpsToolsException NotFound(string app, string ns) =>
