@@ -115,6 +115,15 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
         (Get-Kube get, pvc, hello-data, -n, $envTest).spec.resources.requests.storage | Should -Be '1Gi'
     }
 
+    It 'loads KubernetesClient and its dependencies from the module''s Dependencies folder, in its own load context' {
+        $dependencies = Join-Path (Split-Path -Parent $env:DEVOPSTOOLS_TEST_MODULE) 'Dependencies'
+        foreach ($name in 'KubernetesClient', 'Fractions', 'YamlDotNet') {
+            $loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq $name -and $_.Location.StartsWith($dependencies) })
+            $loaded.Count | Should -Be 1 -Because "$name must come from $dependencies"
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($loaded[0]).Name | Should -Be 'DevOpsTools'
+        }
+    }
+
     It 'shows a server-side dry run as a diff with -WhatIf and changes nothing' {
         $before = Get-Kube get, deploy, hello, -n, $envTest
         Deploy-App -Path $spec -Environment $envTest -Image $image2 @k -WhatIf -InformationVariable plan
