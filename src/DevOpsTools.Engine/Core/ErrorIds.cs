@@ -82,6 +82,16 @@ public static class ErrorIds
     public const string DeployMigrationFailed = nameof(DeployMigrationFailed);
     public const string DeployNotFound = nameof(DeployNotFound);
 
+    // Kubernetes target (KubernetesErrors maps the API's answers to these)
+    public const string KubernetesUnreachable = nameof(KubernetesUnreachable);
+    public const string KubernetesUnauthorized = nameof(KubernetesUnauthorized);
+    public const string KubernetesForbidden = nameof(KubernetesForbidden);
+    public const string KubernetesConflict = nameof(KubernetesConflict);
+    public const string KubernetesInvalid = nameof(KubernetesInvalid);
+    public const string KubernetesNotFound = nameof(KubernetesNotFound);
+    public const string KubernetesApiError = nameof(KubernetesApiError);
+    public const string KubernetesConfigInvalid = nameof(KubernetesConfigInvalid);
+
     public const string ServerNotContainerHost = nameof(ServerNotContainerHost);
     public const string ContainerHostPrepareFailed = nameof(ContainerHostPrepareFailed);
     public const string ContainerImageTransferFailed = nameof(ContainerImageTransferFailed);

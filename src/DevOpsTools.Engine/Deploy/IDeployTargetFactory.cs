@@ -12,4 +12,8 @@ public interface IDeployTargetFactory : IAsyncDisposable
 
     /// <summary>A container host reached over SSH (a Podman or EC2 server, or a -HostName machine).</summary>
     IDeployTarget ForServer(Server server);
+
+    /// <summary>The namespace of <paramref name="environment"/> in the factory's cluster (Kubernetes factories only).</summary>
+    IDeployTarget ForCluster(string environment) =>
+        throw new NotSupportedException($"{GetType().Name} makes no Kubernetes targets.");
 }

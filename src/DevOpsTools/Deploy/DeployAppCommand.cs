@@ -5,7 +5,7 @@ using DevOpsTools.Engine.Deploy.Spec;
 
 namespace DevOpsTools.Commands.Deploy;
 
-/// <summary>Rolls an app out to container hosts or this machine: health-checked, zero-downtime, rolled back on failure.</summary>
+/// <summary>Rolls an app out to container hosts, this machine or a Kubernetes namespace: health-checked, zero-downtime, rolled back on failure.</summary>
 // "Deploy" is an approved verb (Lifecycle) since PowerShell 6; PowerShellStandard 5.1 has no constant for it.
 [Cmdlet("Deploy", "App", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(Deployment))]
@@ -56,6 +56,12 @@ public sealed class DeployAppCommand : DeployCommandBase
                 "-Image and -FromEnvironment exclude each other: promotion deploys the digest that runs in the source environment.", "FromEnvironment"));
         }
 
+        if (ByKubernetes && FromServer is not null)
+        {
+            ThrowEngineError(new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                "-FromServer names container hosts; on Kubernetes -FromEnvironment reads the source environment's namespace of the same cluster.", "FromServer"));
+        }
+
         var environment = ResolveEnvironment();
         // The spec is read and validated before anything is asked or touched: bad input changes nothing.
         var spec = AppSpecSource.Load(GetUnresolvedProviderPathFromPSPath(Path), Name);
@@ -66,8 +72,9 @@ public sealed class DeployAppCommand : DeployCommandBase
         // -WhatIf plans those targets instead, -Confirm asks for each.
         var approved = new List<Server>();
         var planned = new List<Server>();
+        // A cluster is one target, asked about like this machine.
         var local = Servers.Count == 0;
-        foreach (var (server, label) in Servers.Count == 0 ? [(null, "this machine")] : Servers.Select(s => ((Server?)s, s.Label)))
+        foreach (var (server, label) in Servers.Count == 0 ? [(null, TargetLabel(environment))] : Servers.Select(s => ((Server?)s, s.Label)))
         {
             if (ShouldProcess($"Performing the operation \"{action}\" on target \"{label}\".", $"{action} on {label}?", "Deploy-App", out var reason))
             {
@@ -105,7 +112,9 @@ public sealed class DeployAppCommand : DeployCommandBase
             PromotedImage? promoted = null;
             if (fromEnvironment is not null)
             {
-                var sources = TargetsOf(factory, fromServers ?? await PromotionSources.ServersAsync(servers, fromEnvironment, ModuleData.Default, context).ConfigureAwait(false));
+                var sources = ByKubernetes
+                    ? TargetsOf(factory, environment: fromEnvironment)
+                    : TargetsOf(factory, fromServers ?? await PromotionSources.ServersAsync(servers, fromEnvironment, ModuleData.Default, context).ConfigureAwait(false));
                 promoted = await Rollout.PromotedImageAsync(spec.Name, fromEnvironment, sources, context).ConfigureAwait(false);
                 context.Output.WriteVerbose($"Promoting {spec.Name} from {fromEnvironment}: {promoted}");
             }

@@ -17,7 +17,7 @@ public sealed class GetAppDeploymentCommand : DeployedAppCommandBase
         if (found.Count == 0)
         {
             WriteEngineError(new DevOpsToolsException(ErrorIds.AppNotFound, ErrorKind.ObjectNotFound,
-                $"App '{name}' is not deployed in {environment} on {(Servers.Count == 0 ? "this machine" : string.Join(", ", Servers.Select(s => s.Name)))}.", name));
+                $"App '{name}' is not deployed in {environment} on {(ByKubernetes ? TargetLabel(environment) : Servers.Count == 0 ? "this machine" : string.Join(", ", Servers.Select(s => s.Name)))}.", name));
         }
 
         foreach (var deployment in found)

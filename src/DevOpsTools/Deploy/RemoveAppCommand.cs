@@ -20,7 +20,7 @@ public sealed class RemoveAppCommand : DeployedAppCommandBase
     protected override void EndProcessingCore()
     {
         var environment = ResolveEnvironment();
-        var label = Servers.Count == 0 ? "this machine" : string.Join(", ", Servers.Select(s => s.Label));
+        var label = TargetLabel(environment);
         if (!ShouldChange(label, $"Remove {environment}/{Name}{(RemoveVolumes ? " and its volumes (its data)" : string.Empty)}", Force))
         {
             return;

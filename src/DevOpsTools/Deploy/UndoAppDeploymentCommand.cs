@@ -25,7 +25,7 @@ public sealed class UndoAppDeploymentCommand : DeployedAppCommandBase
     protected override void EndProcessingCore()
     {
         var environment = ResolveEnvironment();
-        var label = Servers.Count == 0 ? "this machine" : string.Join(", ", Servers.Select(s => s.Label));
+        var label = TargetLabel(environment);
         if (!ShouldProcess(label, $"Restore {environment}/{Name} to {(ToRevision is { } r ? $"revision {r}" : "the previous revision")}"))
         {
             return;

@@ -7,7 +7,7 @@ namespace DevOpsTools.Commands.Infrastructure;
 
 /// <summary>
 /// Loads DevOpsTools.Engine, and through it every third-party assembly (YamlDotNet, SSH.NET,
-/// AWSSDK), into a private AssemblyLoadContext from the module's
+/// AWSSDK, KubernetesClient and what it brings: Fractions, the IdentityModel token libraries), into a private AssemblyLoadContext from the module's
 /// Dependencies/ folder. Only the engine is resolved from the default context, so another
 /// module that loaded a different YamlDotNet (before or after us) cannot clash with ours.
 /// </summary>
