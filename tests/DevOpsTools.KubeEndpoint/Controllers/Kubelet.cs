@@ -196,8 +196,8 @@ public sealed class Kubelet(ObjectStore store, LogBook logs, EventRecorder event
         {
             ["phase"] = phase,
             ["conditions"] = conditions,
-            ["hostIP"] = "10.0.0.10",
-            ["hostIPs"] = new JsonArray(new JsonObject { ["ip"] = "10.0.0.10" }),
+            ["hostIP"] = "127.10.0.10",
+            ["hostIPs"] = new JsonArray(new JsonObject { ["ip"] = "127.10.0.10" }),
             ["podIP"] = PodIp(pod),
             ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = PodIp(pod) }),
             ["startTime"] = started,
@@ -217,7 +217,7 @@ public sealed class Kubelet(ObjectStore store, LogBook logs, EventRecorder event
     private static string PodIp(JsonObject pod)
     {
         var h = Meta.Uid(pod).GetHashCode(StringComparison.Ordinal) & 0xffff;
-        return $"10.244.{h >> 8}.{(h & 0xff) | 1}";
+        return $"127.244.{h >> 8}.{(h & 0xff) | 1}";
     }
 
     private static string Port(JsonObject c) => (string?)c["ports"]?[0]?["containerPort"]?.ToJsonString() ?? "8080";

@@ -62,7 +62,9 @@ public static partial class Defaults
                 if (svc["clusterIP"] is null)
                 {
                     var n = nextClusterIp();
-                    svc["clusterIP"] = $"10.96.{n / 250}.{(n % 250) + 2}";
+                    // Loopback, where nothing answers: a client that connects to a Service address it read
+                    // here stays on this machine (a real cluster's 10.96.0.0/16 would leave it).
+                    svc["clusterIP"] = $"127.96.{n / 250}.{(n % 250) + 2}";
                     svc["clusterIPs"] = new JsonArray((string?)svc["clusterIP"]);
                 }
 
