@@ -6,10 +6,10 @@
     For each target: one deploy of version 1 (warm-up; on servers it includes preparing them and
     sending the images), then -Updates updates alternating versions 2 and 1, timed one by one;
     each followed by one update done by the floor (start the new instance, poll its health check
-    at the spec's interval, reload HAProxy, drain 2 s, stop the old one: the platform's own work
-    and waits), on this machine by sh and on the servers by OpenSSH; interleaved so that both see
-    the same machine load. The module's overhead per deploy is the
-    difference of the medians. Then one more update of each target under hey (4 connections),
+    on the spec's schedule: every 0.2 s during the start period, then every second; reload
+    HAProxy, drain 2 s, stop the old one: the platform's own work and waits), on this machine by
+    sh and on the servers by OpenSSH; interleaved so that both see the same machine load. The
+    module's overhead per deploy is the difference of the medians. Then one more update of each target under hey (4 connections),
     whose status counts are recorded: the goal is zero failed requests. Goal for the overhead:
     under 500 ms per deploy.
 

@@ -1,13 +1,15 @@
 #!/bin/sh
 # The deploy floor (bench/deploy.ps1): one zero-downtime update on a container host done by hand,
 # without DevOpsTools: start the new instance on the other port, poll its health check every
-# FLOOR_INTERVAL seconds, point HAProxy at it (master-worker reload), drain FLOOR_DRAIN seconds,
+# FLOOR_START_INTERVAL seconds during FLOOR_START_PERIOD, then every FLOOR_INTERVAL (the sample
+# app's health check schedule, as Deploy-App follows it), point HAProxy at it (master-worker reload), drain FLOOR_DRAIN seconds,
 # stop the old one. The same platform work as Deploy-App's rollout, minus everything the module
 # adds (state, labels, checks of the configuration, image checks, SSH round trips).
 #   floor.sh update <image> <n>   (n = 1, 2, ...: instance floor-<n>)
 #   floor.sh clean
 # Environment: FLOOR_DIR (state and haproxy.cfg), FLOOR_PORT (public port), FLOOR_BIND
-# (127.0.0.1), FLOOR_PROXY_IMAGE, FLOOR_INTERVAL (1), FLOOR_DRAIN (2). Runs as root.
+# (127.0.0.1), FLOOR_PROXY_IMAGE, FLOOR_INTERVAL (1), FLOOR_START_INTERVAL (0.2),
+# FLOOR_START_PERIOD (2), FLOOR_DRAIN (2). Runs as root.
 set -eu
 cmd=${1:?update or clean}
 dir=${FLOOR_DIR:?}
@@ -15,6 +17,8 @@ public=${FLOOR_PORT:?}
 bind=${FLOOR_BIND:-127.0.0.1}
 proxy_image=${FLOOR_PROXY_IMAGE:-localhost/devopstools/haproxy:1}
 interval=${FLOOR_INTERVAL:-1}
+start_interval=${FLOOR_START_INTERVAL:-0.2}
+start_period=${FLOOR_START_PERIOD:-2}
 drain=${FLOOR_DRAIN:-2}
 mkdir -p -- "$dir"
 
@@ -34,7 +38,10 @@ case $cmd in
         port=$((public + 1 + n % 2))
         old=$(cat -- "$dir/current" 2>/dev/null || true)
         podman run -d --restart=always --network=host --name "floor-$n" --env "PORT=$port" -- "$image" >/dev/null
-        until [ "$(status "http://127.0.0.1:$port/healthz")" = 200 ]; do sleep "$interval"; done
+        began=$(date +%s)
+        until [ "$(status "http://127.0.0.1:$port/healthz")" = 200 ]; do
+            if [ $(($(date +%s) - began)) -lt "$start_period" ]; then sleep "$start_interval"; else sleep "$interval"; fi
+        done
         printf 'global\n    hard-stop-after 30s\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\nfrontend app\n    bind %s:%s\n    default_backend app\nbackend app\n    server app 127.0.0.1:%s check inter 2s\n' \
             "$bind" "$public" "$port" > "$dir/haproxy.cfg"
         if [ "$(podman inspect --format '{{.State.Status}}' floor-proxy 2>/dev/null || true)" = running ]; then

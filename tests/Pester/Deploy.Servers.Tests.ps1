@@ -2,7 +2,8 @@
 # Deploy-App to container-host servers: two Podman servers made by New-Server -ContainerHost and
 # hardened by Set-Hardening, then the hello sample app rolled out one server at a time through
 # the pipeline the design card names, updated, a broken version stopped at the first server, and
-# a rebooted server serving again on its own (systemd units made by podman generate systemd).
+# a rebooted server serving again on its own (systemd units of the shape podman generate systemd
+# --new gives), and a variable systemd would otherwise expand reaching the app as written.
 
 Describe 'Deploy-App to container-host servers' -Tag 'Podman', 'Deploy' {
     BeforeAll {
@@ -97,5 +98,46 @@ Describe 'Deploy-App to container-host servers' -Tag 'Podman', 'Deploy' {
         $d.Endpoints[0].Port | Should -Be 8080
         Get-Version ($web2 | Get-AppDeployment hello) | Should -Be '1'
         { Deploy-App -Path $spec @login -ErrorAction Stop } | Should -Throw '*needs -Environment*'
+    }
+
+    It 'passes variables to the app exactly as written, through the systemd unit' {
+        $web1 = $servers | Where-Object Name -eq 'web-1'
+        # Each of these means something to systemd in a unit ($ and ${} variables, % specifiers,
+        # quotes, backslashes, ';') or to a shell.
+        $value = 'a "b" c''d $HOME ${USER} %n %% 100% \n ; `x` \'
+        $quoting = Join-Path $dataRoot 'hello-quoting.yaml'
+        (Get-Content -Raw $spec) + "env:`n  DEPLOY_QUOTING: '$($value.Replace("'", "''"))'`n" | Set-Content $quoting
+        $d = $web1 | Deploy-App -Path $quoting -TimeoutSec 300 -ErrorAction Stop
+        $d.Status | Should -Be 'Healthy'
+        $container = "dot-$envName-hello-r$($d.Revision)-0"
+        # What podman was given by systemd's reading of the unit (the container's configuration;
+        # podman exec does not work in a nested container without user namespaces).
+        $envLines = ($web1 | Invoke-ServerCommand -Command "podman inspect --format '{{range .Config.Env}}{{println .}}{{end}}' $container" -Sudo -ErrorAction Stop).StdOut -split "`n"
+        @($envLines | Where-Object { $_.StartsWith('DEPLOY_QUOTING=') }) | Should -BeExactly @("DEPLOY_QUOTING=$value")
+        # The unit is enabled: a reboot starts it again.
+        ($web1 | Invoke-ServerCommand -Command "systemctl is-enabled devopstools-$container.service" -Sudo -ErrorAction Stop).StdOut.Trim() | Should -Be 'enabled'
+    }
+
+    It 'keeps a server connection open for the next deploy cmdlet, and reconnects when it was dropped' {
+        $web1 = $servers | Where-Object Name -eq 'web-1'
+        $container = "devopstools-$envName.web-1"
+        function Get-Logins { [int](& podman exec -- $container sh -c "journalctl -u ssh --no-pager -o cat | grep -c 'Accepted publickey'") }
+        $web1 | Get-AppDeployment hello -ErrorAction Stop | Out-Null
+        $before = Get-Logins
+        foreach ($i in 1..3) { ($web1 | Get-AppDeployment hello -ErrorAction Stop).Status | Should -Be 'Healthy' }
+        Get-Logins | Should -Be $before
+        # The server drops the connection (its session processes killed): the next cmdlet notices
+        # before it runs anything and logs in again, without an error.
+        & podman exec -- $container pkill -f 'sshd: admin'
+        ($web1 | Get-AppDeployment hello -ErrorAction Stop).Status | Should -Be 'Healthy'
+        Get-Logins | Should -Be ($before + 1)
+        # DEVOPSTOOLS_SSH_PERSIST=0: every cmdlet logs in and closes its connection.
+        $saved = $env:DEVOPSTOOLS_SSH_PERSIST
+        try {
+            $env:DEVOPSTOOLS_SSH_PERSIST = '0'
+            foreach ($i in 1..2) { $web1 | Get-AppDeployment hello -ErrorAction Stop | Out-Null }
+            Get-Logins | Should -Be ($before + 3)
+        }
+        finally { $env:DEVOPSTOOLS_SSH_PERSIST = $saved }
     }
 }

@@ -105,6 +105,9 @@ public sealed record AppHealthCheck
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Time between checks during StartPeriod; null means Interval.</summary>
+    public TimeSpan? StartInterval { get; init; }
+
     public int Threshold { get; init; } = 3;
 }
 

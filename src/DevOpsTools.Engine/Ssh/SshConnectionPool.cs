@@ -8,7 +8,9 @@ namespace DevOpsTools.Engine.Ssh;
 
 /// <summary>
 /// SSH connections to servers, one per server, opened on first use and reused until the pool is
-/// disposed (one pool per cmdlet invocation, so connections are reused within a pipeline).
+/// disposed (one pool per cmdlet invocation, so connections are reused within a pipeline); a
+/// pool with <see cref="Persist"/> (the deploy cmdlets') leaves those to module-created servers
+/// open a while for the next such pool (<see cref="SshConnectionLinger"/>).
 /// Every connection authenticates with the environment's key and verifies the host key against
 /// the module's known_hosts: a mismatch is a HostKeyMismatch security error and nothing runs.
 /// <para>Hardening and deployment get a shell with:
@@ -18,6 +20,7 @@ namespace DevOpsTools.Engine.Ssh;
 public sealed class SshConnectionPool : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<PooledConnection>>> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _lingers = new(StringComparer.Ordinal);
     private readonly SshKeyStore _keys;
     private int _disposed;
 
@@ -68,6 +71,19 @@ public sealed class SshConnectionPool : IAsyncDisposable
     /// <summary>Keep-alive on pooled connections, so NAT/firewalls do not drop them while idle.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a connection to a module-created server stays open after the pool is disposed,
+    /// for the next pool of the same module data with a Persist (OpenSSH's ControlPersist).
+    /// Zero (the default) closes connections with the pool.
+    /// </summary>
+    public TimeSpan Persist { get; init; }
+
+    /// <summary>The deploy cmdlets' <see cref="Persist"/>: 60 s, or DEVOPSTOOLS_SSH_PERSIST seconds (0 turns it off).</summary>
+    public static TimeSpan DefaultPersist() =>
+        int.TryParse(Environment.GetEnvironmentVariable("DEVOPSTOOLS_SSH_PERSIST"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(Math.Min(seconds, 3600))
+            : TimeSpan.FromSeconds(60);
+
     /// <summary>A shell for one server; connects lazily on its first command. Disposing it keeps the pooled connection open.</summary>
     public IRemoteShell GetShell(Server server) => new SshRemoteShell(this, server);
 
@@ -78,7 +94,7 @@ public sealed class SshConnectionPool : IAsyncDisposable
         var key = PoolKey(server);
         while (true)
         {
-            var lazy = _connections.GetOrAdd(key, _ => new Lazy<Task<PooledConnection>>(() => ConnectAsync(server, ConnectTimeout, CancellationToken.None)));
+            var lazy = _connections.GetOrAdd(key, _ => new Lazy<Task<PooledConnection>>(() => OpenAsync(server)));
             PooledConnection connection;
             try
             {
@@ -102,6 +118,23 @@ public sealed class SshConnectionPool : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>A lingering connection of an earlier pool when one still answers, else a new one.</summary>
+    private async Task<PooledConnection> OpenAsync(Server server)
+    {
+        var lingers = Persist > TimeSpan.Zero && server.Provider != ExternalProvider;
+        _lingers[PoolKey(server)] = lingers;
+        if (lingers && await SshConnectionLinger.TakeAsync(LingerKey(server), () => KnownHosts.Get(server.Address!, server.SshPort).Count > 0).ConfigureAwait(false) is { } parked)
+        {
+            return parked;
+        }
+
+        return await ConnectAsync(server, ConnectTimeout, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private string LingerKey(Server server) => LingerKey(PoolKey(server));
+
+    private string LingerKey(string poolKey) => $"{Data.Root}|{poolKey}";
 
     /// <summary>Opens a new connection (not pooled), verifying the host key. The caller disposes it.</summary>
     public async Task<PooledConnection> ConnectAsync(Server server, TimeSpan timeout, CancellationToken cancellationToken)
@@ -238,6 +271,7 @@ public sealed class SshConnectionPool : IAsyncDisposable
     /// <summary>Closes and forgets the pooled connection to a server (e.g. before removing it).</summary>
     public async Task ForgetAsync(Server server)
     {
+        SshConnectionLinger.Close(LingerKey(server));
         if (_connections.TryRemove(PoolKey(server), out var lazy) && lazy.IsValueCreated)
         {
             try
@@ -257,7 +291,7 @@ public sealed class SshConnectionPool : IAsyncDisposable
             return;
         }
 
-        foreach (var lazy in _connections.Values)
+        foreach (var (key, lazy) in _connections)
         {
             if (!lazy.IsValueCreated)
             {
@@ -266,7 +300,15 @@ public sealed class SshConnectionPool : IAsyncDisposable
 
             try
             {
-                (await lazy.Value.ConfigureAwait(false)).Dispose();
+                var connection = await lazy.Value.ConfigureAwait(false);
+                if (_lingers.TryGetValue(key, out var lingers) && lingers)
+                {
+                    SshConnectionLinger.Park(LingerKey(key), connection, Persist);
+                }
+                else
+                {
+                    connection.Dispose();
+                }
             }
             catch (Exception)
             {

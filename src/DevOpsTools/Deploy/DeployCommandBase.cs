@@ -5,6 +5,7 @@ using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Deploy;
 using DevOpsTools.Engine.Deploy.ContainerHost;
 using DevOpsTools.Engine.Deploy.Kubernetes;
+using DevOpsTools.Engine.Ssh;
 
 namespace DevOpsTools.Commands.Deploy;
 
@@ -120,7 +121,9 @@ public abstract class DeployCommandBase : SshHostCmdletBase
         var login = LoginSettings();
         return RunEngine(async context =>
         {
-            await using var factory = new ContainerHostTargetFactory(ModuleData.Default, login.NewPool(ModuleData.Default));
+            // A deploy is often followed by the next (the next environment, the next update, a
+            // Get-AppDeployment): its server connections stay open a minute for it.
+            await using var factory = new ContainerHostTargetFactory(ModuleData.Default, login.NewPool(ModuleData.Default, SshConnectionPool.DefaultPersist()));
             return await work(factory, context).ConfigureAwait(false);
         });
     }

@@ -81,7 +81,10 @@ public abstract class SshHostCmdletBase : DevOpsToolsCmdlet
 /// <summary>Known-hosts files and key passphrase for a <see cref="SshConnectionPool"/>; the passphrase never appears in ToString.</summary>
 public sealed record SshLoginSettings(IReadOnlyList<string>? KnownHostsFiles, string? KeyPassphrase)
 {
-    public SshConnectionPool NewPool(ModuleData data) => new(data) { ExternalKnownHostsFiles = KnownHostsFiles, KeyPassphrase = KeyPassphrase };
+    public SshConnectionPool NewPool(ModuleData data) => NewPool(data, TimeSpan.Zero);
+
+    /// <param name="persist">How long connections to module-created servers stay open for the next cmdlet (<see cref="SshConnectionPool.Persist"/>).</param>
+    public SshConnectionPool NewPool(ModuleData data, TimeSpan persist) => new(data) { ExternalKnownHostsFiles = KnownHostsFiles, KeyPassphrase = KeyPassphrase, Persist = persist };
 
     public override string ToString() => $"SshLoginSettings {{ KnownHostsFiles = {KnownHostsFiles?.Count ?? 0}, KeyPassphrase = {(KeyPassphrase is null ? "none" : "(set)")} }}";
 }

@@ -41,6 +41,7 @@ public class AppSpecLoaderTests
           http: {path: /healthz, port: 8080}
           startPeriod: 10s
           interval: 500ms
+          startInterval: 100ms
           timeout: 1s
           threshold: 5
         volumes:
@@ -82,6 +83,9 @@ public class AppSpecLoaderTests
         var check = Assert.IsType<AppHealthCheck>(app.HealthCheck);
         Assert.Equal(("/healthz", 8080, 5), (check.HttpPath, check.Port, check.Threshold));
         Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)), (check.StartPeriod, check.Interval, check.Timeout));
+        Assert.Equal(TimeSpan.FromMilliseconds(100), check.StartInterval);
+        // On a container host: checks every 0.1 s during the start period.
+        Assert.Equal(100, DevOpsTools.Engine.Deploy.ContainerHost.ContainerHostLayout.SpecOf(app).StartIntervalMilliseconds);
         Assert.Equal(new AppVolume("data", "/data", 1L << 30), Assert.Single(app.Volumes));
         Assert.Equal(["/app/migrate", "--up"], app.MigrationCommand!);
         Assert.Equal(["web"], app.Servers);
@@ -176,6 +180,7 @@ public class AppSpecLoaderTests
             healthCheck:
               http: {path: /healthz, port: 9999}
               command: [/bin/true]
+              startInterval: 0s
             volumes:
               - name: data
                 mountPath: /data
@@ -191,9 +196,10 @@ public class AppSpecLoaderTests
         Assert.Contains(messages, m => m.StartsWith("app.yaml:12:3: $.resources.cpu: '0' is not a CPU amount above 0", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("app.yaml:14:3: $.healthCheck.http: a health check is either http", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("app.yaml:14:3: $.healthCheck.http.port: port 9999 is not one of the app's ports (8080, 8081)", StringComparison.Ordinal));
-        Assert.Contains(messages, m => m.StartsWith("app.yaml:19:5: $.volumes[1].name: volume name 'data' is used twice", StringComparison.Ordinal));
-        Assert.Contains(messages, m => m.StartsWith("app.yaml:19:5: $.volumes[1].mountPath: mount path '/data' is used twice", StringComparison.Ordinal));
-        Assert.Equal(8, messages.Count);
+        Assert.Contains(messages, m => m == "app.yaml:14:3: $.healthCheck.startInterval: '0s' must be longer than 0.");
+        Assert.Contains(messages, m => m.StartsWith("app.yaml:20:5: $.volumes[1].name: volume name 'data' is used twice", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("app.yaml:20:5: $.volumes[1].mountPath: mount path '/data' is used twice", StringComparison.Ordinal));
+        Assert.Equal(9, messages.Count);
     }
 
     [Fact]

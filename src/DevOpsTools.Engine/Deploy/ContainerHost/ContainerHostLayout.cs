@@ -69,6 +69,7 @@ public static class ContainerHostLayout
             HealthPath = health?.HttpPath ?? "/healthz",
             StartPeriodSeconds = (int)Math.Ceiling((health?.StartPeriod ?? TimeSpan.FromSeconds(5)).TotalSeconds),
             IntervalSeconds = Math.Max(1, (int)Math.Ceiling((health?.Interval ?? TimeSpan.FromSeconds(2)).TotalSeconds)),
+            StartIntervalMilliseconds = health?.StartInterval is { } startInterval ? Math.Max(10, (int)Math.Ceiling(startInterval.TotalMilliseconds)) : 0,
             TimeoutSeconds = Math.Max(1, (int)Math.Ceiling((health?.Timeout ?? TimeSpan.FromSeconds(2)).TotalSeconds)),
             Threshold = Math.Max(1, health?.Threshold ?? 3),
         };
@@ -107,6 +108,15 @@ public static class ContainerHostLayout
         args.AddRange(["--", digest]);
         return args;
     }
+
+    /// <summary>podman run arguments of the app's HAProxy: host network, its configuration directory (DEPLOY_DIR/proxy) read-only, master-worker mode.</summary>
+    public static List<string> ProxyArguments(string app, string environment, string deployDirectory, string image) =>
+    [
+        "--network=host",
+        "--label", "devopstools.role=proxy", "--label", $"devopstools.app={app}", "--label", $"devopstools.environment={environment}",
+        "-v", $"{deployDirectory}/proxy:/etc/devopstools-proxy:ro,Z",
+        "--", image, "haproxy", "-W", "-db", "-f", "/etc/devopstools-proxy/haproxy.cfg",
+    ];
 
     /// <summary>podman run arguments of the migration: the instances' variables, secrets and volumes, then the image and the command.</summary>
     public static List<string> MigrationArguments(string app, string environment, RevisionSpec spec, string digest, string? envFile, IReadOnlyList<string> command)

@@ -13,7 +13,7 @@ public sealed record ContainerHostOptions
     /// <summary>Where each app's state directory lives on the host: Root/environment/app.</summary>
     public string StateRoot { get; init; } = "/var/lib/devopstools/deploy";
 
-    /// <summary>restart (podman --restart=always; this machine has no systemd) or systemd (podman generate systemd --new units).</summary>
+    /// <summary>restart (podman --restart=always; this machine has no systemd) or systemd (a unit per container, <see cref="SystemdUnit"/>).</summary>
     public string Supervisor { get; init; } = "restart";
 
     /// <summary>The HTTP proxy's image (Debian's haproxy on <see cref="BaseImage"/>, built on the host when missing).</summary>
@@ -95,12 +95,15 @@ public sealed class ContainerHostTarget : IDeployTarget
         return new DeployPlan(Name, summary, diff.ToString(), !same);
     }
 
-    public async Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context)
+    public Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context) => ApplyAsync(app, options, context, null);
+
+    /// <param name="hostDigest">The image's id on the host when the caller has just read it (a server's staging): no second read.</param>
+    public async Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context, string? hostDigest)
     {
         HostSteps.Validate(app);
         // Read before anything runs: a missing or unusable secret changes nothing.
         var secrets = HostSecrets.EnvFile(app, _secrets);
-        return await RolloutAsync(app.Name, app.Environment, ContainerHostLayout.SpecOf(app), options, context, secrets, pinned: app.ImageDigest).ConfigureAwait(false);
+        return await RolloutAsync(app.Name, app.Environment, ContainerHostLayout.SpecOf(app), options, context, secrets, pinned: app.ImageDigest, hostDigest: hostDigest).ConfigureAwait(false);
     }
 
     public async Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context)
@@ -212,11 +215,12 @@ public sealed class ContainerHostTarget : IDeployTarget
     }
 
     /// <param name="pinned">A digest to run instead of what spec.Image resolves to on the host (promotion, undo).</param>
-    private async Task<Deployment> RolloutAsync(string app, string environment, RevisionSpec spec, DeployOptions options, EngineContext context, string? secretsEnv = null, int? secretsFrom = null, string? pinned = null)
+    /// <param name="hostDigest">What the image (pinned or spec.Image) is on the host, already read.</param>
+    private async Task<Deployment> RolloutAsync(string app, string environment, RevisionSpec spec, DeployOptions options, EngineContext context, string? secretsEnv = null, int? secretsFrom = null, string? pinned = null, string? hostDigest = null)
     {
         var started = DateTimeOffset.UtcNow;
         // Two reads at once (two SSH channels on a server): the image's digest and the state.
-        var digestRead = _steps.DigestAsync(app, environment, pinned ?? spec.Image, context);
+        var digestRead = hostDigest is not null ? Task.FromResult(hostDigest) : _steps.DigestAsync(app, environment, pinned ?? spec.Image, context);
         var stateRead = _steps.ReadStateAsync(app, environment, context);
         await Task.WhenAll(digestRead, stateRead).ConfigureAwait(false);
         var digest = await digestRead.ConfigureAwait(false);
@@ -249,7 +253,8 @@ public sealed class ContainerHostTarget : IDeployTarget
         string? failure = null;
         for (var i = 0; i < spec.Replicas && failure is null; i++)
         {
-            var start = await _steps.RunAsync(app, environment, ["start", revision.Containers[i], .. ContainerHostLayout.InstanceArguments(app, environment, revision, digest, i, spec.Secrets.Count > 0 ? _steps.SecretsFile(app, environment, $"r{revision.Revision}") : null)], context, check: false).ConfigureAwait(false);
+            var arguments = ContainerHostLayout.InstanceArguments(app, environment, revision, digest, i, spec.Secrets.Count > 0 ? _steps.SecretsFile(app, environment, $"r{revision.Revision}") : null);
+            var start = await _steps.RunAsync(app, environment, ["start", revision.Containers[i], .. arguments], context, check: false, env: UnitOf(revision.Containers[i], arguments)).ConfigureAwait(false);
             if (!start.Succeeded)
             {
                 failure = $"podman could not start {revision.Containers[i]}: {ExternalProcess.Tail(start.StdErr, 3)}";
@@ -258,7 +263,7 @@ public sealed class ContainerHostTarget : IDeployTarget
 
             var url = $"http://127.0.0.1:{revision.Ports[i]}{spec.HealthPath}";
             var health = await _steps.RunAsync(app, environment,
-                ["wait-health", revision.Containers[i], url, Seconds(spec.StartPeriodSeconds), Seconds(spec.IntervalSeconds), Seconds(spec.TimeoutSeconds), Seconds(spec.Threshold), Seconds((int)Math.Ceiling(options.Timeout.TotalSeconds))],
+                ["wait-health", revision.Containers[i], url, Seconds(spec.StartPeriodSeconds), Seconds(spec.IntervalSeconds), Seconds(spec.TimeoutSeconds), Seconds(spec.Threshold), Seconds((int)Math.Ceiling(options.Timeout.TotalSeconds)), StartInterval(spec)],
                 context, check: false, timeout: options.Timeout + TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             if (!health.Succeeded)
             {
@@ -271,20 +276,29 @@ public sealed class ContainerHostTarget : IDeployTarget
             return await FailAsync(state, current, revision, failure, options, started, context).ConfigureAwait(false);
         }
 
-        await _steps.RunAsync(app, environment, ["proxy", ContainerHostLayout.ProxyName(app, environment), _options.ProxyImage, $"http://{(_options.ProxyBind == "0.0.0.0" ? "127.0.0.1" : _options.ProxyBind)}:{spec.PublicPort}{spec.HealthPath}"], context,
-            env: new Dictionary<string, string> { ["PROXY_CFG"] = ContainerHostLayout.HaproxyConfig(_options.ProxyBind, app, spec.PublicPort, revision) }).ConfigureAwait(false);
+        var proxyName = ContainerHostLayout.ProxyName(app, environment);
+        var proxyArguments = ContainerHostLayout.ProxyArguments(app, environment, _steps.DeployDirectory(app, environment), _options.ProxyImage);
+        var proxyEnv = UnitOf(proxyName, proxyArguments) ?? [];
+        proxyEnv["PROXY_CFG"] = ContainerHostLayout.HaproxyConfig(_options.ProxyBind, app, spec.PublicPort, revision);
+        await _steps.RunAsync(app, environment, ["proxy", proxyName, _options.ProxyImage, $"http://{(_options.ProxyBind == "0.0.0.0" ? "127.0.0.1" : _options.ProxyBind)}:{spec.PublicPort}{spec.HealthPath}", .. proxyArguments], context,
+            env: proxyEnv).ConfigureAwait(false);
         context.Output.WriteVerbose($"{Name}: proxy on port {spec.PublicPort} now sends {environment}/{app} to revision {revision.Revision}");
-        if (current is not null)
-        {
-            await Task.Delay(options.DrainTime, context.CancellationToken).ConfigureAwait(false);
-            await _steps.RunAsync(app, environment, ["stop", .. current.Containers], context).ConfigureAwait(false);
-            current.Status = DeploymentStatus.Healthy;
-        }
-
         revision.Status = DeploymentStatus.Healthy;
         state.Revisions.Add(revision);
         state.Current = revision.Revision;
-        await _steps.WriteStateAsync(state, context).ConfigureAwait(false);
+        if (current is not null)
+        {
+            current.Status = DeploymentStatus.Healthy;
+            await Task.Delay(options.DrainTime, context.CancellationToken).ConfigureAwait(false);
+            // The old containers stop, then the state is written, in one step (the state is not
+            // written when stopping fails, as before).
+            await _steps.RunAsync(app, environment, ["stop", .. current.Containers], context,
+                env: new Dictionary<string, string> { ["STATE_JSON"] = state.ToJson() }).ConfigureAwait(false);
+        }
+        else
+        {
+            await _steps.WriteStateAsync(state, context).ConfigureAwait(false);
+        }
         return ToDeployment(state, revision, started, null, spec.Replicas);
     }
 
@@ -357,7 +371,16 @@ public sealed class ContainerHostTarget : IDeployTarget
         return (lines, changed.Count > 0 || lines.Any(l => l.StartsWith('-')));
     }
 
+    /// <summary>The start step's UNIT_TEXT where containers run under systemd; null where podman restarts them.</summary>
+    private Dictionary<string, string>? UnitOf(string container, IReadOnlyList<string> arguments) =>
+        _options.Supervisor == "systemd" ? new Dictionary<string, string> { ["UNIT_TEXT"] = SystemdUnit.ForContainer(container, arguments) } : null;
+
     private static string Seconds(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>sleep's argument between checks during the start period ("0.25"), the interval when none is given.</summary>
+    private static string StartInterval(RevisionSpec spec) => spec.StartIntervalMilliseconds > 0
+        ? (spec.StartIntervalMilliseconds / 1000m).ToString("0.###", CultureInfo.InvariantCulture)
+        : Seconds(spec.IntervalSeconds);
 
     private DevOpsToolsException NotFound(string app, string environment) =>
         new(ErrorIds.DeployNotFound, ErrorKind.ObjectNotFound, $"{environment}/{app} is not deployed on {Name}.", app);

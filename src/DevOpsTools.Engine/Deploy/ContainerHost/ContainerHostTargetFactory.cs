@@ -36,7 +36,7 @@ public sealed class ContainerHostTargetFactory : IDeployTargetFactory
         var shell = _pool.GetShell(server);
         var inner = new ContainerHostTarget(
             new RemoteHostScriptRunner(shell),
-            // systemd units (podman generate systemd --new) bring the app back after a reboot.
+            // systemd units (SystemdUnit: the shape of podman generate systemd --new) bring the app back after a reboot.
             new ContainerHostOptions { BaseImage = PodmanImage.Reference, Supervisor = "systemd", ProxyBind = "0.0.0.0", EndpointAddress = server.Address ?? server.Name, BuildsProxyImage = false });
         return new ServerDeployTarget(server, shell, inner, ThisMachine());
     }

@@ -82,6 +82,9 @@ public sealed record RevisionSpec
 
     public int IntervalSeconds { get; init; } = 2;
 
+    /// <summary>Between checks during the start period, in milliseconds; 0 means IntervalSeconds.</summary>
+    public int StartIntervalMilliseconds { get; init; }
+
     public int TimeoutSeconds { get; init; } = 2;
 
     public int Threshold { get; init; } = 3;

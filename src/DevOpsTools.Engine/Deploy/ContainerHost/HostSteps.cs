@@ -32,6 +32,9 @@ internal sealed class HostSteps
         }
     }
 
+    /// <summary>An app's state directory on the host (DEPLOY_DIR of its steps).</summary>
+    public string DeployDirectory(string app, string environment) => $"{_options.StateRoot}/{environment}/{app}";
+
     /// <summary>The env file of a revision ("r3") or of the migration ("migrate") on the host.</summary>
     public string SecretsFile(string app, string environment, string id) => $"{_options.StateRoot}/{environment}/{app}/secrets/{id}.env";
 
@@ -66,7 +69,7 @@ internal sealed class HostSteps
 
         var environmentVariables = new Dictionary<string, string>(env ?? [])
         {
-            ["DEPLOY_DIR"] = $"{_options.StateRoot}/{environment}/{app}",
+            ["DEPLOY_DIR"] = DeployDirectory(app, environment),
             ["APP"] = app,
             ["ENV_NAME"] = environment,
             ["SUPERVISOR"] = _options.Supervisor,

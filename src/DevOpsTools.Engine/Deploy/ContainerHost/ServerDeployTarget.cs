@@ -14,13 +14,14 @@ public sealed class ServerDeployTarget : IDeployTarget
 {
     private readonly Server _server;
     private readonly IRemoteShell _shell;
-    private readonly IDeployTarget _inner;
+    private readonly ContainerHostTarget _inner;
     private readonly ContainerHostTarget _thisMachine;
     private readonly SecretResolver _secrets = new();
     private static readonly SemaphoreSlim ProxyImageGate = new(1, 1);
     private string? _readyFor;
+    private string? _readyDigest;
 
-    public ServerDeployTarget(Server server, IRemoteShell shell, IDeployTarget inner, ContainerHostTarget thisMachine)
+    public ServerDeployTarget(Server server, IRemoteShell shell, ContainerHostTarget inner, ContainerHostTarget thisMachine)
     {
         _server = server;
         _shell = shell;
@@ -39,7 +40,8 @@ public sealed class ServerDeployTarget : IDeployTarget
     public async Task<Deployment> ApplyAsync(ResolvedApp app, DeployOptions options, EngineContext context)
     {
         await ReadyAsync(app, context).ConfigureAwait(false);
-        return WithServer(await _inner.ApplyAsync(app, options, context).ConfigureAwait(false));
+        // Staging has just seen the image's id on the server: the rollout needs no second read.
+        return WithServer(await _inner.ApplyAsync(app, options, context, _readyDigest).ConfigureAwait(false));
     }
 
     public async Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context)
@@ -88,10 +90,11 @@ public sealed class ServerDeployTarget : IDeployTarget
         // buildah's RUN needs cgroups that a container host's inner podman runs without). Both
         // checks (and sends) run at once, on two channels of the server's one SSH connection.
         var (proxyImage, proxyId) = await proxy.ConfigureAwait(false);
-        await Task.WhenAll(
-            transfer.TransferAsync(_shell, proxyImage, proxyId, context),
-            transfer.TransferAsync(_shell, image, await appId.ConfigureAwait(false), context)).ConfigureAwait(false);
+        var sent = transfer.TransferAsync(_shell, image, await appId.ConfigureAwait(false), context);
+        await Task.WhenAll(transfer.TransferAsync(_shell, proxyImage, proxyId, context), sent).ConfigureAwait(false);
         _readyFor = key;
+        // The server now holds the image under this id (checked, or checked after loading).
+        _readyDigest = "sha256:" + (await sent.ConfigureAwait(false)).ImageId.Replace("sha256:", "", StringComparison.Ordinal);
 
         async Task<(string Image, string Id)> LocalProxyImageAsync()
         {

@@ -152,6 +152,9 @@ public sealed class HealthCheckSpec : IYamlLocated
     [YamlField("interval", Description = "Time between checks: a duration such as 2s", Pattern = Quantities.DurationPattern)]
     public string? Interval { get; set; }
 
+    [YamlField("startInterval", Description = "Time between checks during startPeriod, so a quick start is seen quickly (container hosts; Docker's start_interval): a duration such as 250ms; default: interval", Pattern = Quantities.DurationPattern)]
+    public string? StartInterval { get; set; }
+
     [YamlField("timeout", Description = "Time one check may take: a duration such as 2s", Pattern = Quantities.DurationPattern)]
     public string? Timeout { get; set; }
 

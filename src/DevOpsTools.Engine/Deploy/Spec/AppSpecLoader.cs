@@ -125,6 +125,7 @@ public static class AppSpecLoader
             Command = check.Command?.ToList(),
             StartPeriod = Duration(check.StartPeriod) ?? defaults.StartPeriod,
             Interval = Duration(check.Interval) ?? defaults.Interval,
+            StartInterval = Duration(check.StartInterval),
             Timeout = Duration(check.Timeout) ?? defaults.Timeout,
             Threshold = check.Threshold ?? defaults.Threshold,
         };

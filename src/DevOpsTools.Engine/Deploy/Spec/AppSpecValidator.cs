@@ -123,7 +123,7 @@ public static class AppSpecValidator
             errors.Add(Error(check.Location, "http.port", "the app declares no port; give http.port or declare ports."));
         }
 
-        foreach (var (field, text) in new[] { ("startPeriod", check.StartPeriod), ("interval", check.Interval), ("timeout", check.Timeout) })
+        foreach (var (field, text) in new[] { ("startPeriod", check.StartPeriod), ("interval", check.Interval), ("startInterval", check.StartInterval), ("timeout", check.Timeout) })
         {
             if (text is not null && field != "startPeriod" && Quantities.ParseDuration(text) == TimeSpan.Zero)
             {

@@ -2,8 +2,9 @@
 # DevOpsTools container-host deploy steps, run as root on the host (this machine or a server).
 #   container-host.sh <command> [arguments]
 # Environment (validated by the engine, passed as data): DEPLOY_DIR (the app's state directory),
-# APP, ENV_NAME, SUPERVISOR (restart: podman --restart=always; systemd: podman generate systemd
-# --new units), SECRETS_ENV (secrets, secrets-changed: NAME=value lines). Commands print
+# APP, ENV_NAME, SUPERVISOR (restart: podman --restart=always; systemd: a unit per container),
+# UNIT_TEXT (start, proxy with systemd: the unit), SECRETS_ENV (secrets, secrets-changed:
+# NAME=value lines). Commands print
 # machine-readable lines on stdout and reasons on stderr.
 set -eu
 cmd=${1:?command}
@@ -54,24 +55,30 @@ secrets_changed() {
 
 unit_of() { echo "devopstools-$1.service"; }
 
-# Starts a container: name, then podman run/create arguments (already validated).
-# --replace takes the name over from a container a crashed deploy may have left behind.
+# Starts a container: name, then podman run arguments (already validated). With systemd, UNIT_TEXT
+# is its unit (SystemdUnit.cs: the shape podman generate systemd --new gives, from the same
+# arguments), written as data. --replace takes the name over from a container a crashed deploy
+# may have left behind.
 start() {
     name=$1
     shift
     if [ "$SUPERVISOR" = systemd ]; then
-        podman create --replace --name "$name" "$@" >/dev/null
+        : "${UNIT_TEXT:?the systemd unit of the container}"
         unit=$(unit_of "$name")
-        podman generate systemd --new --name --restart-policy=always --stop-timeout 10 -- "$name" > "$unit_dir/$unit.tmp"
-        # generate puts --cgroups=no-conmon in the unit; inside a Podman server (a container
-        # host whose podman runs with cgroups disabled, prepare-host.sh) crun cannot create any.
+        # Inside a Podman server (a container host whose podman runs with cgroups disabled,
+        # prepare-host.sh) crun cannot create any cgroup, not even conmon's.
         if grep -q '^cgroups *= *"disabled"' /etc/containers/containers.conf 2>/dev/null; then
-            sed -i 's/--cgroups=no-conmon/--cgroups=disabled/' "$unit_dir/$unit.tmp"
+            printf '%s' "$UNIT_TEXT" | sed '/^ExecStart=/s/ --cgroups=no-conmon / --cgroups=disabled /' > "$unit_dir/$unit.tmp"
+        else
+            printf '%s' "$UNIT_TEXT" > "$unit_dir/$unit.tmp"
         fi
-        mv "$unit_dir/$unit.tmp" "$unit_dir/$unit"
-        # The unit's podman run --replace takes over the container created for generate.
-        # One reload for the new unit (enable would reload once more by itself: --no-reload).
-        systemctl daemon-reload
+        mv -- "$unit_dir/$unit.tmp" "$unit_dir/$unit"
+        # systemd reads a unit file it has not loaded when the unit is first named, so a new
+        # revision's unit needs no daemon-reload (0.1-0.4 s on a server); one it still holds
+        # from before (a name used again after remove) does, and says so.
+        if [ "$(systemctl show --property=NeedDaemonReload --value -- "$unit")" = yes ]; then
+            systemctl daemon-reload
+        fi
         systemctl enable --no-reload --now -- "$unit" >/dev/null 2>&1
     else
         podman run -d --replace --restart=always --name "$name" "$@" >/dev/null
@@ -129,9 +136,11 @@ PY
     fi
 }
 
-# wait-health name url start-period interval timeout threshold deadline-seconds
+# wait-health name url start-period interval timeout threshold deadline-seconds start-interval
+# Checks every start-interval seconds (a decimal: 0.25) during the start period, where failures
+# do not count, then every interval.
 wait_health() {
-    name=$1 url=$2 start_period=$3 interval=$4 timeout=$5 threshold=$6 deadline=$7
+    name=$1 url=$2 start_period=$3 interval=$4 timeout=$5 threshold=$6 deadline=$7 start_interval=${8:-$4}
     began=$(date +%s)
     failures=0
     while :; do
@@ -156,21 +165,26 @@ wait_health() {
             echo "health check GET $url timed out after ${deadline}s, last answer: $answer" >&2
             return 5
         fi
-        sleep "$interval"
+        if [ $((now - began)) -lt "$start_period" ]; then sleep "$start_interval"; else sleep "$interval"; fi
     done
 }
 
-# proxy <container name> <image> <listener url>: PROXY_CFG holds haproxy.cfg; written, checked, then applied
-# by a master-worker reload (USR2: the new worker takes the listener, the old one drains).
+# proxy <container name> <image> <listener url> <podman run arguments...>: PROXY_CFG holds
+# haproxy.cfg; written, checked, then applied by a master-worker reload (USR2: the new worker
+# takes the listener, the old one drains); the arguments (and UNIT_TEXT) start a first proxy.
 proxy() {
     name=$1 image=$2 listener=$3
+    shift 3
     : "${PROXY_CFG:?}"
     mkdir -p -- "$DEPLOY_DIR/proxy" && chmod 0700 -- "$DEPLOY_DIR" "$DEPLOY_DIR/proxy"
     printf '%s\n' "$PROXY_CFG" > "$DEPLOY_DIR/proxy/haproxy.cfg.new"
-    running=$(podman inspect --format '{{.State.Status}}' -- "$name" 2>/dev/null || true)
-    # The running proxy checks the file where it will read it (its directory is mounted); a
-    # first deploy checks it in a throw-away container of the same image.
-    if [ "$running" = running ]; then
+    # A server's own haproxy (Debian's, the same package as in the proxy's image: prepare-host.sh
+    # installs it) checks the file without a podman process; else the running proxy checks it
+    # where it will read it (its directory is mounted), or a first deploy in a throw-away
+    # container of the same image.
+    if command -v haproxy >/dev/null 2>&1; then
+        check() { haproxy -c -q -f "$DEPLOY_DIR/proxy/haproxy.cfg.new" 2>&1; }
+    elif [ "$(podman inspect --format '{{.State.Status}}' -- "$name" 2>/dev/null || true)" = running ]; then
         check() { podman exec -- "$name" haproxy -c -q -f /etc/devopstools-proxy/haproxy.cfg.new 2>&1; }
     else
         check() { podman run --rm --network=none -v "$DEPLOY_DIR/proxy:/etc/devopstools-proxy:ro,Z" -- "$image" \
@@ -181,14 +195,15 @@ proxy() {
         return 6
     fi
     mv -- "$DEPLOY_DIR/proxy/haproxy.cfg.new" "$DEPLOY_DIR/proxy/haproxy.cfg"
-    if [ "$running" = running ]; then
-        podman kill --signal USR2 -- "$name" >/dev/null
+    # The reload is the usual case: tried first, one podman call. Only a proxy that is not
+    # running is started (a running one that refused the signal is an error, never replaced).
+    if kill_out=$(podman kill --signal USR2 -- "$name" 2>&1); then
         echo "reloaded"
+    elif [ "$(podman inspect --format '{{.State.Status}}' -- "$name" 2>/dev/null || true)" = running ]; then
+        echo "the proxy $name is running but did not take the reload signal: $kill_out" >&2
+        return 6
     else
-        start "$name" --network=host --label devopstools.role=proxy --label "devopstools.app=$APP" \
-            --label "devopstools.environment=$ENV_NAME" \
-            -v "$DEPLOY_DIR/proxy:/etc/devopstools-proxy:ro,Z" -- "$image" \
-            haproxy -W -db -f /etc/devopstools-proxy/haproxy.cfg
+        start "$name" "$@"
         tries=0
         until [ "$(probe "$listener" 1 | cut -c1-3)" != 000 ]; do
             tries=$((tries + 1))
@@ -209,14 +224,17 @@ proxy_image() {
         | podman build --quiet --pull=never --network=host --tag "$1" -f - >/dev/null
 }
 
+write_state() {
+    : "${STATE_JSON:?}"
+    mkdir -p -- "$DEPLOY_DIR" && chmod 0700 -- "$DEPLOY_DIR"
+    printf '%s\n' "$STATE_JSON" > "$DEPLOY_DIR/state.json.tmp"
+    chmod 0600 -- "$DEPLOY_DIR/state.json.tmp"
+    mv -- "$DEPLOY_DIR/state.json.tmp" "$DEPLOY_DIR/state.json"
+}
+
 case $cmd in
     read-state) [ -f "$DEPLOY_DIR/state.json" ] && cat -- "$DEPLOY_DIR/state.json"; true ;;
-    write-state)
-        : "${STATE_JSON:?}"
-        mkdir -p -- "$DEPLOY_DIR" && chmod 0700 -- "$DEPLOY_DIR"
-        printf '%s\n' "$STATE_JSON" > "$DEPLOY_DIR/state.json.tmp"
-        chmod 0600 -- "$DEPLOY_DIR/state.json.tmp"
-        mv -- "$DEPLOY_DIR/state.json.tmp" "$DEPLOY_DIR/state.json" ;;
+    write-state) write_state ;;
     digest)
         # The image id (digest of its configuration): unlike .Digest, podman save/load keeps it.
         id=$(podman image inspect --format '{{.Id}}' -- "$1" 2>/dev/null) \
@@ -226,7 +244,10 @@ case $cmd in
     secrets-changed) secrets_changed "$@" ;;
     migrate) migrate "$@" ;;
     start) start "$@" ;;
-    stop) stop "$@" ;;
+    stop)
+        # STATE_JSON, when given, is written once every container has stopped: one run ends a rollout.
+        stop "$@"
+        [ -z "${STATE_JSON-}" ] || write_state ;;
     wait-health) wait_health "$@" ;;
     proxy) proxy "$@" ;;
     proxy-image) proxy_image "$@" ;;
