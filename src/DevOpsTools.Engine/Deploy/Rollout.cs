@@ -73,11 +73,7 @@ public static class Rollout
     private static async Task StageAsync(ResolvedApp app, IReadOnlyList<IDeployTarget> targets, EngineContext context)
     {
         var fanOut = new FanOutOptions { Activity = $"Getting ready to deploy {app.Name} to {app.Environment}", DoneWord = "ready", ThrottleLimit = StageThrottle };
-        var staged = await FanOut.RunAsync(context, targets, fanOut, t => t.Name, async (target, _) =>
-        {
-            await target.StageAsync(app, context).ConfigureAwait(false);
-            return true;
-        }).ConfigureAwait(false);
+        var staged = await FanOut.RunAsync(context, targets, fanOut, t => t.Name, (target, _) => target.StageAsync(app, context)).ConfigureAwait(false);
         var failed = staged.Failures.Select(f => f.Item.Name).ToList();
         if (failed.Count > 0)
         {

@@ -8,7 +8,7 @@ namespace DevOpsTools.Engine.Tests.Deploy;
 /// <summary>Plan and validation of the container-host target over a recording runner (no Podman).</summary>
 public sealed class ContainerHostPlanTests
 {
-    private sealed class RecordingRunner(string state) : IHostScriptRunner
+    private sealed class RecordingRunner(string state, string? failing = null) : IHostScriptRunner
     {
         public List<(IReadOnlyList<string> Args, IReadOnlyDictionary<string, string> Env)> Runs { get; } = [];
 
@@ -19,6 +19,11 @@ public sealed class ContainerHostPlanTests
         public Task<HostScriptResult> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken)
         {
             Runs.Add((arguments, environment));
+            if (arguments[0] == failing)
+            {
+                return Task.FromResult(new HostScriptResult(6, "", $"{failing} failed on purpose"));
+            }
+
             var output = arguments[0] switch { "read-state" => state, "digest" => "sha256:" + new string('d', 64), _ => "" };
             return Task.FromResult(new HostScriptResult(0, output, ""));
         }
@@ -115,5 +120,45 @@ public sealed class ContainerHostPlanTests
         var start = runner.Runs.Single(r => r.Args[0] == "start").Args;
         Assert.Equal("/var/lib/devopstools/deploy/host-plan/hello/secrets/r1.env", start[start.ToList().IndexOf("--env-file") + 1]);
         Assert.DoesNotContain("s3cret-value", runner.Runs.Single(r => r.Args[0] == "write-state").Env["STATE_JSON"], StringComparison.Ordinal);
+    }
+
+    private static string OneRevision()
+    {
+        var current = new HostState { App = "hello", Environment = "host-plan", Current = 1 };
+        current.Revisions.Add(new HostRevision
+        {
+            Revision = 1, Spec = new RevisionSpec { Image = "localhost/devopstools-hello:1", PublicPort = 42100 },
+            Ports = [42101], Containers = ["dot-host-plan-hello-r1-0"], Status = DeploymentStatus.Healthy,
+        });
+        return current.ToJson();
+    }
+
+    [Fact]
+    public async Task A_refused_proxy_configuration_rolls_the_new_instances_back_and_never_switches()
+    {
+        var runner = new RecordingRunner(OneRevision(), failing: "proxy-check");
+        var deployment = await Target(runner, new() { ["HOST_PLAN_SECRET"] = "s3cret-value" })
+            .ApplyAsync(App("localhost/devopstools-hello:2"), new DeployOptions(), EngineContext.Silent());
+        Assert.Equal(DeploymentStatus.RolledBack, deployment.Status);
+        Assert.Contains("proxy-check failed on purpose", deployment.RollbackReason, StringComparison.Ordinal);
+        Assert.DoesNotContain(runner.Runs, r => r.Args[0] == "proxy");
+        Assert.Contains(runner.Runs, r => r.Args.SequenceEqual(["stop", "dot-host-plan-hello-r2-0"]));
+        Assert.DoesNotContain(runner.Runs, r => r.Args.SequenceEqual(["stop", "dot-host-plan-hello-r1-0"]));
+    }
+
+    [Fact]
+    public async Task On_a_systemd_host_each_start_carries_its_unit_without_secret_values()
+    {
+        var runner = new RecordingRunner(OneRevision());
+        var target = new ContainerHostTarget(runner, new ContainerHostOptions { BaseImage = "localhost/devopstools/debian12:x", Supervisor = "systemd", BuildsProxyImage = false },
+            new SecretResolver(name => name == "HOST_PLAN_SECRET" ? "s3cret-value" : null));
+        var deployment = await target.ApplyAsync(App("localhost/devopstools-hello:2"), new DeployOptions { DrainTime = TimeSpan.Zero }, EngineContext.Silent());
+        Assert.Equal(DeploymentStatus.Healthy, deployment.Status);
+        var start = runner.Runs.Single(r => r.Args[0] == "start");
+        var unit = start.Env["UNIT_TEXT"];
+        Assert.Contains("--name dot-host-plan-hello-r2-0", unit, StringComparison.Ordinal);
+        Assert.Contains("\t--env-file \\\n", unit, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-value", unit, StringComparison.Ordinal);
+        Assert.DoesNotContain(runner.Runs, r => r.Args[0] == "proxy-image");
     }
 }

@@ -219,10 +219,12 @@ public sealed class ContainerHostTarget : IDeployTarget
     private async Task<Deployment> RolloutAsync(string app, string environment, RevisionSpec spec, DeployOptions options, EngineContext context, string? secretsEnv = null, int? secretsFrom = null, string? pinned = null, string? hostDigest = null)
     {
         var started = DateTimeOffset.UtcNow;
-        // Two reads at once (two SSH channels on a server): the image's digest and the state.
+        // The reads at once (two SSH channels on a server): the image's digest and the state; and
+        // here, the proxy's image (built when missing).
         var digestRead = hostDigest is not null ? Task.FromResult(hostDigest) : _steps.DigestAsync(app, environment, pinned ?? spec.Image, context);
         var stateRead = _steps.ReadStateAsync(app, environment, context);
-        await Task.WhenAll(digestRead, stateRead).ConfigureAwait(false);
+        var proxyImage = _options.BuildsProxyImage ? EnsureProxyImageAsync(app, environment, context) : Task.FromResult(_options.ProxyImage);
+        await Task.WhenAll(digestRead, stateRead, proxyImage).ConfigureAwait(false);
         var digest = await digestRead.ConfigureAwait(false);
         var state = await stateRead.ConfigureAwait(false) ?? new HostState { App = app, Environment = environment };
         var current = state.Find(state.Current);
@@ -236,10 +238,6 @@ public sealed class ContainerHostTarget : IDeployTarget
             Status = DeploymentStatus.Progressing,
         };
         revision.Containers.AddRange(Enumerable.Range(0, spec.Replicas).Select(i => ContainerHostLayout.ContainerName(app, environment, revision.Revision, i)));
-        if (_options.BuildsProxyImage)
-        {
-            await EnsureProxyImageAsync(app, environment, context).ConfigureAwait(false);
-        }
 
         if (spec.Secrets.Count > 0)
         {
@@ -249,6 +247,11 @@ public sealed class ContainerHostTarget : IDeployTarget
                 env: secretsEnv is null ? null : new Dictionary<string, string> { ["SECRETS_ENV"] = secretsEnv }).ConfigureAwait(false);
         }
 
+        // The proxy's next configuration is checked while the new instances start: the switch
+        // after their health checks only applies it.
+        var proxyName = ContainerHostLayout.ProxyName(app, environment);
+        var proxyCheck = _steps.RunAsync(app, environment, ["proxy-check", proxyName, _options.ProxyImage], context, check: false,
+            env: new Dictionary<string, string> { ["PROXY_CFG"] = ContainerHostLayout.HaproxyConfig(_options.ProxyBind, app, spec.PublicPort, revision) });
         context.Output.WriteVerbose($"{Name}: starting {environment}/{app} revision {revision.Revision} ({spec.Image}) on port(s) {string.Join(", ", revision.Ports)}");
         string? failure = null;
         for (var i = 0; i < spec.Replicas && failure is null; i++)
@@ -271,17 +274,20 @@ public sealed class ContainerHostTarget : IDeployTarget
             }
         }
 
+        var checkedProxy = await proxyCheck.ConfigureAwait(false);
+        if (failure is null && !checkedProxy.Succeeded)
+        {
+            failure = $"the proxy's new configuration was refused: {ExternalProcess.Tail(checkedProxy.StdErr, 3).Trim()}";
+        }
+
         if (failure is not null)
         {
             return await FailAsync(state, current, revision, failure, options, started, context).ConfigureAwait(false);
         }
 
-        var proxyName = ContainerHostLayout.ProxyName(app, environment);
         var proxyArguments = ContainerHostLayout.ProxyArguments(app, environment, _steps.DeployDirectory(app, environment), _options.ProxyImage);
-        var proxyEnv = UnitOf(proxyName, proxyArguments) ?? [];
-        proxyEnv["PROXY_CFG"] = ContainerHostLayout.HaproxyConfig(_options.ProxyBind, app, spec.PublicPort, revision);
-        await _steps.RunAsync(app, environment, ["proxy", proxyName, _options.ProxyImage, $"http://{(_options.ProxyBind == "0.0.0.0" ? "127.0.0.1" : _options.ProxyBind)}:{spec.PublicPort}{spec.HealthPath}", .. proxyArguments], context,
-            env: proxyEnv).ConfigureAwait(false);
+        await _steps.RunAsync(app, environment, ["proxy", proxyName, $"http://{(_options.ProxyBind == "0.0.0.0" ? "127.0.0.1" : _options.ProxyBind)}:{spec.PublicPort}{spec.HealthPath}", .. proxyArguments], context,
+            env: UnitOf(proxyName, proxyArguments)).ConfigureAwait(false);
         context.Output.WriteVerbose($"{Name}: proxy on port {spec.PublicPort} now sends {environment}/{app} to revision {revision.Revision}");
         revision.Status = DeploymentStatus.Healthy;
         state.Revisions.Add(revision);

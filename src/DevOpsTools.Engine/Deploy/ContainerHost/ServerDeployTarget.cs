@@ -68,8 +68,6 @@ public sealed class ServerDeployTarget : IDeployTarget
     /// </summary>
     private async Task ReadyAsync(ResolvedApp app, EngineContext context)
     {
-        // Secrets are read (and refused) before the server is prepared or sent any image.
-        _ = HostSecrets.EnvFile(app, _secrets);
         // A promoted app goes by its digest: the content that runs in the source environment.
         var image = app.ImageDigest ?? app.Image;
         var key = $"{app.Environment}/{app.Name}/{image}";
@@ -77,6 +75,9 @@ public sealed class ServerDeployTarget : IDeployTarget
         {
             return;
         }
+
+        // Secrets are read (and refused) before the server is prepared or sent any image.
+        _ = HostSecrets.EnvFile(app, _secrets);
 
         // This machine's side (the proxy image built if missing, both image ids) runs while the
         // server is reached and prepared; the server's side needs podman there, so it waits.

@@ -169,32 +169,41 @@ wait_health() {
     done
 }
 
-# proxy <container name> <image> <listener url> <podman run arguments...>: PROXY_CFG holds
-# haproxy.cfg; written, checked, then applied by a master-worker reload (USR2: the new worker
-# takes the listener, the old one drains); the arguments (and UNIT_TEXT) start a first proxy.
-proxy() {
-    name=$1 image=$2 listener=$3
-    shift 3
+# proxy-check <container name> <image>: PROXY_CFG (the next haproxy.cfg) written beside the live
+# one and checked, while the new instances start: the switch (proxy) then only applies it.
+proxy_check() {
+    name=$1 image=$2
     : "${PROXY_CFG:?}"
     mkdir -p -- "$DEPLOY_DIR/proxy" && chmod 0700 -- "$DEPLOY_DIR" "$DEPLOY_DIR/proxy"
-    printf '%s\n' "$PROXY_CFG" > "$DEPLOY_DIR/proxy/haproxy.cfg.new"
+    printf '%s\n' "$PROXY_CFG" > "$DEPLOY_DIR/proxy/haproxy.cfg.next"
     # A server's own haproxy (Debian's, the same package as in the proxy's image: prepare-host.sh
     # installs it) checks the file without a podman process; else the running proxy checks it
     # where it will read it (its directory is mounted), or a first deploy in a throw-away
     # container of the same image.
     if command -v haproxy >/dev/null 2>&1; then
-        check() { haproxy -c -q -f "$DEPLOY_DIR/proxy/haproxy.cfg.new" 2>&1; }
+        check() { haproxy -c -q -f "$DEPLOY_DIR/proxy/haproxy.cfg.next" 2>&1; }
     elif [ "$(podman inspect --format '{{.State.Status}}' -- "$name" 2>/dev/null || true)" = running ]; then
-        check() { podman exec -- "$name" haproxy -c -q -f /etc/devopstools-proxy/haproxy.cfg.new 2>&1; }
+        check() { podman exec -- "$name" haproxy -c -q -f /etc/devopstools-proxy/haproxy.cfg.next 2>&1; }
     else
         check() { podman run --rm --network=none -v "$DEPLOY_DIR/proxy:/etc/devopstools-proxy:ro,Z" -- "$image" \
-            haproxy -c -q -f /etc/devopstools-proxy/haproxy.cfg.new 2>&1; }
+            haproxy -c -q -f /etc/devopstools-proxy/haproxy.cfg.next 2>&1; }
     fi
     if ! out=$(check); then
+        rm -f -- "$DEPLOY_DIR/proxy/haproxy.cfg.next"
         echo "haproxy refused the new configuration: $out" >&2
         return 6
     fi
-    mv -- "$DEPLOY_DIR/proxy/haproxy.cfg.new" "$DEPLOY_DIR/proxy/haproxy.cfg"
+    echo checked
+}
+
+# proxy <container name> <listener url> <podman run arguments...>: the checked haproxy.cfg.next
+# becomes haproxy.cfg, applied by a master-worker reload (USR2: the new worker takes the
+# listener, the old one drains); the arguments (and UNIT_TEXT) start a first proxy.
+proxy() {
+    name=$1 listener=$2
+    shift 2
+    [ -f "$DEPLOY_DIR/proxy/haproxy.cfg.next" ] || { echo "no checked proxy configuration (proxy-check first)" >&2; return 6; }
+    mv -- "$DEPLOY_DIR/proxy/haproxy.cfg.next" "$DEPLOY_DIR/proxy/haproxy.cfg"
     # The reload is the usual case: tried first, one podman call. Only a proxy that is not
     # running is started (a running one that refused the signal is an error, never replaced).
     if kill_out=$(podman kill --signal USR2 -- "$name" 2>&1); then
@@ -249,6 +258,7 @@ case $cmd in
         stop "$@"
         [ -z "${STATE_JSON-}" ] || write_state ;;
     wait-health) wait_health "$@" ;;
+    proxy-check) proxy_check "$@" ;;
     proxy) proxy "$@" ;;
     proxy-image) proxy_image "$@" ;;
     running)
@@ -282,7 +292,7 @@ case $cmd in
         if [ "$stopped_units" -eq 1 ]; then systemctl daemon-reload; fi
         for volume in "$@"; do podman volume rm -f -- "$volume" >/dev/null 2>&1 || true; done
         rm -rf -- "$secrets_dir"
-        rm -f -- "$DEPLOY_DIR/state.json" "$DEPLOY_DIR/proxy/haproxy.cfg" "$DEPLOY_DIR/proxy/haproxy.cfg.new"
+        rm -f -- "$DEPLOY_DIR/state.json" "$DEPLOY_DIR/proxy/haproxy.cfg" "$DEPLOY_DIR/proxy/haproxy.cfg.next" "$DEPLOY_DIR/proxy/haproxy.cfg.new"
         rmdir -- "$DEPLOY_DIR/proxy" "$DEPLOY_DIR" 2>/dev/null || true ;;
     *) echo "unknown command $cmd" >&2; exit 64 ;;
 esac
