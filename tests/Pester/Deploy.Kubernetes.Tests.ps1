@@ -33,6 +33,7 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
         $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:envTest = "k8st-$suffix"
         $script:envProd = "k8sp-$suffix"
+        $script:envQuota = "k8sq-$suffix"
         $script:spec = Join-Path $repo 'examples/apps/hello/app.yaml'
         $script:image1 = if ($env:DEVOPSTOOLS_TEST_K8S_IMAGE1) { $env:DEVOPSTOOLS_TEST_K8S_IMAGE1 } else { 'localhost/devopstools-hello:1' }
         $script:image2 = if ($env:DEVOPSTOOLS_TEST_K8S_IMAGE2) { $env:DEVOPSTOOLS_TEST_K8S_IMAGE2 } else { 'localhost/devopstools-hello:2' }
@@ -79,7 +80,7 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
 
     AfterAll {
         try {
-            foreach ($envName in $script:envTest, $script:envProd) {
+            foreach ($envName in $script:envTest, $script:envProd, $script:envQuota) {
                 Remove-App hello -Environment $envName -KubeConfig $script:kc -RemoveVolumes -Force -ErrorAction SilentlyContinue | Out-Null
                 # The namespaces this suite made (their names carry its suffix), and nothing else.
                 & $script:kubectl --kubeconfig $script:kc delete namespace $envName --ignore-not-found --wait=false *> $null
@@ -174,6 +175,51 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
         $d.Status | Should -Be 'Healthy'
         $d.ImageDigest | Should -Be $source.ImageDigest
         (Get-Kube get, deploy, hello, -n, $envProd).spec.template.spec.containers[0].image | Should -Be "$image1@$($source.ImageDigest)"
+    }
+
+    It 'refuses what the namespace''s quota does not allow with KubernetesQuotaExceeded, leaving nothing half-applied' {
+        $quota = Join-Path $dataRoot 'quota.json'
+        $manifest = @{ apiVersion = 'v1'; kind = 'List'; items = @(
+                @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $envQuota } }
+                @{ apiVersion = 'v1'; kind = 'ResourceQuota'; metadata = @{ name = 'no-deploys'; namespace = $envQuota }; spec = @{ hard = @{ 'count/deployments.apps' = '0' } } }) }
+        $manifest | ConvertTo-Json -Depth 6 | Set-Content $quota
+        $created = & $kubectl --kubeconfig $kc apply --server-side -f $quota 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "$created"
+
+        $refusal = $null
+        try { Deploy-App -Path $spec -Environment $envQuota -Image $image1 @k -TimeoutSec 60 -ErrorAction Stop | Out-Null }
+        catch { $refusal = $_ }
+        $refusal | Should -Not -BeNullOrEmpty
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'KubernetesQuotaExceeded,*'
+        $refusal.CategoryInfo.Category | Should -Be 'QuotaExceeded'
+        $refusal.Exception.Message | Should -Match ([regex]::Escape('deployments.apps "hello" is forbidden: exceeded quota: no-deploys, requested: count/deployments.apps=1, used: count/deployments.apps=0, limited: count/deployments.apps=0'))
+        # Every object's dry run came first: neither the ConfigMap, the Service nor the PVC was written.
+        @((Get-Kube get, 'deploy,svc,pvc,configmap', -n, $envQuota, -l, 'app.kubernetes.io/name=hello').items).Count | Should -Be 0
+    }
+
+    It 'rolls back an update whose pods the quota does not allow, with KubernetesQuotaExceeded' {
+        # One pod, the running revision's: the rolling update's extra pod is refused by the API.
+        $deleted = & $kubectl --kubeconfig $kc -n $envQuota delete resourcequota no-deploys 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "$deleted"
+        $quota = Join-Path $dataRoot 'quota-pods.json'
+        @{ apiVersion = 'v1'; kind = 'ResourceQuota'; metadata = @{ name = 'one-pod'; namespace = $envQuota }; spec = @{ hard = @{ pods = '1' } } } |
+            ConvertTo-Json -Depth 5 | Set-Content $quota
+        $created = & $kubectl --kubeconfig $kc apply --server-side -f $quota 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "$created"
+        (Deploy-App -Path $spec -Environment $envQuota -Image $image1 @k -TimeoutSec 120 -ErrorAction Stop).Status | Should -Be 'Healthy'
+
+        $refusal = $null
+        try { Deploy-App -Path $spec -Environment $envQuota -Image $image2 @k -TimeoutSec 120 -ErrorAction Stop | Out-Null }
+        catch { $refusal = $_ }
+        $refusal | Should -Not -BeNullOrEmpty
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'KubernetesQuotaExceeded,*'
+        $refusal.Exception.Message | Should -Match 'exceeded quota: one-pod, requested: pods=1, used: pods=1, limited: pods=1'
+        $refusal.Exception.Message | Should -Match 'rolled back to revision 1'
+        (Get-Kube get, deploy, hello, -n, $envQuota).spec.template.spec.containers[0].image | Should -Be $image1
+        $pods = @((Get-Kube get, pods, -n, $envQuota, -l, 'app.kubernetes.io/name=hello').items)
+        $pods.Count | Should -Be 1
+        $pods[0].spec.containers[0].image | Should -Be $image1
+        (Get-AppDeployment hello -Environment $envQuota @k -ErrorAction Stop).Status | Should -Be 'Healthy'
     }
 
     It 'completes -Context from the kubeconfig''s contexts' {

@@ -39,9 +39,10 @@ public static class ResourceCatalog
     public static readonly ResourceType Deployments = new("apps", "v1", "Deployment", "deployments", "deployment", true, ["deploy"], ["status", "scale"]);
     public static readonly ResourceType ReplicaSets = new("apps", "v1", "ReplicaSet", "replicasets", "replicaset", true, ["rs"], ["status", "scale"]);
     public static readonly ResourceType Jobs = new("batch", "v1", "Job", "jobs", "job", true, None, ["status"]);
+    public static readonly ResourceType ResourceQuotas = new("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", true, ["quota"], ["status"]);
 
     public static readonly IReadOnlyList<ResourceType> All =
-        [Namespaces, ConfigMaps, Secrets, Services, Pvcs, Events, Pods, Deployments, ReplicaSets, Jobs];
+        [Namespaces, ConfigMaps, Secrets, Services, Pvcs, Events, Pods, ResourceQuotas, Deployments, ReplicaSets, Jobs];
 
     /// <summary>Groups other than the core one, in the order /apis lists them.</summary>
     public static readonly IReadOnlyList<(string Group, string Version)> Groups = [("apps", "v1"), ("batch", "v1")];

@@ -125,12 +125,20 @@ public sealed class KubernetesTarget : IDeployTarget
         }
 
         var live = await _api.DeploymentAsync(app.Name, ns, ct).ConfigureAwait(false) ?? applied;
+        // A quota refusal is the API's, not the app's: it ends in KubernetesQuotaExceeded, after the rollback.
+        var quota = KubernetesErrors.IsQuota(failure);
+        var podsOf = $"create the pods of {app.Name}'s new revision in namespace {ns}";
         var reason = failure + await _rollout.DiagnoseAsync(live, ns, ct).ConfigureAwait(false);
         context.Output.WriteWarning($"{TargetOf(ns)}: {app.Name} did not roll out: {reason}");
         var revisions = await _rollout.RevisionsAsync(live, ns, ct).ConfigureAwait(false);
         var previous = revisions.FirstOrDefault(r => r.Revision == beforeRevision && beforeRevision > 0 && r.Revision != KubernetesRollout.RevisionOf(live.Metadata));
         if (options.NoRollback || previous.Set is null)
         {
+            if (quota)
+            {
+                throw KubernetesErrors.QuotaExceeded(failure, _api.Server, podsOf, options.NoRollback ? "-NoRollback left the Deployment as applied" : "there is no earlier revision to go back to, so the Deployment stays as applied");
+            }
+
             var failed = await DescribeAsync(app.Name, ns, started, reason, false, ct).ConfigureAwait(false) ?? throw NotFound(app.Name, ns);
             failed.Status = DeploymentStatus.Failed;
             return failed;
@@ -140,6 +148,13 @@ public sealed class KubernetesTarget : IDeployTarget
         context.Output.WriteVerbose($"{TargetOf(ns)}: rolling {app.Name} back to revision {previous.Revision}.");
         var restored = await _rollout.RestoreAsync(live, previous.Set, ct).ConfigureAwait(false);
         var again = await _rollout.WaitAsync(app.Name, ns, restored.Metadata.Generation ?? 1, options.Timeout, context).ConfigureAwait(false);
+        if (quota)
+        {
+            throw KubernetesErrors.QuotaExceeded(failure, _api.Server, podsOf, again is null
+                ? $"{app.Name} was rolled back to revision {previous.Revision}, which runs as before"
+                : $"the rollback to revision {previous.Revision} did not complete either ({again})");
+        }
+
         var result2 = await DescribeAsync(app.Name, ns, started, reason, true, ct).ConfigureAwait(false) ?? throw NotFound(app.Name, ns);
         result2.Status = again is null ? DeploymentStatus.RolledBack : DeploymentStatus.Failed;
         return result2;
