@@ -34,6 +34,7 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
         $script:envTest = "k8st-$suffix"
         $script:envProd = "k8sp-$suffix"
         $script:envQuota = "k8sq-$suffix"
+        $script:envIngress = "k8si-$suffix"
         $script:spec = Join-Path $repo 'examples/apps/hello/app.yaml'
         $script:image1 = if ($env:DEVOPSTOOLS_TEST_K8S_IMAGE1) { $env:DEVOPSTOOLS_TEST_K8S_IMAGE1 } else { 'localhost/devopstools-hello:1' }
         $script:image2 = if ($env:DEVOPSTOOLS_TEST_K8S_IMAGE2) { $env:DEVOPSTOOLS_TEST_K8S_IMAGE2 } else { 'localhost/devopstools-hello:2' }
@@ -80,7 +81,7 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
 
     AfterAll {
         try {
-            foreach ($envName in $script:envTest, $script:envProd, $script:envQuota) {
+            foreach ($envName in $script:envTest, $script:envProd, $script:envQuota, $script:envIngress) {
                 Remove-App hello -Environment $envName -KubeConfig $script:kc -RemoveVolumes -Force -ErrorAction SilentlyContinue | Out-Null
                 # The namespaces this suite made (their names carry its suffix), and nothing else.
                 & $script:kubectl --kubeconfig $script:kc delete namespace $envName --ignore-not-found --wait=false *> $null
@@ -220,6 +221,27 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
         $pods.Count | Should -Be 1
         $pods[0].spec.containers[0].image | Should -Be $image1
         (Get-AppDeployment hello -Environment $envQuota @k -ErrorAction Stop).Status | Should -Be 'Healthy'
+    }
+
+    It 'applies the app''s host names as an Ingress, shows it with -WhatIf and removes it with the app' {
+        # The sample app with host names: test gets its own, as an environment override.
+        $withHosts = Join-Path $dataRoot 'hello-hosts.yaml'
+        (Get-Content -Raw $spec) -replace '(?m)^replicas: 1', "replicas: 1`nhosts: [hello.example.test]" | Set-Content $withHosts
+        Deploy-App -Path $withHosts -Environment $envIngress -Image $image1 @k -WhatIf -InformationVariable plan
+        ($plan | Out-String) | Should -Match ([regex]::Escape('+++ Ingress/hello'))
+        @((Get-Kube get, namespace, --field-selector, "metadata.name=$envIngress").items).Count | Should -Be 0 -Because '-WhatIf changes nothing'
+
+        $d = Deploy-App -Path $withHosts -Environment $envIngress -Image $image1 @k -TimeoutSec 120 -ErrorAction Stop
+        $d.Status | Should -Be 'Healthy'
+        ($d.Endpoints | Where-Object Name -EQ 'ingress').Address | Should -Be 'hello.example.test'
+        $ing = Get-Kube get, ingress, hello, -n, $envIngress, --show-managed-fields
+        $ing.spec.rules[0].host | Should -Be 'hello.example.test'
+        $ing.spec.rules[0].http.paths[0].backend.service.name | Should -Be 'hello'
+        $ing.spec.rules[0].http.paths[0].backend.service.port.number | Should -Be 8080
+        @($ing.metadata.managedFields | Where-Object manager -EQ 'devopstools').Count | Should -Be 1
+
+        (Remove-App hello -Environment $envIngress @k -RemoveVolumes -Force -ErrorAction Stop).Status | Should -Be 'Removed'
+        @((Get-Kube get, ingress, -n, $envIngress).items).Count | Should -Be 0
     }
 
     It 'completes -Context from the kubeconfig''s contexts' {
