@@ -244,6 +244,60 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
         @((Get-Kube get, ingress, -n, $envIngress).items).Count | Should -Be 0
     }
 
+    It 'promotes the digest that runs on another cluster (-FromKubeConfig, -FromContext)' -ForEach $endpointOnly {
+        # preprod on a second endpoint, a cluster of its own with its own kubeconfig.
+        $other = Join-Path $dataRoot 'kubeconfig-preprod'
+        $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in @((Join-Path $dataRoot 'kube-endpoint/DevOpsTools.KubeEndpoint.dll'), '--port', '0', '--kubeconfig-out', $other,
+                '--pod-ready-seconds', '0.5', '--bookmark-seconds', '1')) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $psi.UseShellExecute = $false
+        $second = [Diagnostics.Process]::Start($psi)
+        try {
+            $readLine = $second.StandardOutput.ReadLineAsync()
+            $readLine.Wait([TimeSpan]::FromSeconds(60)) | Should -BeTrue
+            $readLine.Result | Should -Match '^LISTENING https://127\.0\.0\.1:\d+/$'
+            $envPre = "k8spp-$suffix"
+            $pre = Deploy-App -Path $spec -Environment $envPre -Image $image2 -KubeConfig $other -TimeoutSec 120 -ErrorAction Stop
+            $pre.Status | Should -Be 'Healthy'
+            $pre.ImageDigest | Should -Match '^sha256:[0-9a-f]{64}$'
+            # Not on the target's cluster: reading it there finds no source.
+            { Deploy-App -Path $spec -Environment $envProd -FromEnvironment $envPre @k -TimeoutSec 120 -ErrorAction Stop } | Should -Throw -ErrorId 'PromotionSourceMissing*'
+
+            $d = Deploy-App -Path $spec -Environment $envProd -FromEnvironment $envPre -FromKubeConfig $other @k -TimeoutSec 120 -ErrorAction Stop
+            $d.Status | Should -Be 'Healthy'
+            $d.ImageDigest | Should -Be $pre.ImageDigest
+            (Get-Kube get, deploy, hello, -n, $envProd).spec.template.spec.containers[0].image | Should -Be "$image2@$($pre.ImageDigest)"
+
+            # The same with one kubeconfig holding both clusters: -FromContext names preprod's.
+            $both = Join-Path $dataRoot 'kubeconfig-both'
+            $entries = foreach ($pair in @(@('prod', $kc), @('preprod', $other))) {
+                $text = Get-Content -Raw $pair[1]
+                $field = { param($name) [regex]::Match($text, "(?m)^\s*$($name): (\S+)").Groups[1].Value }
+                @{ name = $pair[0]; server = & $field 'server'; ca = & $field 'certificate-authority-data'; token = & $field 'token' }
+            }
+            $yaml = @('apiVersion: v1', 'kind: Config', 'current-context: prod', 'clusters:')
+            $yaml += $entries | ForEach-Object { "- name: $($_.name)", '  cluster:', "    server: $($_.server)", "    certificate-authority-data: $($_.ca)" }
+            $yaml += 'users:'
+            $yaml += $entries | ForEach-Object { "- name: $($_.name)", '  user:', "    token: $($_.token)" }
+            $yaml += 'contexts:'
+            $yaml += $entries | ForEach-Object { "- name: $($_.name)", '  context:', "    cluster: $($_.name)", "    user: $($_.name)" }
+            $yaml | Set-Content $both
+            $line = "Deploy-App -Path x -KubeConfig '$both' -FromContext "
+            @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText) | Should -Be @('preprod', 'prod')
+            $again = Deploy-App -Path $spec -Environment $envProd -FromEnvironment $envPre -KubeConfig $both -FromContext preprod -TimeoutSec 120 -ErrorAction Stop
+            $again.Target | Should -Be "prod/$envProd"
+            $again.ImageDigest | Should -Be $pre.ImageDigest
+
+            { Deploy-App -Path $spec -Environment $envProd -FromContext preprod -KubeConfig $both -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidParameter*'
+        }
+        finally {
+            try { $second.StandardInput.Close() } catch { }
+            if (-not $second.WaitForExit(20000)) { $second.Kill($true); $second.WaitForExit(10000) | Out-Null }
+        }
+    }
+
     It 'completes -Context from the kubeconfig''s contexts' {
         $contexts = @((Get-Kube config, view).contexts.name)
         $line = "Get-AppDeployment hello -KubeConfig '$kc' -Context "
