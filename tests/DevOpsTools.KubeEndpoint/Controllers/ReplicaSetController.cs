@@ -135,6 +135,9 @@ public sealed class ReplicaSetController(ObjectStore store, EventRecorder events
 /// </summary>
 public sealed class JobController(ObjectStore store, EventRecorder events)
 {
+    // Refused creates are retried after a pause, as the real controller's backoff does, not every tick.
+    private readonly Dictionary<string, DateTimeOffset> _retryAt = new(StringComparer.Ordinal);
+
     public void Tick()
     {
         foreach (var job in store.List(ResourceCatalog.Jobs, null).Items)
@@ -164,7 +167,7 @@ public sealed class JobController(ObjectStore store, EventRecorder events)
             {
                 finished = "Failed";
             }
-            else if ((bool?)spec["suspend"] != true)
+            else if ((bool?)spec["suspend"] != true && !(_retryAt.TryGetValue(Meta.Uid(job), out var retry) && retry > store.Now))
             {
                 for (var i = active; i < Math.Min(parallelism, completions - succeeded); i++)
                 {
@@ -182,6 +185,7 @@ public sealed class JobController(ObjectStore store, EventRecorder events)
                     catch (ApiException refused) when (refused.Code == 403)
                     {
                         events.Record(ResourceCatalog.Jobs, job, "Warning", "FailedCreate", $"Error creating: {refused.Message}", "job-controller");
+                        _retryAt[Meta.Uid(job)] = store.Now + TimeSpan.FromSeconds(2);
                         break;
                     }
 

@@ -1,4 +1,5 @@
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Deploy;
 using k8s;
 using k8s.Models;
 
@@ -34,6 +35,24 @@ public sealed class KubernetesQuotaTests(KubeFixture fx) : IClassFixture<KubeFix
         Assert.Empty((await fx.Client.CoreV1.ListNamespacedConfigMapAsync(env, labelSelector: "app.kubernetes.io/name=hello")).Items);
         Assert.Empty((await fx.Client.CoreV1.ListNamespacedServiceAsync(env)).Items);
         Assert.Empty((await fx.Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync(env)).Items);
+    }
+
+    [Fact]
+    public async Task A_migration_Job_whose_pod_the_quota_does_not_allow_is_KubernetesQuotaExceeded_and_nothing_rolls_out()
+    {
+        var env = KubeFixture.NewEnvironment();
+        await QuotaAsync(env, "pods-only", new() { ["pods"] = "1" });
+        await using var factory = fx.Factory();
+        var target = factory.ForCluster(env);
+        await target.ApplyAsync(KubeFixture.App(env, "localhost/hello:1"), KubeFixture.Options(), KubeFixture.Context());
+        var app = KubeFixture.App(env, "localhost/hello:2") with { MigrationCommand = ["python3", "server.py", "--migrate"] };
+
+        var ex = await Assert.ThrowsAsync<DevOpsToolsException>(() => Rollout.RunAsync(app, [target], KubeFixture.Options(timeoutSeconds: 120), KubeFixture.Context()));
+
+        Assert.Equal(ErrorIds.KubernetesQuotaExceeded, ex.ErrorId);
+        Assert.Matches("Error creating: pods \"hello-migrate-[0-9]+-[a-z0-9]{5}\" is forbidden: exceeded quota: pods-only, requested: pods=1, used: pods=1, limited: pods=1", ex.Message);
+        Assert.Equal("localhost/hello:1", (await fx.Client.AppsV1.ReadNamespacedDeploymentAsync("hello", env)).Spec.Template.Spec.Containers[0].Image);
+        Assert.Empty((await fx.Client.BatchV1.ListNamespacedJobAsync(env)).Items);
     }
 
     [Fact]
