@@ -32,12 +32,12 @@ public sealed class ObjectApiTests(EndpointFixture fx) : IClassFixture<EndpointF
         Assert.Equal("v1.35.0", version.GitVersion);
         var core = await fx.Client.CoreV1.GetAPIResourcesAsync();
         Assert.Equal(
-            ["configmaps", "events", "namespaces", "persistentvolumeclaims", "pods", "pods/log", "secrets", "services"],
+            ["configmaps", "events", "namespaces", "persistentvolumeclaims", "pods", "pods/log", "resourcequotas", "secrets", "services"],
             core.Resources.Select(r => r.Name).Where(n => !n.EndsWith("/status", StringComparison.Ordinal)).Order().ToArray());
         var apps = await fx.Client.AppsV1.GetAPIResourcesAsync();
         Assert.Contains(apps.Resources, r => r.Name == "deployments" && r.Namespaced && r.Kind == "Deployment" && r.Verbs.Contains("watch"));
         var groups = await fx.Client.Apis.GetAPIVersionsAsync();
-        Assert.Equal(["apps", "batch"], groups.Groups.Select(g => g.Name).ToArray());
+        Assert.Equal(["apps", "batch", "networking.k8s.io"], groups.Groups.Select(g => g.Name).ToArray());
     }
 
     [Fact]

@@ -33,6 +33,8 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
         $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:envTest = "k8st-$suffix"
         $script:envProd = "k8sp-$suffix"
+        $script:envQuota = "k8sq-$suffix"
+        $script:envIngress = "k8si-$suffix"
         $script:spec = Join-Path $repo 'examples/apps/hello/app.yaml'
         $script:image1 = if ($env:DEVOPSTOOLS_TEST_K8S_IMAGE1) { $env:DEVOPSTOOLS_TEST_K8S_IMAGE1 } else { 'localhost/devopstools-hello:1' }
         $script:image2 = if ($env:DEVOPSTOOLS_TEST_K8S_IMAGE2) { $env:DEVOPSTOOLS_TEST_K8S_IMAGE2 } else { 'localhost/devopstools-hello:2' }
@@ -79,7 +81,7 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
 
     AfterAll {
         try {
-            foreach ($envName in $script:envTest, $script:envProd) {
+            foreach ($envName in $script:envTest, $script:envProd, $script:envQuota, $script:envIngress) {
                 Remove-App hello -Environment $envName -KubeConfig $script:kc -RemoveVolumes -Force -ErrorAction SilentlyContinue | Out-Null
                 # The namespaces this suite made (their names carry its suffix), and nothing else.
                 & $script:kubectl --kubeconfig $script:kc delete namespace $envName --ignore-not-found --wait=false *> $null
@@ -174,6 +176,126 @@ Describe "Deploy-App on Kubernetes ($lane)" -Tag 'Kubernetes', 'Deploy' {
         $d.Status | Should -Be 'Healthy'
         $d.ImageDigest | Should -Be $source.ImageDigest
         (Get-Kube get, deploy, hello, -n, $envProd).spec.template.spec.containers[0].image | Should -Be "$image1@$($source.ImageDigest)"
+    }
+
+    It 'refuses what the namespace''s quota does not allow with KubernetesQuotaExceeded, leaving nothing half-applied' {
+        $quota = Join-Path $dataRoot 'quota.json'
+        $manifest = @{ apiVersion = 'v1'; kind = 'List'; items = @(
+                @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $envQuota } }
+                @{ apiVersion = 'v1'; kind = 'ResourceQuota'; metadata = @{ name = 'no-deploys'; namespace = $envQuota }; spec = @{ hard = @{ 'count/deployments.apps' = '0' } } }) }
+        $manifest | ConvertTo-Json -Depth 6 | Set-Content $quota
+        $created = & $kubectl --kubeconfig $kc apply --server-side -f $quota 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "$created"
+
+        $refusal = $null
+        try { Deploy-App -Path $spec -Environment $envQuota -Image $image1 @k -TimeoutSec 60 -ErrorAction Stop | Out-Null }
+        catch { $refusal = $_ }
+        $refusal | Should -Not -BeNullOrEmpty
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'KubernetesQuotaExceeded,*'
+        $refusal.CategoryInfo.Category | Should -Be 'QuotaExceeded'
+        $refusal.Exception.Message | Should -Match ([regex]::Escape('deployments.apps "hello" is forbidden: exceeded quota: no-deploys, requested: count/deployments.apps=1, used: count/deployments.apps=0, limited: count/deployments.apps=0'))
+        # Every object's dry run came first: neither the ConfigMap, the Service nor the PVC was written.
+        @((Get-Kube get, 'deploy,svc,pvc,configmap', -n, $envQuota, -l, 'app.kubernetes.io/name=hello').items).Count | Should -Be 0
+    }
+
+    It 'rolls back an update whose pods the quota does not allow, with KubernetesQuotaExceeded' {
+        # One pod, the running revision's: the rolling update's extra pod is refused by the API.
+        $deleted = & $kubectl --kubeconfig $kc -n $envQuota delete resourcequota no-deploys 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "$deleted"
+        $quota = Join-Path $dataRoot 'quota-pods.json'
+        @{ apiVersion = 'v1'; kind = 'ResourceQuota'; metadata = @{ name = 'one-pod'; namespace = $envQuota }; spec = @{ hard = @{ pods = '1' } } } |
+            ConvertTo-Json -Depth 5 | Set-Content $quota
+        $created = & $kubectl --kubeconfig $kc apply --server-side -f $quota 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "$created"
+        (Deploy-App -Path $spec -Environment $envQuota -Image $image1 @k -TimeoutSec 120 -ErrorAction Stop).Status | Should -Be 'Healthy'
+
+        $refusal = $null
+        try { Deploy-App -Path $spec -Environment $envQuota -Image $image2 @k -TimeoutSec 120 -ErrorAction Stop | Out-Null }
+        catch { $refusal = $_ }
+        $refusal | Should -Not -BeNullOrEmpty
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'KubernetesQuotaExceeded,*'
+        $refusal.Exception.Message | Should -Match 'exceeded quota: one-pod, requested: pods=1, used: pods=1, limited: pods=1'
+        $refusal.Exception.Message | Should -Match 'rolled back to revision 1'
+        (Get-Kube get, deploy, hello, -n, $envQuota).spec.template.spec.containers[0].image | Should -Be $image1
+        $pods = @((Get-Kube get, pods, -n, $envQuota, -l, 'app.kubernetes.io/name=hello').items)
+        $pods.Count | Should -Be 1
+        $pods[0].spec.containers[0].image | Should -Be $image1
+        (Get-AppDeployment hello -Environment $envQuota @k -ErrorAction Stop).Status | Should -Be 'Healthy'
+    }
+
+    It 'applies the app''s host names as an Ingress, shows it with -WhatIf and removes it with the app' {
+        # The sample app with host names: test gets its own, as an environment override.
+        $withHosts = Join-Path $dataRoot 'hello-hosts.yaml'
+        (Get-Content -Raw $spec) -replace '(?m)^replicas: 1', "replicas: 1`nhosts: [hello.example.test]" | Set-Content $withHosts
+        Deploy-App -Path $withHosts -Environment $envIngress -Image $image1 @k -WhatIf -InformationVariable plan
+        ($plan | Out-String) | Should -Match ([regex]::Escape('+++ Ingress/hello'))
+        @((Get-Kube get, namespace, --field-selector, "metadata.name=$envIngress").items).Count | Should -Be 0 -Because '-WhatIf changes nothing'
+
+        $d = Deploy-App -Path $withHosts -Environment $envIngress -Image $image1 @k -TimeoutSec 120 -ErrorAction Stop
+        $d.Status | Should -Be 'Healthy'
+        ($d.Endpoints | Where-Object Name -EQ 'ingress').Address | Should -Be 'hello.example.test'
+        $ing = Get-Kube get, ingress, hello, -n, $envIngress, --show-managed-fields
+        $ing.spec.rules[0].host | Should -Be 'hello.example.test'
+        $ing.spec.rules[0].http.paths[0].backend.service.name | Should -Be 'hello'
+        $ing.spec.rules[0].http.paths[0].backend.service.port.number | Should -Be 8080
+        @($ing.metadata.managedFields | Where-Object manager -EQ 'devopstools').Count | Should -Be 1
+
+        (Remove-App hello -Environment $envIngress @k -RemoveVolumes -Force -ErrorAction Stop).Status | Should -Be 'Removed'
+        @((Get-Kube get, ingress, -n, $envIngress).items).Count | Should -Be 0
+    }
+
+    It 'promotes the digest that runs on another cluster (-FromKubeConfig, -FromContext)' -ForEach $endpointOnly {
+        # preprod on a second endpoint, a cluster of its own with its own kubeconfig.
+        $other = Join-Path $dataRoot 'kubeconfig-preprod'
+        $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in @((Join-Path $dataRoot 'kube-endpoint/DevOpsTools.KubeEndpoint.dll'), '--port', '0', '--kubeconfig-out', $other,
+                '--pod-ready-seconds', '0.5', '--bookmark-seconds', '1')) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $psi.UseShellExecute = $false
+        $second = [Diagnostics.Process]::Start($psi)
+        try {
+            $readLine = $second.StandardOutput.ReadLineAsync()
+            $readLine.Wait([TimeSpan]::FromSeconds(60)) | Should -BeTrue
+            $readLine.Result | Should -Match '^LISTENING https://127\.0\.0\.1:\d+/$'
+            $envPre = "k8spp-$suffix"
+            $pre = Deploy-App -Path $spec -Environment $envPre -Image $image2 -KubeConfig $other -TimeoutSec 120 -ErrorAction Stop
+            $pre.Status | Should -Be 'Healthy'
+            $pre.ImageDigest | Should -Match '^sha256:[0-9a-f]{64}$'
+            # Not on the target's cluster: reading it there finds no source.
+            { Deploy-App -Path $spec -Environment $envProd -FromEnvironment $envPre @k -TimeoutSec 120 -ErrorAction Stop } | Should -Throw -ErrorId 'PromotionSourceMissing*'
+
+            $d = Deploy-App -Path $spec -Environment $envProd -FromEnvironment $envPre -FromKubeConfig $other @k -TimeoutSec 120 -ErrorAction Stop
+            $d.Status | Should -Be 'Healthy'
+            $d.ImageDigest | Should -Be $pre.ImageDigest
+            (Get-Kube get, deploy, hello, -n, $envProd).spec.template.spec.containers[0].image | Should -Be "$image2@$($pre.ImageDigest)"
+
+            # The same with one kubeconfig holding both clusters: -FromContext names preprod's.
+            $both = Join-Path $dataRoot 'kubeconfig-both'
+            $entries = foreach ($pair in @(@('prod', $kc), @('preprod', $other))) {
+                $text = Get-Content -Raw $pair[1]
+                $field = { param($name) [regex]::Match($text, "(?m)^\s*$($name): (\S+)").Groups[1].Value }
+                @{ name = $pair[0]; server = & $field 'server'; ca = & $field 'certificate-authority-data'; token = & $field 'token' }
+            }
+            $yaml = @('apiVersion: v1', 'kind: Config', 'current-context: prod', 'clusters:')
+            $yaml += $entries | ForEach-Object { "- name: $($_.name)", '  cluster:', "    server: $($_.server)", "    certificate-authority-data: $($_.ca)" }
+            $yaml += 'users:'
+            $yaml += $entries | ForEach-Object { "- name: $($_.name)", '  user:', "    token: $($_.token)" }
+            $yaml += 'contexts:'
+            $yaml += $entries | ForEach-Object { "- name: $($_.name)", '  context:', "    cluster: $($_.name)", "    user: $($_.name)" }
+            $yaml | Set-Content $both
+            $line = "Deploy-App -Path x -KubeConfig '$both' -FromContext "
+            @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText) | Should -Be @('preprod', 'prod')
+            $again = Deploy-App -Path $spec -Environment $envProd -FromEnvironment $envPre -KubeConfig $both -FromContext preprod -TimeoutSec 120 -ErrorAction Stop
+            $again.Target | Should -Be "prod/$envProd"
+            $again.ImageDigest | Should -Be $pre.ImageDigest
+
+            { Deploy-App -Path $spec -Environment $envProd -FromContext preprod -KubeConfig $both -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidParameter*'
+        }
+        finally {
+            try { $second.StandardInput.Close() } catch { }
+            if (-not $second.WaitForExit(20000)) { $second.Kill($true); $second.WaitForExit(10000) | Out-Null }
+        }
     }
 
     It 'completes -Context from the kubeconfig''s contexts' {

@@ -21,6 +21,7 @@ public enum ErrorKind
     InvalidOperation,
     NotInstalled,
     LimitsExceeded,
+    QuotaExceeded,
 }
 
 /// <summary>An engine failure with a stable ErrorId that scripts can match on.</summary>

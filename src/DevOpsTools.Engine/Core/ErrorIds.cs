@@ -91,6 +91,7 @@ public static class ErrorIds
     public const string KubernetesNotFound = nameof(KubernetesNotFound);
     public const string KubernetesApiError = nameof(KubernetesApiError);
     public const string KubernetesConfigInvalid = nameof(KubernetesConfigInvalid);
+    public const string KubernetesQuotaExceeded = nameof(KubernetesQuotaExceeded);
 
     public const string ServerNotContainerHost = nameof(ServerNotContainerHost);
     public const string ContainerHostPrepareFailed = nameof(ContainerHostPrepareFailed);

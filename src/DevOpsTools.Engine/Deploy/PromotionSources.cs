@@ -1,4 +1,5 @@
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Deploy.Kubernetes;
 using DevOpsTools.Engine.Servers;
 
 namespace DevOpsTools.Engine.Deploy;
@@ -30,5 +31,21 @@ public static class PromotionSources
         }
 
         return servers;
+    }
+
+    /// <summary>Another cluster to promote from: a kubeconfig (null: KUBECONFIG, else ~/.kube/config) and a context in it (null: its current one).</summary>
+    public sealed record KubernetesSource(string? KubeconfigPath, string? Context);
+
+    /// <summary>
+    /// The digest that runs, healthy, in <paramref name="fromEnvironment"/>'s namespace of another
+    /// cluster (preprod's, when prod is elsewhere), read through a client of its own for this call.
+    /// </summary>
+    public static async Task<PromotedImage> FromClusterAsync(string appName, string fromEnvironment, KubernetesSource source, EngineContext context)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        await using var factory = KubernetesTargetFactory.FromKubeconfig(source.KubeconfigPath, source.Context);
+        var target = factory.ForCluster(fromEnvironment);
+        context.Output.WriteVerbose($"Reading the image of {appName} in {fromEnvironment} from {target.Name} ({factory.Server}).");
+        return await Rollout.PromotedImageAsync(appName, fromEnvironment, [target], context).ConfigureAwait(false);
     }
 }

@@ -36,6 +36,17 @@ public sealed class DeployAppCommand : DeployCommandBase
     [ValidateNotNullOrEmpty]
     public Server[]? FromServer { get; set; }
 
+    /// <summary>On Kubernetes: the kubeconfig of the cluster -FromEnvironment runs on (default: -KubeConfig's).</summary>
+    [Parameter(ParameterSetName = KubernetesSet)]
+    [ValidateNotNullOrEmpty]
+    public string? FromKubeConfig { get; set; }
+
+    /// <summary>On Kubernetes: the context of the cluster -FromEnvironment runs on (default: -FromKubeConfig's current one, else -Context).</summary>
+    [Parameter(ParameterSetName = KubernetesSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(KubeContextCompleter))]
+    public string? FromContext { get; set; }
+
     [Parameter]
     [ValidateRange(1, 86400)]
     public int TimeoutSec { get; set; } = 300;
@@ -60,6 +71,12 @@ public sealed class DeployAppCommand : DeployCommandBase
         {
             ThrowEngineError(new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
                 "-FromServer names container hosts; on Kubernetes -FromEnvironment reads the source environment's namespace of the same cluster.", "FromServer"));
+        }
+
+        if (FromEnvironment is null && (FromKubeConfig is not null || FromContext is not null))
+        {
+            ThrowEngineError(new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                "-FromKubeConfig and -FromContext say which cluster -FromEnvironment runs on; give -FromEnvironment too.", FromKubeConfig is null ? "FromContext" : "FromKubeConfig"));
         }
 
         var environment = ResolveEnvironment();
@@ -105,6 +122,12 @@ public sealed class DeployAppCommand : DeployCommandBase
 
         var options = new DeployOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), MaxUnavailable = MaxUnavailable, NoRollback = NoRollback };
         var fromServers = FromServer;
+        // Another cluster only when asked for; otherwise the source namespace is on the target's cluster.
+        // -FromContext alone is another context of -KubeConfig's file; -FromKubeConfig alone is its current context.
+        var fromPath = FromKubeConfig ?? KubeConfig;
+        var fromCluster = FromKubeConfig is not null || FromContext is not null
+            ? new PromotionSources.KubernetesSource(fromPath is null ? null : GetUnresolvedProviderPathFromPSPath(fromPath), FromContext)
+            : null;
         var fromEnvironment = FromEnvironment;
         var image = Image;
         var (plans, deployments) = RunWithTargets(async (factory, context) =>
@@ -112,10 +135,18 @@ public sealed class DeployAppCommand : DeployCommandBase
             PromotedImage? promoted = null;
             if (fromEnvironment is not null)
             {
-                var sources = ByKubernetes
-                    ? TargetsOf(factory, environment: fromEnvironment)
-                    : TargetsOf(factory, fromServers ?? await PromotionSources.ServersAsync(servers, fromEnvironment, ModuleData.Default, context).ConfigureAwait(false));
-                promoted = await Rollout.PromotedImageAsync(spec.Name, fromEnvironment, sources, context).ConfigureAwait(false);
+                if (fromCluster is not null)
+                {
+                    promoted = await PromotionSources.FromClusterAsync(spec.Name, fromEnvironment, fromCluster, context).ConfigureAwait(false);
+                }
+                else
+                {
+                    var sources = ByKubernetes
+                        ? TargetsOf(factory, environment: fromEnvironment)
+                        : TargetsOf(factory, fromServers ?? await PromotionSources.ServersAsync(servers, fromEnvironment, ModuleData.Default, context).ConfigureAwait(false));
+                    promoted = await Rollout.PromotedImageAsync(spec.Name, fromEnvironment, sources, context).ConfigureAwait(false);
+                }
+
                 context.Output.WriteVerbose($"Promoting {spec.Name} from {fromEnvironment}: {promoted}");
             }
 

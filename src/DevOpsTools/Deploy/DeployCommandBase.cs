@@ -143,12 +143,13 @@ public abstract class DeployedAppCommandBase : DeployCommandBase
     public string Name { get; set; } = string.Empty;
 }
 
-/// <summary>Completes -Context with the contexts of -KubeConfig (or KUBECONFIG, or ~/.kube/config).</summary>
+/// <summary>Completes -Context (and -FromContext) with the contexts of -KubeConfig (-FromKubeConfig), or KUBECONFIG, or ~/.kube/config.</summary>
 public sealed class KubeContextCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
     {
-        var path = fakeBoundParameters?["KubeConfig"] as string;
+        // -FromContext names a context of -FromKubeConfig when that is given.
+        var path = (parameterName == "FromContext" ? fakeBoundParameters?["FromKubeConfig"] as string : null) ?? fakeBoundParameters?["KubeConfig"] as string;
         return KubernetesTargetFactory.ContextsOf(path is null ? null : System.IO.Path.GetFullPath(path))
             .Where(c => c.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)

@@ -22,6 +22,7 @@ internal static class ErrorMapping
         ErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
         ErrorKind.NotInstalled => ErrorCategory.NotInstalled,
         ErrorKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
+        ErrorKind.QuotaExceeded => ErrorCategory.QuotaExceeded,
         _ => ErrorCategory.NotSpecified,
     };
 

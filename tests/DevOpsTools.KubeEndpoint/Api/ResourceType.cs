@@ -39,12 +39,14 @@ public static class ResourceCatalog
     public static readonly ResourceType Deployments = new("apps", "v1", "Deployment", "deployments", "deployment", true, ["deploy"], ["status", "scale"]);
     public static readonly ResourceType ReplicaSets = new("apps", "v1", "ReplicaSet", "replicasets", "replicaset", true, ["rs"], ["status", "scale"]);
     public static readonly ResourceType Jobs = new("batch", "v1", "Job", "jobs", "job", true, None, ["status"]);
+    public static readonly ResourceType Ingresses = new("networking.k8s.io", "v1", "Ingress", "ingresses", "ingress", true, ["ing"], ["status"]);
+    public static readonly ResourceType ResourceQuotas = new("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", true, ["quota"], ["status"]);
 
     public static readonly IReadOnlyList<ResourceType> All =
-        [Namespaces, ConfigMaps, Secrets, Services, Pvcs, Events, Pods, Deployments, ReplicaSets, Jobs];
+        [Namespaces, ConfigMaps, Secrets, Services, Pvcs, Events, Pods, ResourceQuotas, Deployments, ReplicaSets, Jobs, Ingresses];
 
     /// <summary>Groups other than the core one, in the order /apis lists them.</summary>
-    public static readonly IReadOnlyList<(string Group, string Version)> Groups = [("apps", "v1"), ("batch", "v1")];
+    public static readonly IReadOnlyList<(string Group, string Version)> Groups = [("apps", "v1"), ("batch", "v1"), ("networking.k8s.io", "v1")];
 
     public static ResourceType? Find(string group, string version, string plural) =>
         All.FirstOrDefault(t => t.Group == group && t.Version == version && t.Plural == plural);

@@ -45,6 +45,7 @@ public sealed class Writes(ObjectStore store)
         meta.Remove("managedFields");
         Defaults.Apply(rp.Type, obj, () => Interlocked.Increment(ref _clusterIps));
         Defaults.Validate(rp.Type, obj, null);
+        Quota.Admit(store, rp.Type, obj);
         FieldManagement.RecordUpdate(null, obj, manager, rp.Type, null, store.Now);
         return Outward(rp.Type, store.Create(rp.Type, obj, dryRun));
     }
@@ -130,6 +131,7 @@ public sealed class Writes(ObjectStore store)
             CheckNamespaceOpen(rp.Type, merged);
             Defaults.Apply(rp.Type, merged, () => Interlocked.Increment(ref _clusterIps));
             Defaults.Validate(rp.Type, merged, null);
+            Quota.Admit(store, rp.Type, merged);
             return (201, Outward(rp.Type, store.Create(rp.Type, merged, dryRun)));
         }
 

@@ -66,6 +66,24 @@ public sealed class ControllerLoop(ObjectStore store, LogBook logs, KubeEndpoint
         _replicaSets.Tick();
         _jobs.Tick();
         _kubelet.Tick();
+        UpdateQuotas();
+    }
+
+    /// <summary>The resource quota controller: status.hard from spec.hard, status.used counted from the namespace.</summary>
+    private void UpdateQuotas()
+    {
+        foreach (var quota in store.List(ResourceCatalog.ResourceQuotas, null).Items)
+        {
+            var status = Quota.Status(store, quota);
+            if (!JsonNode.DeepEquals(quota["status"], status))
+            {
+                store.Mutate(ResourceCatalog.ResourceQuotas, Meta.Namespace(quota), Meta.Name(quota), q =>
+                {
+                    q["status"] = status;
+                    return true;
+                });
+            }
+        }
     }
 
     /// <summary>A terminating namespace loses its content, then goes away itself.</summary>

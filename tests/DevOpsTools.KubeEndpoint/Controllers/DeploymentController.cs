@@ -272,6 +272,28 @@ public sealed class DeploymentController(ObjectStore store, EventRecorder events
                 SetCondition(conditions, "Progressing", "False", "ProgressDeadlineExceeded", $"ReplicaSet \"{newName}\" has timed out progressing.", stamp, touch: true);
             }
 
+            // The ReplicaSets' create failures (a quota) show on the Deployment, the new one's first.
+            var failure = owned.OrderBy(rs => Meta.Name(rs) == newName ? 0 : 1)
+                .Select(rs => (rs["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == "ReplicaFailure"))
+                .FirstOrDefault(c => c is not null);
+            foreach (var stale in conditions.OfType<JsonObject>().Where(c => (string?)c["type"] == "ReplicaFailure").ToList())
+            {
+                conditions.Remove(stale);
+            }
+
+            if (failure is not null)
+            {
+                conditions.Add(new JsonObject
+                {
+                    ["type"] = "ReplicaFailure",
+                    ["status"] = failure["status"]?.DeepClone(),
+                    ["lastUpdateTime"] = failure["lastTransitionTime"]?.DeepClone(),
+                    ["lastTransitionTime"] = failure["lastTransitionTime"]?.DeepClone(),
+                    ["reason"] = failure["reason"]?.DeepClone(),
+                    ["message"] = failure["message"]?.DeepClone(),
+                });
+            }
+
             status["conditions"] = conditions;
             if (JsonNode.DeepEquals(before, status) && revision == Meta.Annotation(d, RevisionAnnotation))
             {

@@ -7,6 +7,8 @@ namespace DevOpsTools.KubeEndpoint.Controllers;
 /// <summary>Keeps each ReplicaSet's pod count at spec.replicas and reports replicas, ready and available pods.</summary>
 public sealed class ReplicaSetController(ObjectStore store, EventRecorder events)
 {
+    private readonly Dictionary<string, (DateTimeOffset At, TimeSpan Delay)> _retryAt = new(StringComparer.Ordinal);
+
     public void Tick()
     {
         foreach (var rs in store.List(ResourceCatalog.ReplicaSets, null).Items)
@@ -14,9 +16,24 @@ public sealed class ReplicaSetController(ObjectStore store, EventRecorder events
             var ns = Meta.Namespace(rs)!;
             var desired = (int?)rs["spec"]?["replicas"] ?? 1;
             var pods = store.List(ResourceCatalog.Pods, ns).Items.Where(p => Meta.IsControlledBy(p, Meta.Uid(rs)) && Meta.Of(p)["deletionTimestamp"] is null).ToList();
-            for (var i = pods.Count; i < desired; i++)
+            string? failedCreate = null;
+            var backingOff = _retryAt.TryGetValue(Meta.Uid(rs), out var retry) && retry.At > store.Now && pods.Count < desired;
+            for (var i = pods.Count; i < desired && failedCreate is null && !backingOff; i++)
             {
-                pods.Add(CreatePod(rs));
+                try
+                {
+                    pods.Add(CreatePod(rs));
+                    _retryAt.Remove(Meta.Uid(rs));
+                }
+                catch (ApiException refused) when (refused.Code == 403)
+                {
+                    // Refused by admission (a quota): the real controller records why and retries with a
+                    // growing delay, so the events do not flood the namespace.
+                    failedCreate = refused.Message;
+                    events.Record(ResourceCatalog.ReplicaSets, rs, "Warning", "FailedCreate", $"Error creating: {refused.Message}", "replicaset-controller");
+                    var delay = retry.Delay == TimeSpan.Zero ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromTicks(Math.Min(retry.Delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                    _retryAt[Meta.Uid(rs)] = (store.Now + delay, delay);
+                }
             }
 
             if (pods.Count > desired)
@@ -49,6 +66,25 @@ public sealed class ReplicaSetController(ObjectStore store, EventRecorder events
                     }
                 }
 
+                // ReplicaFailure stays while creates fail and goes with the first create that succeeds.
+                var failure = (live["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == "ReplicaFailure");
+                // The first failure's condition stays (message included) until a create succeeds.
+                if (failure is not null && (failedCreate is not null || backingOff))
+                {
+                    status["conditions"] = new JsonArray(failure.DeepClone());
+                }
+                else if (failedCreate is not null)
+                {
+                    status["conditions"] = new JsonArray(new JsonObject
+                    {
+                        ["type"] = "ReplicaFailure",
+                        ["status"] = "True",
+                        ["lastTransitionTime"] = Meta.Timestamp(store.Now),
+                        ["reason"] = "FailedCreate",
+                        ["message"] = failedCreate,
+                    });
+                }
+
                 if (JsonNode.DeepEquals(live["status"], status))
                 {
                     return false;
@@ -64,6 +100,7 @@ public sealed class ReplicaSetController(ObjectStore store, EventRecorder events
     {
         var template = rs["spec"]!["template"]!;
         var pod = NewPod(rs, template, $"{Meta.Name(rs)}-{Names.RandomSuffix()}", "ReplicaSet");
+        Quota.Admit(store, ResourceCatalog.Pods, pod);
         var created = store.Create(ResourceCatalog.Pods, pod);
         events.Record(ResourceCatalog.ReplicaSets, rs, "Normal", "SuccessfulCreate", $"Created pod: {Meta.Name(created)}", "replicaset-controller");
         return created;
@@ -98,6 +135,9 @@ public sealed class ReplicaSetController(ObjectStore store, EventRecorder events
 /// </summary>
 public sealed class JobController(ObjectStore store, EventRecorder events)
 {
+    // Refused creates are retried after a pause, as the real controller's backoff does, not every tick.
+    private readonly Dictionary<string, DateTimeOffset> _retryAt = new(StringComparer.Ordinal);
+
     public void Tick()
     {
         foreach (var job in store.List(ResourceCatalog.Jobs, null).Items)
@@ -127,7 +167,7 @@ public sealed class JobController(ObjectStore store, EventRecorder events)
             {
                 finished = "Failed";
             }
-            else if ((bool?)spec["suspend"] != true)
+            else if ((bool?)spec["suspend"] != true && !(_retryAt.TryGetValue(Meta.Uid(job), out var retry) && retry > store.Now))
             {
                 for (var i = active; i < Math.Min(parallelism, completions - succeeded); i++)
                 {
@@ -137,7 +177,19 @@ public sealed class JobController(ObjectStore store, EventRecorder events)
                     labels["job-name"] = Meta.Name(job);
                     labels["batch.kubernetes.io/controller-uid"] = Meta.Uid(job);
                     labels["controller-uid"] = Meta.Uid(job);
-                    var pod = store.Create(ResourceCatalog.Pods, ReplicaSetController.NewPod(job, template, $"{Meta.Name(job)}-{Names.RandomSuffix()}", "Job"));
+                    var fresh = ReplicaSetController.NewPod(job, template, $"{Meta.Name(job)}-{Names.RandomSuffix()}", "Job");
+                    try
+                    {
+                        Quota.Admit(store, ResourceCatalog.Pods, fresh);
+                    }
+                    catch (ApiException refused) when (refused.Code == 403)
+                    {
+                        events.Record(ResourceCatalog.Jobs, job, "Warning", "FailedCreate", $"Error creating: {refused.Message}", "job-controller");
+                        _retryAt[Meta.Uid(job)] = store.Now + TimeSpan.FromSeconds(2);
+                        break;
+                    }
+
+                    var pod = store.Create(ResourceCatalog.Pods, fresh);
                     events.Record(ResourceCatalog.Jobs, job, "Normal", "SuccessfulCreate", $"Created pod: {Meta.Name(pod)}", "job-controller");
                     active++;
                 }

@@ -106,6 +106,10 @@ public static partial class Defaults
                     ["capacity"] = new JsonObject { ["storage"] = pvc["resources"]?["requests"]?["storage"]?.DeepClone() ?? "1Gi" },
                 };
                 break;
+            case "Ingress":
+                // No ingress controller runs here, so nobody fills in an address.
+                obj["status"] ??= new JsonObject { ["loadBalancer"] = new JsonObject() };
+                break;
             case "Namespace":
                 Meta.Labels(obj)["kubernetes.io/metadata.name"] = Meta.Name(obj);
                 Meta.Child(obj, "spec")["finalizers"] ??= new JsonArray("kubernetes");
@@ -183,6 +187,10 @@ public static partial class Defaults
                 }
             }
         }
+        else if (type.Kind == "Ingress")
+        {
+            ValidateIngress(obj["spec"] as JsonObject, causes);
+        }
         else if (type.Kind == "Pod")
         {
             ValidateContainers(obj["spec"] as JsonObject, "spec", causes);
@@ -195,6 +203,60 @@ public static partial class Defaults
         if (causes.Count > 0)
         {
             throw ApiException.Invalid(type, name, causes);
+        }
+    }
+
+    /// <summary>What networking/v1 validation rejects most: rules without paths, a path type or a backend.</summary>
+    private static void ValidateIngress(JsonObject? spec, List<(string, string, string)> causes)
+    {
+        var rules = spec?["rules"] as JsonArray ?? [];
+        if (rules.Count == 0 && spec?["defaultBackend"] is null)
+        {
+            causes.Add(("spec", "FieldValueInvalid", "Invalid value: \"\": either `defaultBackend` or `rules` must be specified"));
+        }
+
+        for (var r = 0; r < rules.Count; r++)
+        {
+            var rule = rules[r] as JsonObject;
+            if ((string?)rule?["host"] is { Length: > 0 } host && !Dns1123Subdomain().IsMatch(host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host))
+            {
+                causes.Add(($"spec.rules[{r}].host", "FieldValueInvalid", $"Invalid value: \"{host}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"));
+            }
+
+            var paths = rule?["http"]?["paths"] as JsonArray;
+            if (rule?["http"] is not null && (paths is null || paths.Count == 0))
+            {
+                causes.Add(($"spec.rules[{r}].http.paths", "FieldValueRequired", "Required value"));
+            }
+
+            for (var i = 0; i < (paths?.Count ?? 0); i++)
+            {
+                var at = $"spec.rules[{r}].http.paths[{i}]";
+                var path = paths![i] as JsonObject;
+                var pathType = (string?)path?["pathType"];
+                if (pathType is null)
+                {
+                    causes.Add(($"{at}.pathType", "FieldValueRequired", "Required value: pathType must be specified"));
+                }
+                else if (pathType is not ("Exact" or "Prefix" or "ImplementationSpecific"))
+                {
+                    causes.Add(($"{at}.pathType", "FieldValueNotSupported", $"Unsupported value: \"{pathType}\": supported values: \"Exact\", \"ImplementationSpecific\", \"Prefix\""));
+                }
+                else if (pathType != "ImplementationSpecific" && !((string?)path?["path"] ?? string.Empty).StartsWith('/'))
+                {
+                    causes.Add(($"{at}.path", "FieldValueInvalid", $"Invalid value: \"{(string?)path?["path"]}\": must be an absolute path"));
+                }
+
+                var service = path?["backend"]?["service"];
+                if (service is null && path?["backend"]?["resource"] is null)
+                {
+                    causes.Add(($"{at}.backend", "FieldValueInvalid", "Invalid value: \"\": must specify a service or a resource"));
+                }
+                else if (service is not null && service["port"]?["number"] is null && service["port"]?["name"] is null)
+                {
+                    causes.Add(($"{at}.backend.service.port", "FieldValueInvalid", "Invalid value: \"\": port name or number is required"));
+                }
+            }
         }
     }
 

@@ -73,6 +73,7 @@ public static partial class KubernetesErrors
                 {
                     RecommendedAction = "The kubeconfig's token or client certificate is wrong or expired: refresh it (or pick another -Context) and try again.",
                 },
+                403 when IsQuota(message) => QuotaExceeded(message, server, what, null, ex),
                 403 => Forbidden(status, message, server, what, ex),
                 409 => Conflict(status, message, server, what, ex),
                 422 => new DevOpsToolsException(ErrorIds.KubernetesInvalid, ErrorKind.InvalidData,
@@ -94,6 +95,18 @@ public static partial class KubernetesErrors
             RecommendedAction = "Check the kubeconfig's server address, that the cluster runs, and that this machine can reach it (VPN, firewall).",
         };
     }
+
+    /// <summary>Whether an API message is ResourceQuota admission's refusal ("exceeded quota: ..." or "failed quota: ...").</summary>
+    public static bool IsQuota(string? message) =>
+        message is not null && (message.Contains("exceeded quota: ", StringComparison.Ordinal) || message.Contains("failed quota: ", StringComparison.Ordinal));
+
+    /// <summary>A quota refusal: of a write (403 at once), or of the pods a ReplicaSet could not create (<paramref name="outcome"/> says what was done about it).</summary>
+    public static DevOpsToolsException QuotaExceeded(string message, string server, string what, string? outcome, Exception? ex = null) =>
+        new(ErrorIds.KubernetesQuotaExceeded, ErrorKind.QuotaExceeded,
+            $"Kubernetes refused to {what}: a ResourceQuota of the namespace does not allow it{(outcome is null ? string.Empty : "; " + outcome)}. The API said: {message}", server, ex)
+        {
+            RecommendedAction = "See what the namespace's quotas allow and use (kubectl describe resourcequota -n <namespace>); lower the app's replicas or resources in the app spec, or have the quota raised, then run Deploy-App again.",
+        };
 
     private static DevOpsToolsException Forbidden(V1Status? status, string message, string server, string what, Exception ex)
     {

@@ -9,7 +9,7 @@ namespace DevOpsTools.Engine.Deploy.Kubernetes;
 /// <summary>
 /// Renders a resolved app as the Kubernetes objects Deploy-App applies, in apply order:
 /// ConfigMap (config files), Secret (secrets read by this process), PVCs (volumes), Service
-/// (ports) and the Deployment. Every object carries the managed-by label, which is what
+/// (ports), Ingress (host names) and the Deployment. Every object carries the managed-by label, which is what
 /// Remove-App deletes by. Secrets that name a Kubernetes Secret are referenced, never read.
 /// </summary>
 public static class KubernetesManifests
@@ -125,6 +125,44 @@ public static class KubernetesManifests
                     Port = p.PublicPort > 0 ? p.PublicPort : p.ContainerPort,
                     TargetPort = p.ContainerPort,
                     Protocol = "TCP",
+                }).ToList(),
+            },
+        };
+    }
+
+    /// <summary>
+    /// One rule per host name, every path to the Service's first port; null without host names or
+    /// ports. No ingress class is named, so the cluster's default class serves it.
+    /// </summary>
+    public static V1Ingress? Ingress(ResolvedApp app, string ns)
+    {
+        if (app.HostNames.Count == 0 || Service(app, ns)?.Spec.Ports[0] is not { } port)
+        {
+            return null;
+        }
+
+        return new V1Ingress
+        {
+            ApiVersion = "networking.k8s.io/v1",
+            Kind = "Ingress",
+            Metadata = Meta(app.Name, ns, app),
+            Spec = new V1IngressSpec
+            {
+                Rules = app.HostNames.Select(host => new V1IngressRule
+                {
+                    Host = host.ToLowerInvariant(),
+                    Http = new V1HTTPIngressRuleValue
+                    {
+                        Paths =
+                        [
+                            new V1HTTPIngressPath
+                            {
+                                Path = "/",
+                                PathType = "Prefix",
+                                Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = app.Name, Port = new V1ServiceBackendPort { Number = port.Port } } },
+                            },
+                        ],
+                    },
                 }).ToList(),
             },
         };

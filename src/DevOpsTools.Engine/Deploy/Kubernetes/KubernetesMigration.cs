@@ -62,6 +62,12 @@ internal sealed class KubernetesMigration(KubernetesObjects api)
                     break;
                 }
 
+                // A pod the quota does not allow never comes: the refusal, not the time-out, is the answer.
+                if ((live.Status?.Active ?? 0) == 0 && await QuotaRefusalAsync(name, ns, ct).ConfigureAwait(false) is { } refusal)
+                {
+                    throw KubernetesErrors.QuotaExceeded(refusal, api.Server, $"create the pod of the migration Job {name} in namespace {ns}", "the migration did not run and nothing was rolled out");
+                }
+
                 if (clock.Elapsed > timeout)
                 {
                     failure = $"the migration did not finish within {timeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s";
@@ -85,6 +91,14 @@ internal sealed class KubernetesMigration(KubernetesObjects api)
                 context.Output.WriteWarning($"The migration Job {ns}/{name} could not be deleted: {ex.Message}");
             }
         }
+    }
+
+    /// <summary>The API's quota message of the Job's FailedCreate event, if the job controller had one.</summary>
+    private async Task<string?> QuotaRefusalAsync(string job, string ns, CancellationToken ct)
+    {
+        var events = await KubernetesErrors.CallAsync(api.Server, $"list the events of Job {job}",
+            () => api.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.name={job},reason=FailedCreate", cancellationToken: ct)).ConfigureAwait(false);
+        return events.Items.Select(e => e.Message).FirstOrDefault(KubernetesErrors.IsQuota);
     }
 
     private async Task<IReadOnlyList<string>> OutputAsync(string job, string ns, CancellationToken ct)

@@ -33,6 +33,7 @@ internal sealed class KubernetesObjects(IKubernetes client, string server)
             V1ConfigMap => await Client.CoreV1.PatchNamespacedConfigMapAsync(patch, name, ns, dryRun: dry, fieldManager: fm, cancellationToken: ct).ConfigureAwait(false),
             V1Secret => await Client.CoreV1.PatchNamespacedSecretAsync(patch, name, ns, dryRun: dry, fieldManager: fm, cancellationToken: ct).ConfigureAwait(false),
             V1PersistentVolumeClaim => await Client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(patch, name, ns, dryRun: dry, fieldManager: fm, cancellationToken: ct).ConfigureAwait(false),
+            V1Ingress => await Client.NetworkingV1.PatchNamespacedIngressAsync(patch, name, ns, dryRun: dry, fieldManager: fm, cancellationToken: ct).ConfigureAwait(false),
             _ => throw new NotSupportedException($"No apply for {obj.Kind}."),
         });
     }
@@ -51,6 +52,7 @@ internal sealed class KubernetesObjects(IKubernetes client, string server)
                 V1ConfigMap => await Client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
                 V1Secret => await Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
                 V1PersistentVolumeClaim => await Client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                V1Ingress => await Client.NetworkingV1.ReadNamespacedIngressAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
                 _ => throw new NotSupportedException($"No read for {like.Kind}."),
             };
         }
@@ -82,13 +84,18 @@ internal sealed class KubernetesObjects(IKubernetes client, string server)
             found.AddRange((await Client.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: selector, cancellationToken: ct).ConfigureAwait(false)).Items.Select(i => WithKind(i, "Service")));
             found.AddRange((await Client.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: selector, cancellationToken: ct).ConfigureAwait(false)).Items.Select(i => WithKind(i, "ConfigMap")));
             found.AddRange((await Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: selector, cancellationToken: ct).ConfigureAwait(false)).Items.Select(i => WithKind(i, "Secret")));
+            found.AddRange((await Client.NetworkingV1.ListNamespacedIngressAsync(ns, labelSelector: selector, cancellationToken: ct).ConfigureAwait(false)).Items.Select(i => WithKind(i, "Ingress")));
             if (withClaims)
             {
                 found.AddRange((await Client.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, labelSelector: selector, cancellationToken: ct).ConfigureAwait(false)).Items.Select(i => WithKind(i, "PersistentVolumeClaim")));
             }
         }).ConfigureAwait(false);
-        return found.Where(o => o.Metadata.ManagedFields?.Any(m => m.Manager == KubernetesManifests.FieldManager) == true).ToList();
+        return found.Where(IsManaged).ToList();
     }
+
+    /// <summary>Whether the module applied <paramref name="obj"/> (devopstools among its field managers).</summary>
+    public static bool IsManaged(IKubernetesObject<V1ObjectMeta>? obj) =>
+        obj?.Metadata.ManagedFields?.Any(m => m.Manager == KubernetesManifests.FieldManager) == true;
 
     public Task DeleteAsync(IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
     {
@@ -106,6 +113,7 @@ internal sealed class KubernetesObjects(IKubernetes client, string server)
                     V1ConfigMap => await Client.CoreV1.DeleteNamespacedConfigMapAsync(name, ns, options, cancellationToken: ct).ConfigureAwait(false),
                     V1Secret => await Client.CoreV1.DeleteNamespacedSecretAsync(name, ns, options, cancellationToken: ct).ConfigureAwait(false),
                     V1PersistentVolumeClaim => await Client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(name, ns, options, cancellationToken: ct).ConfigureAwait(false),
+                    V1Ingress => await Client.NetworkingV1.DeleteNamespacedIngressAsync(name, ns, options, cancellationToken: ct).ConfigureAwait(false),
                     _ => throw new NotSupportedException($"No delete for {obj.Kind}."),
                 };
             }

@@ -95,6 +95,15 @@ internal sealed class KubernetesRollout(KubernetesObjects api)
 
         var done = (s.UpdatedReplicas ?? 0) == desired && (s.ReadyReplicas ?? 0) == desired
             && (s.AvailableReplicas ?? 0) == desired && (s.Replicas ?? 0) == desired;
+
+        // Pods a ReplicaSet may not create (a quota) will not appear by waiting: an unfinished rollout
+        // ends here. A finished one wins, since an old ReplicaSet's failure lingers until it is scaled down.
+        var replicaFailure = s.Conditions?.FirstOrDefault(c => c.Type == "ReplicaFailure" && c.Status == "True");
+        if (!done && replicaFailure is not null)
+        {
+            return new RolloutState(true, $"ReplicaFailure ({replicaFailure.Reason}): {replicaFailure.Message}", status, percent);
+        }
+
         return new RolloutState(done, null, status, done ? 100 : percent);
     }
 

@@ -17,9 +17,10 @@ namespace DevOpsTools.Engine.Deploy.Kubernetes;
 /// </summary>
 public sealed class KubernetesTarget : IDeployTarget
 {
-    private const string ReasonAnnotation = "devopstools.io/rollback-reason";
+    internal const string ReasonAnnotation = "devopstools.io/rollback-reason";
     private readonly KubernetesObjects _api;
     private readonly KubernetesRollout _rollout;
+    private readonly KubernetesDescription _description;
     private readonly SecretResolver _secrets;
     private readonly string _context;
     private readonly string? _prefix;
@@ -31,6 +32,7 @@ public sealed class KubernetesTarget : IDeployTarget
     {
         _api = new KubernetesObjects(client, server);
         _rollout = new KubernetesRollout(_api);
+        _description = new KubernetesDescription(_api, _rollout, Kind, TargetOf);
         _secrets = secrets ?? new SecretResolver();
         _context = context;
         _prefix = namespacePrefix;
@@ -50,6 +52,7 @@ public sealed class KubernetesTarget : IDeployTarget
         var objects = new List<IKubernetesObject<V1ObjectMeta>?> { KubernetesManifests.ConfigMap(app, ns), KubernetesManifests.Secret(app, ns, values) };
         objects.AddRange(KubernetesManifests.Claims(app, ns));
         objects.Add(KubernetesManifests.Service(app, ns));
+        objects.Add(KubernetesManifests.Ingress(app, ns));
         objects.Add(KubernetesManifests.Deployment(app, ns, (int)Math.Max(1, timeout.TotalSeconds), values));
         return objects.OfType<IKubernetesObject<V1ObjectMeta>>().ToList();
     }
@@ -88,6 +91,12 @@ public sealed class KubernetesTarget : IDeployTarget
             }
         }
 
+        if (await StaleIngressAsync(app, ns, ct).ConfigureAwait(false) is { } stale)
+        {
+            changed.Add(KubernetesObjects.Label(stale) + " (removed)");
+            diff.Append(KubernetesDiff.Unified(KubernetesObjects.Label(stale), KubernetesDiff.Normalize(stale), null));
+        }
+
         var summary = changed.Count == 0 ? "no changes" : $"{changed.Count} object(s) would change: {string.Join(", ", changed)}";
         return new DeployPlan(TargetOf(ns), summary, diff.ToString(), changed.Count > 0);
     }
@@ -117,21 +126,35 @@ public sealed class KubernetesTarget : IDeployTarget
             applied = result as V1Deployment ?? applied;
         }
 
+        if (await StaleIngressAsync(app, ns, ct).ConfigureAwait(false) is { } stale)
+        {
+            await _api.DeleteAsync(stale, ct).ConfigureAwait(false);
+            context.Output.WriteVerbose($"{TargetOf(ns)}: deleted {KubernetesObjects.Label(stale)} (the app has no host names any more).");
+        }
+
         var failure = await _rollout.WaitAsync(app.Name, ns, applied!.Metadata.Generation ?? 1, options.Timeout, context).ConfigureAwait(false);
         if (failure is null)
         {
-            return await DescribeAsync(app.Name, ns, started, null, false, ct).ConfigureAwait(false)
+            return await _description.DescribeAsync(app.Name, ns, started, null, false, ct).ConfigureAwait(false)
                 ?? throw NotFound(app.Name, ns);
         }
 
         var live = await _api.DeploymentAsync(app.Name, ns, ct).ConfigureAwait(false) ?? applied;
+        // A quota refusal is the API's, not the app's: it ends in KubernetesQuotaExceeded, after the rollback.
+        var quota = KubernetesErrors.IsQuota(failure);
+        var podsOf = $"create the pods of {app.Name}'s new revision in namespace {ns}";
         var reason = failure + await _rollout.DiagnoseAsync(live, ns, ct).ConfigureAwait(false);
         context.Output.WriteWarning($"{TargetOf(ns)}: {app.Name} did not roll out: {reason}");
         var revisions = await _rollout.RevisionsAsync(live, ns, ct).ConfigureAwait(false);
         var previous = revisions.FirstOrDefault(r => r.Revision == beforeRevision && beforeRevision > 0 && r.Revision != KubernetesRollout.RevisionOf(live.Metadata));
         if (options.NoRollback || previous.Set is null)
         {
-            var failed = await DescribeAsync(app.Name, ns, started, reason, false, ct).ConfigureAwait(false) ?? throw NotFound(app.Name, ns);
+            if (quota)
+            {
+                throw KubernetesErrors.QuotaExceeded(failure, _api.Server, podsOf, options.NoRollback ? "-NoRollback left the Deployment as applied" : "there is no earlier revision to go back to, so the Deployment stays as applied");
+            }
+
+            var failed = await _description.DescribeAsync(app.Name, ns, started, reason, false, ct).ConfigureAwait(false) ?? throw NotFound(app.Name, ns);
             failed.Status = DeploymentStatus.Failed;
             return failed;
         }
@@ -140,7 +163,14 @@ public sealed class KubernetesTarget : IDeployTarget
         context.Output.WriteVerbose($"{TargetOf(ns)}: rolling {app.Name} back to revision {previous.Revision}.");
         var restored = await _rollout.RestoreAsync(live, previous.Set, ct).ConfigureAwait(false);
         var again = await _rollout.WaitAsync(app.Name, ns, restored.Metadata.Generation ?? 1, options.Timeout, context).ConfigureAwait(false);
-        var result2 = await DescribeAsync(app.Name, ns, started, reason, true, ct).ConfigureAwait(false) ?? throw NotFound(app.Name, ns);
+        if (quota)
+        {
+            throw KubernetesErrors.QuotaExceeded(failure, _api.Server, podsOf, again is null
+                ? $"{app.Name} was rolled back to revision {previous.Revision}, which runs as before"
+                : $"the rollback to revision {previous.Revision} did not complete either ({again})");
+        }
+
+        var result2 = await _description.DescribeAsync(app.Name, ns, started, reason, true, ct).ConfigureAwait(false) ?? throw NotFound(app.Name, ns);
         result2.Status = again is null ? DeploymentStatus.RolledBack : DeploymentStatus.Failed;
         return result2;
     }
@@ -181,7 +211,7 @@ public sealed class KubernetesTarget : IDeployTarget
     }
 
     public async Task<Deployment?> GetAsync(string app, string environment, EngineContext context) =>
-        await DescribeAsync(app, Ns(environment), null, null, false, context.CancellationToken).ConfigureAwait(false);
+        await _description.DescribeAsync(app, Ns(environment), null, null, false, context.CancellationToken).ConfigureAwait(false);
 
     public async Task<Deployment> UndoAsync(string app, string environment, int? toRevision, DeployOptions options, EngineContext context)
     {
@@ -205,7 +235,7 @@ public sealed class KubernetesTarget : IDeployTarget
         var restored = await _rollout.RestoreAsync(live, target.Set, ct).ConfigureAwait(false);
         var failure = await _rollout.WaitAsync(app, ns, restored.Metadata.Generation ?? 1, options.Timeout, context).ConfigureAwait(false);
         var reason = failure is null ? null : failure + await _rollout.DiagnoseAsync(restored, ns, ct).ConfigureAwait(false);
-        var result = await DescribeAsync(app, ns, started, reason, false, ct).ConfigureAwait(false) ?? throw NotFound(app, ns);
+        var result = await _description.DescribeAsync(app, ns, started, reason, false, ct).ConfigureAwait(false) ?? throw NotFound(app, ns);
         if (failure is not null)
         {
             result.Status = DeploymentStatus.Failed;
@@ -254,7 +284,7 @@ public sealed class KubernetesTarget : IDeployTarget
     {
         var ns = Ns(environment);
         var ct = context.CancellationToken;
-        var before = await DescribeAsync(app, ns, null, null, false, ct).ConfigureAwait(false);
+        var before = await _description.DescribeAsync(app, ns, null, null, false, ct).ConfigureAwait(false);
         var managed = await _api.ManagedAsync(app, ns, removeVolumes, ct).ConfigureAwait(false);
         if (before is null && managed.Count == 0)
         {
@@ -274,81 +304,16 @@ public sealed class KubernetesTarget : IDeployTarget
         };
     }
 
-    private async Task<Deployment?> DescribeAsync(string app, string ns, DateTimeOffset? started, string? reason, bool rolledBack, CancellationToken ct)
+    /// <summary>The Ingress the module applied earlier for host names the app no longer has; null when there is none.</summary>
+    private async Task<IKubernetesObject<V1ObjectMeta>?> StaleIngressAsync(ResolvedApp app, string ns, CancellationToken ct)
     {
-        var d = await _api.DeploymentAsync(app, ns, ct).ConfigureAwait(false);
-        if (d is null)
+        if (KubernetesManifests.Ingress(app, ns) is not null)
         {
             return null;
         }
 
-        var environment = d.Metadata.Labels is { } l && l.TryGetValue(KubernetesManifests.EnvironmentLabel, out var e) ? e : ns;
-        var revisions = await _rollout.RevisionsAsync(d, ns, ct).ConfigureAwait(false);
-        var current = KubernetesRollout.RevisionOf(d.Metadata);
-        var reference = d.Spec.Template.Spec.Containers[0].Image;
-        var digest = await DigestAsync(reference, revisions.FirstOrDefault(r => r.Revision == current).Set, ns, ct).ConfigureAwait(false);
-        var service = await _api.ReadAsync(new V1Service { Kind = "Service", Metadata = new V1ObjectMeta { Name = app, NamespaceProperty = ns } }, ct).ConfigureAwait(false) as V1Service;
-        var health = d.Spec.Template.Spec.Containers[0].ReadinessProbe?.HttpGet?.Path;
-        var s = d.Status ?? new V1DeploymentStatus();
-        var desired = d.Spec.Replicas ?? 1;
-        var status = s.Conditions?.Any(c => c.Type == "Progressing" && c.Reason == "ProgressDeadlineExceeded") == true ? DeploymentStatus.Failed
-            : (s.ObservedGeneration ?? 0) < (d.Metadata.Generation ?? 0) || (s.UpdatedReplicas ?? 0) < desired ? DeploymentStatus.Progressing
-            : (s.AvailableReplicas ?? 0) < desired ? DeploymentStatus.Degraded
-            : DeploymentStatus.Healthy;
-        return new Deployment
-        {
-            App = app,
-            Environment = environment,
-            TargetKind = Kind,
-            Target = TargetOf(ns),
-            Revision = current,
-            Image = ImageOf(d.Spec.Template),
-            ImageDigest = digest,
-            Status = status,
-            ReplicasDesired = desired,
-            ReplicasReady = s.ReadyReplicas ?? 0,
-            Endpoints = service?.Spec?.Ports?.Select(p => new AppEndpoint
-            {
-                Name = p.Name ?? "http", Protocol = "http", Address = service.Spec.ClusterIP ?? $"{app}.{ns}.svc", Port = p.Port, HealthPath = health,
-            }).ToList() ?? [],
-            StartedAt = started ?? (revisions.FirstOrDefault(r => r.Revision == current).Set?.Metadata.CreationTimestamp is { } c ? new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc)) : DateTimeOffset.UtcNow),
-            Duration = started is { } t ? DateTimeOffset.UtcNow - t : TimeSpan.Zero,
-            RolledBack = rolledBack,
-            RollbackReason = reason,
-            History = revisions.Select(r => new DeploymentRevision
-            {
-                Revision = r.Revision,
-                Image = ImageOf(r.Set.Spec.Template),
-                ImageDigest = r.Revision == current ? digest : DigestOf(r.Set.Spec.Template.Spec.Containers[0].Image),
-                Status = r.Revision == current ? status : r.Set.Metadata.Annotations?.ContainsKey(ReasonAnnotation) == true ? DeploymentStatus.RolledBack : DeploymentStatus.Healthy,
-                DeployedAt = r.Set.Metadata.CreationTimestamp is { } ts ? new DateTimeOffset(DateTime.SpecifyKind(ts, DateTimeKind.Utc)) : default,
-                Reason = r.Set.Metadata.Annotations is { } a && a.TryGetValue(ReasonAnnotation, out var why) ? why : null,
-            }).ToList(),
-        };
-    }
-
-    private static string ImageOf(V1PodTemplateSpec template) =>
-        template.Metadata?.Annotations is { } a && a.TryGetValue(KubernetesManifests.ImageAnnotation, out var image) ? image : template.Spec.Containers[0].Image;
-
-    private static string? DigestOf(string reference) => reference.IndexOf('@', StringComparison.Ordinal) is var at and >= 0 ? reference[(at + 1)..] : null;
-
-    /// <summary>The digest in the reference, else the one the kubelet resolved for the current pods (imageID), when they all agree.</summary>
-    private async Task<string?> DigestAsync(string reference, V1ReplicaSet? set, string ns, CancellationToken ct)
-    {
-        if (DigestOf(reference) is { } pinned)
-        {
-            return pinned;
-        }
-
-        if (set?.Metadata.Labels is not { } labels || !labels.TryGetValue("pod-template-hash", out var hash))
-        {
-            return null;
-        }
-
-        var pods = await KubernetesErrors.CallAsync(_api.Server, $"list the pods in namespace {ns}",
-            () => _api.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"pod-template-hash={hash}", cancellationToken: ct)).ConfigureAwait(false);
-        var ids = pods.Items.SelectMany(p => p.Status?.ContainerStatuses ?? []).Select(c => c.ImageID).Where(i => !string.IsNullOrEmpty(i)).Select(i => DigestOf(i!)).Distinct(StringComparer.Ordinal).ToList();
-        return ids.Count == 1 ? ids[0] : null;
+        var live = await _api.ReadAsync(new V1Ingress { Kind = "Ingress", Metadata = new V1ObjectMeta { Name = app.Name, NamespaceProperty = ns } }, ct).ConfigureAwait(false);
+        return KubernetesObjects.IsManaged(live) ? live : null;
     }
 
     private async Task MarkAsync(V1ReplicaSet set, string reason, CancellationToken ct)
