@@ -102,6 +102,8 @@ public static class EnvironmentLoader
             AppSpecValidator.Validate(app, errors);
         }
 
+        DataServiceValidator.Validate(environment, errors);
+
         foreach (var slo in environment.Monitoring.Slos)
         {
             if (!appNames.Contains(slo.App))
@@ -112,7 +114,7 @@ public static class EnvironmentLoader
         }
     }
 
-    private static DevOpsToolsException SemanticError(YamlLocation? where, string field, string message)
+    internal static DevOpsToolsException SemanticError(YamlLocation? where, string field, string message)
     {
         var prefix = where is null ? string.Empty : $"{where.File}:{where.Line}:{where.Column}: {where.FieldPath}.{field}: ";
         return new DevOpsToolsException(ErrorIds.YamlInvalidValue, ErrorKind.InvalidData, prefix + message, where);
