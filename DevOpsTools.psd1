@@ -25,6 +25,7 @@
         'Undo-AppDeployment'
         'Get-AppLog'
         'Remove-App'
+        'Deploy-DataService'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

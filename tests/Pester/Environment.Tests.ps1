@@ -36,7 +36,9 @@ Describe 'Import-DevOpsEnvironment' {
         $data | Should -HaveCount 1
         $data[0].Name | Should -Be 'main'
         "$($data[0].Engine)" | Should -Be 'Postgresql'
-        $data[0].Role | Should -Be 'db'
+        $data[0].Container | Should -BeTrue
+        $data[0].Port | Should -Be 15432
+        $data[0].Environment | Should -Be 'test'
         $data[0].StorageBytes | Should -Be (10GB)
         $data[0].Databases[0].Owner | Should -Be 'shop'
         $data[0].Backup.Keep | Should -Be 7

@@ -92,6 +92,12 @@ public static class ErrorIds
     public const string KubernetesApiError = nameof(KubernetesApiError);
     public const string KubernetesConfigInvalid = nameof(KubernetesConfigInvalid);
 
+    // Data services
+    public const string DataPlacementNotSupported = nameof(DataPlacementNotSupported);
+    public const string DataStorageUnavailable = nameof(DataStorageUnavailable);
+    public const string DataPortInUse = nameof(DataPortInUse);
+    public const string DataServiceFailed = nameof(DataServiceFailed);
+
     public const string ServerNotContainerHost = nameof(ServerNotContainerHost);
     public const string ContainerHostPrepareFailed = nameof(ContainerHostPrepareFailed);
     public const string ContainerImageTransferFailed = nameof(ContainerImageTransferFailed);

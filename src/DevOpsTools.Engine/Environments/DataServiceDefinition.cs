@@ -53,6 +53,9 @@ public sealed class DataServiceDefinition : IYamlLocated
 
     public YamlLocation? Location { get; set; }
 
+    /// <summary>The environment it belongs to (set by the loader; binds to Deploy-DataService by property name).</summary>
+    public string Environment { get; set; } = string.Empty;
+
     /// <summary>Bytes of <see cref="Storage"/> (validated by then).</summary>
     public long StorageBytes => Quantities.ParseSize(Storage) ?? 0;
 

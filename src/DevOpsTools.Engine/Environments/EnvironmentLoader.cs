@@ -26,6 +26,7 @@ public static class EnvironmentLoader
         foreach (var environment in environments)
         {
             environment.Path = file;
+            environment.Data.ForEach(d => d.Environment = environment.Name);
             // A profile file named in the environment file is relative to that file, not to the shell's location.
             var profile = environment.Hardening.Profile;
             if (!Hardening.HardeningProfile.IsBuiltIn(profile) && !string.IsNullOrWhiteSpace(profile) && !System.IO.Path.IsPathRooted(profile) && System.IO.Path.IsPathRooted(file))

@@ -1,0 +1,179 @@
+# Deploy-DataService against real PostgreSQL in Podman on this machine, reached with Npgsql
+# through the endpoint and secret files the cmdlet records. Everything the suite makes carries its
+# own environment name (dot-data-<random>) and is removed by the guarded helpers, even on failure.
+BeforeAll {
+    Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    Add-Type -Path (Join-Path $packages 'microsoft.extensions.logging.abstractions/8.0.3/lib/net8.0/Microsoft.Extensions.Logging.Abstractions.dll')
+    Add-Type -Path (Join-Path $packages 'npgsql/8.0.5/lib/net8.0/Npgsql.dll')
+
+    $script:PreviousHome = $env:DEVOPSTOOLS_HOME
+    $script:DataRoot = New-TestDataRoot
+    $script:EnvName = 'dot-data-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:Work = Join-Path $DataRoot 'work'
+    New-Item -ItemType Directory -Force $Work | Out-Null
+
+    function Get-FreePort {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop(); $port
+    }
+    $script:Port = Get-FreePort
+
+    function New-DataEnvFile([string] $Name, [string] $Services) {
+        $path = Join-Path $Work $Name
+        Set-Content -Path $path -NoNewline -Value "name: $EnvName`nservers:`n  - name: db`n    role: db`ndata:`n$Services"
+        $path
+    }
+    $script:EnvFile = New-DataEnvFile 'env.yaml' @"
+  - name: main
+    engine: postgresql
+    version: 15
+    container: true
+    port: $Port
+    storage: 256Mi
+    users: [{ name: shop }, { name: report }]
+    databases: [{ name: shop, owner: shop }]
+    backup: { keep: 3 }
+"@
+
+    # An Npgsql connection from a postgresql:// URL file: the way an app gets it, by reference.
+    function Connect-FromUrlFile([string] $Path) {
+        $uri = [Uri](Get-Content -Raw $Path).Trim()
+        $user, $password = $uri.UserInfo -split ':', 2
+        $builder = [Npgsql.NpgsqlConnectionStringBuilder]::new()
+        $builder.Host = $uri.Host; $builder.Port = $uri.Port; $builder.Username = $user; $builder.Password = $password
+        $builder.Database = $uri.AbsolutePath.TrimStart('/'); $builder.Pooling = $false; $builder.Timeout = 10
+        $connection = [Npgsql.NpgsqlConnection]::new($builder.ConnectionString)
+        $connection.Open()
+        $connection
+    }
+    function Invoke-Sql($Connection, [string] $Sql) {
+        $command = $Connection.CreateCommand(); $command.CommandText = $Sql
+        try { $command.ExecuteScalar() } finally { $command.Dispose() }
+    }
+    function Test-Login([string] $User, [string] $Password, [string] $Database = 'postgres') {
+        $text = "Host=127.0.0.1;Port=$Port;Username=$User;Password=$Password;Database=$Database;Pooling=false;Timeout=5"
+        $connection = [Npgsql.NpgsqlConnection]::new($text)
+        try { $connection.Open(); $true } catch { $false } finally { $connection.Dispose() }
+    }
+    $script:Container = "devopstools-data-$EnvName-main"
+    $script:Secrets = Join-Path $DataRoot "data/$EnvName/main"
+}
+
+AfterAll {
+    Remove-TestPodmanEnvironment -Environment $EnvName
+    Remove-TestDataRoot -Path $DataRoot -Restore $PreviousHome
+}
+
+Describe 'Deploy-DataService in a container on this machine' {
+    It '-WhatIf returns the plan and changes nothing: no image use, volume, container or secret file' {
+        $plan = Import-DevOpsEnvironment $EnvFile | Deploy-DataService -WhatIf
+        $plan.Status | Should -Be 'Planned'
+        $plan.Changes | Should -Contain "create volume $Container (256Mi)"
+        $plan.Changes | Should -Contain "create database shop owned by shop"
+        & podman volume exists $Container; $LASTEXITCODE | Should -Be 1
+        & podman container exists $Container; $LASTEXITCODE | Should -Be 1
+        Test-Path $Secrets | Should -BeFalse
+    }
+
+    It 'sets it up: PostgreSQL 15 on 127.0.0.1, users with 0600 secret files, databases their owners reach by URL' {
+        $service = Import-DevOpsEnvironment $EnvFile | Deploy-DataService
+        $service.PSObject.TypeNames[0] | Should -Be 'DevOpsTools.DataService'
+        $service.Status | Should -Be 'Created'
+        $service.Endpoint | Should -Be "127.0.0.1:$Port"
+        $service.SecretPath | Should -Be $Secrets
+        (& stat -c '%a' $Secrets) | Should -Be '700'
+        foreach ($file in 'shop.password', 'shop.url', 'report.password', 'report.url') {
+            (& stat -c '%a' (Join-Path $Secrets $file)) | Should -Be '600'
+        }
+        $password = (Get-Content -Raw (Join-Path $Secrets 'shop.password')).Trim()
+        ($service | Format-List * | Out-String) + ($service.Changes -join "`n") | Should -Not -Match ([regex]::Escape($password))
+
+        $db = Connect-FromUrlFile $service.UrlFile('shop')
+        try {
+            Invoke-Sql $db 'SHOW server_version_num' | Should -Match '^15'
+            Invoke-Sql $db 'CREATE TABLE orders (id int PRIMARY KEY, item text)' | Out-Null
+            Invoke-Sql $db "INSERT INTO orders SELECT i, 'item ' || i FROM generate_series(1, 100) i" | Out-Null
+            Invoke-Sql $db 'SELECT count(*) FROM orders' | Should -Be 100
+        } finally { $db.Dispose() }
+    }
+
+    It 'a second run changes nothing and says so' {
+        $again = Import-DevOpsEnvironment $EnvFile | Deploy-DataService
+        $again.Status | Should -Be 'Unchanged'
+        $again.Changes | Should -BeNullOrEmpty
+        (Import-DevOpsEnvironment $EnvFile | Deploy-DataService -WhatIf).Changes | Should -BeNullOrEmpty
+    }
+
+    It 'listens on loopback only, with password logins for users and none for the superuser or strangers' {
+        $listening = & ss -Hltn "sport = :$Port"
+        $listening | Should -Match "127\.0\.0\.1:$Port"
+        $listening | Should -Not -Match "(0\.0\.0\.0|\*|\[::\]):$Port"
+        $report = (Get-Content -Raw (Join-Path $Secrets 'report.password')).Trim()
+        Test-Login report $report | Should -BeTrue
+        Test-Login report 'wrong-password' | Should -BeFalse
+        Test-Login postgres $report | Should -BeFalse
+        # Only its owner may connect to a database.
+        Test-Login report $report -Database shop | Should -BeFalse
+    }
+
+    It 'a lost password file gets a new password set on the user; the data stays' {
+        $old = (Get-Content -Raw (Join-Path $Secrets 'shop.password')).Trim()
+        Remove-Item (Join-Path $Secrets 'shop.password')
+        $service = Import-DevOpsEnvironment $EnvFile | Deploy-DataService
+        $service.Status | Should -Be 'Updated'
+        $service.Changes | Should -Contain 'set the password of user shop'
+        $new = (Get-Content -Raw (Join-Path $Secrets 'shop.password')).Trim()
+        $new | Should -Not -Be $old
+        Test-Login shop $old -Database shop | Should -BeFalse
+        $db = Connect-FromUrlFile $service.UrlFile('shop')
+        try { Invoke-Sql $db 'SELECT count(*) FROM orders' | Should -Be 100 } finally { $db.Dispose() }
+    }
+
+    It 'a removed container comes back on the same volume with the data' {
+        & podman rm -f -t 30 $Container | Out-Null
+        $service = Import-DevOpsEnvironment $EnvFile | Deploy-DataService
+        $service.Status | Should -Be 'Updated'
+        $service.Changes | Should -Be @("start container $Container on 127.0.0.1:$Port")
+        $db = Connect-FromUrlFile $service.UrlFile('shop')
+        try { Invoke-Sql $db 'SELECT count(*) FROM orders' | Should -Be 100 } finally { $db.Dispose() }
+    }
+
+    It 'binds -Data by value and filters by -Name' {
+        $data = (Import-DevOpsEnvironment $EnvFile).Data
+        ($data | Deploy-DataService -Name 'ma*').Status | Should -Be 'Unchanged'
+        $data | Deploy-DataService -Name 'other' | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Deploy-DataService refuses what it cannot give, before changing anything' {
+    It 'a service on a server role is DataPlacementNotSupported' {
+        $file = New-DataEnvFile 'role.yaml' "  - { name: onrole, engine: postgresql, role: db }`n"
+        Import-DevOpsEnvironment $file | Deploy-DataService -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'DataPlacementNotSupported,*'
+        "$($errs[0])" | Should -BeLike "${file}:6:5: `$.data[[]0]: data service 'onrole' runs on role db*container: true*"
+    }
+
+    It 'storage larger than the free space is DataStorageUnavailable naming file, line and field; no volume is made' {
+        $file = New-DataEnvFile 'big.yaml' "  - name: huge`n    engine: postgresql`n    container: true`n    port: $(Get-FreePort)`n    storage: 64Ti`n"
+        Import-DevOpsEnvironment $file | Deploy-DataService -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'DataStorageUnavailable,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        "$($errs[0])" | Should -BeLike "${file}:6:5: `$.data[[]0]: storage: data service 'huge' asks for 64Ti*free*"
+        & podman volume exists "devopstools-data-$EnvName-huge"; $LASTEXITCODE | Should -Be 1
+    }
+
+    It 'a port another program listens on is DataPortInUse; no container is started' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try {
+            $busy = $listener.LocalEndpoint.Port
+            $file = New-DataEnvFile 'busy.yaml' "  - { name: busy, engine: postgresql, container: true, port: $busy, storage: 64Mi }`n"
+            Import-DevOpsEnvironment $file | Deploy-DataService -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'DataPortInUse,*'
+            "$($errs[0])" | Should -BeLike "*port: 127.0.0.1:$busy on this machine is already in use*"
+            & podman container exists "devopstools-data-$EnvName-busy"; $LASTEXITCODE | Should -Be 1
+        } finally { $listener.Stop() }
+    }
+}
