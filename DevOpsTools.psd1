@@ -26,6 +26,10 @@
         'Get-AppLog'
         'Remove-App'
         'Deploy-DataService'
+        'Backup-AppData'
+        'Get-AppBackup'
+        'Restore-AppData'
+        'Test-AppBackup'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

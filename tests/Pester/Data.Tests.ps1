@@ -147,6 +147,81 @@ Describe 'Deploy-DataService in a container on this machine' {
     }
 }
 
+Describe 'Backups of the data service: backed up, listed, restored, proved' {
+    BeforeAll {
+        $script:Data = (Import-DevOpsEnvironment $EnvFile).Data
+        $script:BackupDir = Join-Path $DataRoot "backups/$EnvName/main"
+        function Get-Rows { $db = Connect-FromUrlFile (Join-Path $Secrets 'shop.url'); try { Invoke-Sql $db 'SELECT count(*) FROM orders' } finally { $db.Dispose() } }
+    }
+
+    It '-WhatIf writes no backup' {
+        $Data | Backup-AppData -WhatIf | Should -BeNullOrEmpty
+        Test-Path $BackupDir | Should -BeFalse
+    }
+
+    It 'writes a pg_dump custom file and its manifest, 0600, with the checksum and size of the file; no partial file stays' {
+        $backup = $Data | Backup-AppData
+        $backup.PSObject.TypeNames[0] | Should -Be 'DevOpsTools.AppBackup'
+        $backup.Database | Should -Be 'shop'
+        $backup.Path | Should -Be (Join-Path $BackupDir "$($backup.Id).dump")
+        (Get-FileHash -Algorithm SHA256 $backup.Path).Hash.ToLowerInvariant() | Should -Be $backup.Sha256
+        (Get-Item $backup.Path).Length | Should -Be $backup.SizeBytes
+        [IO.File]::ReadAllBytes($backup.Path)[0..4] | Should -Be ([Text.Encoding]::ASCII.GetBytes('PGDMP'))
+        (& stat -c '%a' $backup.Path) | Should -Be '600'
+        (& stat -c '%a' $backup.ManifestPath) | Should -Be '600'
+        (Get-Content -Raw $backup.ManifestPath | ConvertFrom-Json).sha256 | Should -Be $backup.Sha256
+        Get-ChildItem -Force $BackupDir -Filter '*.partial' | Should -BeNullOrEmpty
+        (Get-AppBackup $EnvName main).Id | Should -Be $backup.Id
+    }
+
+    It 'restores after the table is dropped: the rows are back' {
+        $db = Connect-FromUrlFile (Join-Path $Secrets 'shop.url')
+        try { Invoke-Sql $db 'DROP TABLE orders' | Out-Null } finally { $db.Dispose() }
+        $restored = Get-AppBackup $EnvName main -Last 1 | Restore-AppData -Force
+        $restored.Database | Should -Be 'shop'
+        Get-Rows | Should -Be 100
+    }
+
+    It 'refuses a backup whose checksum does not match, naming the file, and touches nothing' {
+        $copyDir = Join-Path $Work 'tampered'
+        $backup = $Data | Backup-AppData -Path $copyDir -Keep 5
+        $bytes = [IO.File]::ReadAllBytes($backup.Path); $bytes[$bytes.Length - 10] = $bytes[$bytes.Length - 10] -bxor 0xff
+        [IO.File]::WriteAllBytes($backup.Path, $bytes)
+        $db = Connect-FromUrlFile (Join-Path $Secrets 'shop.url')
+        try { Invoke-Sql $db "INSERT INTO orders VALUES (1000, 'after the backup')" | Out-Null } finally { $db.Dispose() }
+        Get-AppBackup -Path $copyDir | Restore-AppData -Force -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'BackupChecksumMismatch,*'
+        "$($errs[0])" | Should -BeLike "*$($backup.Path) does not match its manifest*nothing was restored*"
+        Get-Rows | Should -Be 101
+        (Get-AppBackup -Path $copyDir | Test-AppBackup).Passed | Should -BeFalse
+    }
+
+    It 'keeps only the newest -Keep backups of the database' {
+        1..3 | ForEach-Object { $Data | Backup-AppData -Keep 2 | Out-Null }
+        $left = Get-AppBackup $EnvName main
+        $left | Should -HaveCount 2
+        Get-ChildItem $BackupDir -Filter *.dump | Should -HaveCount 2
+    }
+
+    It 'Test-AppBackup restores into a throwaway container, counts tables and rows, and leaves nothing behind' {
+        $result = Get-AppBackup $EnvName main -Last 1 | Test-AppBackup
+        $result.PSObject.TypeNames[0] | Should -Be 'DevOpsTools.AppBackupTest'
+        $result.Reason | Should -BeNullOrEmpty
+        $result.Passed | Should -BeTrue
+        $result.Tables | Should -Be 1
+        $result.Rows | Should -Be 101
+        # One label filter: podman ORs several label filters of volume ls.
+        & podman ps -a --format '{{.Names}}' --filter label=devopstools.role=data-check | Where-Object { $_ -like "*$EnvName*" } | Should -BeNullOrEmpty
+        & podman volume ls -q --filter label=devopstools.role=data-check | Where-Object { $_ -like "*$EnvName*" } | Should -BeNullOrEmpty
+    }
+
+    It 'a directory that cannot be written is BackupTargetNotWritable' {
+        $file = New-DataEnvFile 'not-a-dir.txt' 'x'
+        $Data | Backup-AppData -Path (Join-Path $file 'sub') -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'BackupTargetNotWritable,*'
+    }
+}
+
 Describe 'Deploy-DataService refuses what it cannot give, before changing anything' {
     It 'a service on a server role is DataPlacementNotSupported' {
         $file = New-DataEnvFile 'role.yaml' "  - { name: onrole, engine: postgresql, role: db }`n"

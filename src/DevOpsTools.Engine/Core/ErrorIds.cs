@@ -97,6 +97,12 @@ public static class ErrorIds
     public const string DataStorageUnavailable = nameof(DataStorageUnavailable);
     public const string DataPortInUse = nameof(DataPortInUse);
     public const string DataServiceFailed = nameof(DataServiceFailed);
+    public const string DataServiceNotFound = nameof(DataServiceNotFound);
+    public const string BackupFailed = nameof(BackupFailed);
+    public const string BackupNotFound = nameof(BackupNotFound);
+    public const string BackupTargetNotWritable = nameof(BackupTargetNotWritable);
+    public const string BackupChecksumMismatch = nameof(BackupChecksumMismatch);
+    public const string RestoreFailed = nameof(RestoreFailed);
 
     public const string ServerNotContainerHost = nameof(ServerNotContainerHost);
     public const string ContainerHostPrepareFailed = nameof(ContainerHostPrepareFailed);

@@ -3,7 +3,7 @@ using DevOpsTools.Engine.Core;
 namespace DevOpsTools.Engine.Data;
 
 /// <summary>A data service's container as the host reports it.</summary>
-public sealed record DataContainerState(bool Running, string? ConfigHash);
+public sealed record DataContainerState(bool Running, string? ConfigHash, string? Image = null);
 
 /// <summary>What a data service's container is started with; every value is validated before it gets here.</summary>
 public sealed record DataContainerSpec(string Name, string Image, string Volume, int Port, IReadOnlyDictionary<string, string> Labels);
@@ -41,6 +41,11 @@ public interface IDataServiceHost
 
     Task RunContainerAsync(DataContainerSpec spec, CancellationToken cancellationToken);
 
+    Task RemoveVolumeAsync(string volume, CancellationToken cancellationToken);
+
+    /// <summary>A port nothing listens on at <see cref="Address"/> now (for throwaway containers).</summary>
+    int FindFreePort();
+
     Task RemoveContainerAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>
@@ -48,6 +53,12 @@ public interface IDataServiceHost
     /// the environment of the container engine's own process, never through a command line.
     /// </summary>
     Task<ProcessResult> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> secretEnvironment, string? stdin, CancellationToken cancellationToken);
+
+    /// <summary>Runs a program in the container with its standard output written to <paramref name="output"/> (binary-safe).</summary>
+    Task<ProcessResult> ExecToStreamAsync(string container, IReadOnlyList<string> command, Stream output, CancellationToken cancellationToken);
+
+    /// <summary>Runs a program in the container with <paramref name="input"/> as its standard input (binary-safe).</summary>
+    Task<ProcessResult> ExecFromStreamAsync(string container, IReadOnlyList<string> command, Stream input, CancellationToken cancellationToken);
 
     Task<string> LogsAsync(string container, int tail, CancellationToken cancellationToken);
 

@@ -88,14 +88,15 @@ public sealed class PodmanDataHost : IDataServiceHost
 
     public async Task<DataContainerState?> InspectContainerAsync(string name, CancellationToken cancellationToken)
     {
-        var result = await _podman.RunAsync(["container", "inspect", "--format", "{{.State.Running}} {{index .Config.Labels \"devopstools.config\"}}", "--", name], cancellationToken).ConfigureAwait(false);
+        var result = await _podman.RunAsync(["container", "inspect", "--format", "{{.State.Running}} {{.ImageName}} {{index .Config.Labels \"devopstools.config\"}}", "--", name], cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return null;
         }
 
-        var parts = result.StdOut.Trim().Split(' ', 2);
-        return new DataContainerState(parts[0] == "true", parts.Length > 1 && parts[1].Length > 0 && parts[1] != "<no value>" ? parts[1] : null);
+        var parts = result.StdOut.Trim().Split(' ', 3);
+        var hash = parts.Length > 2 && parts[2].Length > 0 && parts[2] != "<no value>" ? parts[2] : null;
+        return new DataContainerState(parts[0] == "true", hash, parts.Length > 1 ? parts[1] : null);
     }
 
     public Task RunContainerAsync(DataContainerSpec spec, CancellationToken cancellationToken) =>
@@ -130,10 +131,28 @@ public sealed class PodmanDataHost : IDataServiceHost
         return _podman.RunWithEnvironmentAsync(arguments, secretEnvironment, stdin, cancellationToken);
     }
 
+    public Task<ProcessResult> ExecToStreamAsync(string container, IReadOnlyList<string> command, Stream output, CancellationToken cancellationToken) =>
+        _podman.RunStreamingAsync(["exec", "--", container, .. command], output, null, cancellationToken);
+
+    public Task<ProcessResult> ExecFromStreamAsync(string container, IReadOnlyList<string> command, Stream input, CancellationToken cancellationToken) =>
+        _podman.RunStreamingAsync(["exec", "-i", "--", container, .. command], null, input, cancellationToken);
+
     public async Task<string> LogsAsync(string container, int tail, CancellationToken cancellationToken)
     {
         var result = await _podman.RunAsync(["logs", "--tail", tail.ToString(System.Globalization.CultureInfo.InvariantCulture), "--", container], cancellationToken).ConfigureAwait(false);
         return (result.StdErr + result.StdOut).Trim();
+    }
+
+    public Task RemoveVolumeAsync(string volume, CancellationToken cancellationToken) =>
+        _podman.RunCheckedAsync(["volume", "rm", "-f", "--", volume], cancellationToken, target: volume);
+
+    public int FindFreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     public bool IsPortFree(int port)

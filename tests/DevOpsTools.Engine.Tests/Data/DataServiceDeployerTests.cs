@@ -206,6 +206,14 @@ public sealed class DataServiceDeployerTests : IDisposable
 
         public Task<string> LogsAsync(string container, int tail, CancellationToken cancellationToken) => Task.FromResult(string.Empty);
 
+        public Task<ProcessResult> ExecToStreamAsync(string container, IReadOnlyList<string> command, Stream output, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<ProcessResult> ExecFromStreamAsync(string container, IReadOnlyList<string> command, Stream input, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task RemoveVolumeAsync(string volume, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public int FindFreePort() => throw new NotSupportedException();
+
         public bool IsPortFree(int port) => true;
 
         private Task<T> Call<T>(T value)

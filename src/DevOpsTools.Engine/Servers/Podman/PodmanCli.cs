@@ -97,6 +97,10 @@ public sealed class PodmanCli
         return ExternalProcess.RunAsync(_podman, arguments, cancellationToken, merged, stdin, timeout ?? TimeSpan.FromMinutes(2));
     }
 
+    /// <summary>Runs podman with binary standard output or input (pg_dump archives).</summary>
+    public Task<ProcessResult> RunStreamingAsync(IReadOnlyList<string> arguments, Stream? output, Stream? input, CancellationToken cancellationToken) =>
+        StreamingProcess.RunAsync(_podman, arguments, _environment, output, input, cancellationToken);
+
     /// <summary>Runs podman and throws on a non-zero exit, naming the podman sub-command and its error output.</summary>
     public async Task<string> RunCheckedAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null, object? target = null, string errorId = ErrorIds.ExternalCommandFailed)
     {
