@@ -1,5 +1,6 @@
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Data;
+using DevOpsTools.Engine.Deploy;
 using DevOpsTools.Engine.Environments;
 
 namespace DevOpsTools.Engine.Tests.Data;
@@ -61,6 +62,18 @@ public sealed class DataServiceDeployerTests : IDisposable
         Assert.Equal(DataServiceStatus.Unchanged, second.Status);
         Assert.Empty(second.Changes);
         Assert.Equal(["psql ensure-database.sql"], _host.Mutations); // it looks, and answers unchanged
+    }
+
+    [Fact]
+    public async Task An_app_spec_gets_the_connection_string_by_reference_to_the_url_file()
+    {
+        var service = await Run(Service(), apply: true);
+        var secret = new SecretReference { Name = "DATABASE_URL", FromFile = service.UrlFile("shop") };
+
+        var value = new Engine.Deploy.Spec.SecretResolver(_ => null).Resolve(secret);
+
+        Assert.Equal($"postgresql://shop:{_host.LastPassword}@127.0.0.1:15432/shop", value.Reveal());
+        Assert.Equal("DATABASE_URL=<redacted>", value.ToString());
     }
 
     [Fact]
