@@ -215,6 +215,37 @@ Describe 'Backups of the data service: backed up, listed, restored, proved' {
         & podman volume ls -q --filter label=devopstools.role=data-check | Where-Object { $_ -like "*$EnvName*" } | Should -BeNullOrEmpty
     }
 
+    It 'stopped midway (Ctrl+C), a backup leaves no file that looks complete, and no partial file' {
+        $db = Connect-FromUrlFile (Join-Path $Secrets 'shop.url')
+        try {
+            # About 60 MB of poorly compressible rows, so the dump takes long enough to be stopped.
+            Invoke-Sql $db "CREATE TABLE bulk AS SELECT i, md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text) AS pad FROM generate_series(1, 400000) i" | Out-Null
+        } finally { $db.Dispose() }
+        $dir = Join-Path $Work 'stopped'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({ param($Module, $File, $Dir) Import-Module $Module; (Import-DevOpsEnvironment $File).Data | Backup-AppData -Path $Dir }).
+                AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddArgument($EnvFile).AddArgument($dir)
+            $run = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not (Get-ChildItem -Force $dir -Filter '*.partial' -ErrorAction SilentlyContinue | Where-Object Length -gt 0) -and -not $run.IsCompleted -and [DateTime]::UtcNow -lt $deadline) {
+                Start-Sleep -Milliseconds 20
+            }
+            $run.IsCompleted | Should -BeFalse -Because 'the dump must still be running when it is stopped'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'Ctrl+C stops promptly'
+        } finally { $ps.Dispose() }
+        Get-ChildItem -Force $dir | Should -BeNullOrEmpty
+        Get-AppBackup -Path $dir | Should -BeNullOrEmpty
+        # And pg_dump in the container ends too (its output pipe is gone).
+        $deadline = [DateTime]::UtcNow.AddSeconds(15)
+        while ((& podman exec $Container pgrep -x pg_dump) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        & podman exec $Container pgrep -x pg_dump | Should -BeNullOrEmpty
+        $db = Connect-FromUrlFile (Join-Path $Secrets 'shop.url')
+        try { Invoke-Sql $db 'DROP TABLE bulk' | Out-Null } finally { $db.Dispose() }
+    }
+
     It 'a directory that cannot be written is BackupTargetNotWritable' {
         $file = New-DataEnvFile 'not-a-dir.txt' 'x'
         $Data | Backup-AppData -Path (Join-Path $file 'sub') -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
