@@ -177,9 +177,20 @@ Describe 'Backups of the data service: backed up, listed, restored, proved' {
     It 'restores after the table is dropped: the rows are back' {
         $db = Connect-FromUrlFile (Join-Path $Secrets 'shop.url')
         try { Invoke-Sql $db 'DROP TABLE orders' | Out-Null } finally { $db.Dispose() }
-        $restored = Get-AppBackup $EnvName main -Last 1 | Restore-AppData -Force
+        $latest = Get-AppBackup $EnvName main -Last 1
+        # -WhatIf, by id (the parameters bind by property name too): nothing is restored.
+        [pscustomobject]@{ Id = $latest.Id; Environment = $EnvName; Service = 'main' } | Restore-AppData -WhatIf | Should -BeNullOrEmpty
+        { Get-Rows } | Should -Throw '*orders*'
+        $restored = $latest | Restore-AppData -Force
         $restored.Database | Should -Be 'shop'
         Get-Rows | Should -Be 100
+    }
+
+    It 'lists backups of a DataService from the pipeline, and says when an id does not exist' {
+        $service = (Import-DevOpsEnvironment $EnvFile).Data | Deploy-DataService
+        ($service | Get-AppBackup).Service | Sort-Object -Unique | Should -Be 'main'
+        Restore-AppData -Id 'shop-19990101T000000000Z' -Environment $EnvName -Service main -Force -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'BackupNotFound,*'
     }
 
     It 'refuses a backup whose checksum does not match, naming the file, and touches nothing' {
