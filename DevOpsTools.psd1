@@ -25,6 +25,11 @@
         'Undo-AppDeployment'
         'Get-AppLog'
         'Remove-App'
+        'Deploy-DataService'
+        'Backup-AppData'
+        'Get-AppBackup'
+        'Restore-AppData'
+        'Test-AppBackup'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

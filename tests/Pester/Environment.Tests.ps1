@@ -31,6 +31,29 @@ Describe 'Import-DevOpsEnvironment' {
         $spec.PSObject.Properties.Name | Should -Contain 'Size'
     }
 
+    It 'carries the data section: services with engine, placement, storage, users, databases and retention' {
+        $data = (Import-DevOpsEnvironment (Join-Path $Examples 'test.yaml')).Data
+        $data | Should -HaveCount 1
+        $data[0].Name | Should -Be 'main'
+        "$($data[0].Engine)" | Should -Be 'Postgresql'
+        $data[0].Container | Should -BeTrue
+        $data[0].Port | Should -Be 15432
+        $data[0].Environment | Should -Be 'test'
+        $data[0].StorageBytes | Should -Be (10GB)
+        $data[0].Databases[0].Owner | Should -Be 'shop'
+        $data[0].Backup.Keep | Should -Be 7
+    }
+
+    It 'reports an unknown engine and a bad storage size with file, line, column and field' {
+        $file = New-EnvFile 'data.yaml' "name: test`ndata:`n  - name: main`n    engine: mysql`n    container: true`n    storage: lots`n"
+        Import-DevOpsEnvironment $file -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs | Should -HaveCount 2
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'YamlWrongType,*'
+        "$($errs[0])" | Should -BeLike "${file}:4:13: `$.data[[]0].engine: expected one of postgresql, found 'mysql'."
+        $errs[1].FullyQualifiedErrorId | Should -BeLike 'YamlInvalidValue,*'
+        "$($errs[1])" | Should -BeLike "${file}:6:14: `$.data[[]0].storage: 'lots' is not valid: Storage size*"
+    }
+
     It 'filters environments by -Name with wildcards' {
         $file = New-EnvFile 'all.yaml' "name: test`n---`nname: preprod`n---`nname: prod`n"
         (Import-DevOpsEnvironment $file -Name 'pre*').Name | Should -Be 'preprod'

@@ -20,11 +20,13 @@ function Remove-TestDataRoot {
 }
 
 function Remove-TestPodmanEnvironment {
-    <# Safety net after Remove-Server: podman directly, only what carries these environments' labels. #>
+    <# Safety net after Remove-Server and data tests: podman directly, only containers, networks and volumes that carry these environments' labels. #>
     param([string[]] $Environment)
     foreach ($name in @($Environment | Where-Object { $_ })) {
         foreach ($id in @(& podman ps -a -q --filter "label=devopstools.environment=$name" 2>$null)) { & podman rm -f -t 0 -- $id 2>$null | Out-Null }
         foreach ($n in @(& podman network ls -q --filter "label=devopstools.environment=$name" 2>$null)) { & podman network rm -- $n 2>$null | Out-Null }
+        # Data services keep their data in named volumes with the same label.
+        foreach ($v in @(& podman volume ls -q --filter "label=devopstools.environment=$name" 2>$null)) { & podman volume rm -f -- $v 2>$null | Out-Null }
     }
 }
 

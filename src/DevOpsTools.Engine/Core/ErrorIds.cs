@@ -93,6 +93,18 @@ public static class ErrorIds
     public const string KubernetesConfigInvalid = nameof(KubernetesConfigInvalid);
     public const string KubernetesQuotaExceeded = nameof(KubernetesQuotaExceeded);
 
+    // Data services
+    public const string DataPlacementNotSupported = nameof(DataPlacementNotSupported);
+    public const string DataStorageUnavailable = nameof(DataStorageUnavailable);
+    public const string DataPortInUse = nameof(DataPortInUse);
+    public const string DataServiceFailed = nameof(DataServiceFailed);
+    public const string DataServiceNotFound = nameof(DataServiceNotFound);
+    public const string BackupFailed = nameof(BackupFailed);
+    public const string BackupNotFound = nameof(BackupNotFound);
+    public const string BackupTargetNotWritable = nameof(BackupTargetNotWritable);
+    public const string BackupChecksumMismatch = nameof(BackupChecksumMismatch);
+    public const string RestoreFailed = nameof(RestoreFailed);
+
     public const string ServerNotContainerHost = nameof(ServerNotContainerHost);
     public const string ContainerHostPrepareFailed = nameof(ContainerHostPrepareFailed);
     public const string ContainerImageTransferFailed = nameof(ContainerImageTransferFailed);

@@ -11,8 +11,8 @@ public enum ProviderKind
 
 /// <summary>
 /// One environment (test, preprod, prod) as declared in a YAML file. Its parts pipe into the
-/// cmdlets: Servers into New-Server, Hardening into Set-Hardening. Apps and Monitoring are
-/// validated and carried (apps in the app spec format of Deploy/Spec).
+/// cmdlets: Servers into New-Server, Hardening into Set-Hardening, Data into Deploy-DataService.
+/// Apps and Monitoring are validated and carried (apps in the app spec format of Deploy/Spec).
 /// </summary>
 public sealed class EnvironmentDefinition : IYamlLocated
 {
@@ -36,6 +36,9 @@ public sealed class EnvironmentDefinition : IYamlLocated
 
     [YamlField("apps", Description = "Applications deployed to this environment (the app spec format, docs/app-spec.md)")]
     public List<AppSpec> Apps { get; set; } = [];
+
+    [YamlField("data", Description = "Data services (databases) of this environment; Deploy-DataService sets them up")]
+    public List<DataServiceDefinition> Data { get; set; } = [];
 
     [YamlField("monitoring", Description = "Probes, SLOs and the Prometheus set-up")]
     public MonitoringSettings Monitoring { get; set; } = new();

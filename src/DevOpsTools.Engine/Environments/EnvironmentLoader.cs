@@ -26,6 +26,7 @@ public static class EnvironmentLoader
         foreach (var environment in environments)
         {
             environment.Path = file;
+            environment.Data.ForEach(d => d.Environment = environment.Name);
             // A profile file named in the environment file is relative to that file, not to the shell's location.
             var profile = environment.Hardening.Profile;
             if (!Hardening.HardeningProfile.IsBuiltIn(profile) && !string.IsNullOrWhiteSpace(profile) && !System.IO.Path.IsPathRooted(profile) && System.IO.Path.IsPathRooted(file))
@@ -102,6 +103,8 @@ public static class EnvironmentLoader
             AppSpecValidator.Validate(app, errors);
         }
 
+        DataServiceValidator.Validate(environment, errors);
+
         foreach (var slo in environment.Monitoring.Slos)
         {
             if (!appNames.Contains(slo.App))
@@ -112,7 +115,7 @@ public static class EnvironmentLoader
         }
     }
 
-    private static DevOpsToolsException SemanticError(YamlLocation? where, string field, string message)
+    internal static DevOpsToolsException SemanticError(YamlLocation? where, string field, string message)
     {
         var prefix = where is null ? string.Empty : $"{where.File}:{where.Line}:{where.Column}: {where.FieldPath}.{field}: ";
         return new DevOpsToolsException(ErrorIds.YamlInvalidValue, ErrorKind.InvalidData, prefix + message, where);

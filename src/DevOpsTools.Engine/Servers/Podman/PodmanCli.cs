@@ -82,6 +82,25 @@ public sealed class PodmanCli
     public Task<ProcessResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null, string? stdin = null) =>
         ExternalProcess.RunAsync(_podman, arguments, cancellationToken, _environment, stdin, timeout ?? TimeSpan.FromMinutes(2));
 
+    /// <summary>
+    /// Runs podman with extra variables in its own environment: `podman exec --env NAME` (no value)
+    /// hands them to the program in the container, so a secret never appears on a command line.
+    /// </summary>
+    public Task<ProcessResult> RunWithEnvironmentAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, string? stdin, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var merged = new Dictionary<string, string?>(_environment, StringComparer.Ordinal);
+        foreach (var (key, value) in environment)
+        {
+            merged[key] = value;
+        }
+
+        return ExternalProcess.RunAsync(_podman, arguments, cancellationToken, merged, stdin, timeout ?? TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>Runs podman with binary standard output or input (pg_dump archives).</summary>
+    public Task<ProcessResult> RunStreamingAsync(IReadOnlyList<string> arguments, Stream? output, Stream? input, CancellationToken cancellationToken) =>
+        StreamingProcess.RunAsync(_podman, arguments, _environment, output, input, cancellationToken);
+
     /// <summary>Runs podman and throws on a non-zero exit, naming the podman sub-command and its error output.</summary>
     public async Task<string> RunCheckedAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null, object? target = null, string errorId = ErrorIds.ExternalCommandFailed)
     {

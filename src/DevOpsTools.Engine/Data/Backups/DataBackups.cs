@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using DevOpsTools.Engine.Core;
+
+namespace DevOpsTools.Engine.Data.Backups;
+
+/// <summary>
+/// Backups of a data service's databases with pg_dump -Fc run in its container, hashed while
+/// written, completed by a manifest, pruned by retention; restores that check the checksum first.
+/// </summary>
+public sealed class DataBackups
+{
+    private readonly IDataServiceHost _host;
+    private readonly ModuleData _data;
+
+    public DataBackups(IDataServiceHost host, ModuleData data)
+    {
+        _host = host;
+        _data = data;
+    }
+
+    public static string ContainerName(string environment, string service) => $"devopstools-data-{environment}-{service}";
+
+    /// <summary>One backup per database (all of the service's, or <paramref name="databases"/>), then retention.</summary>
+    public async Task<IReadOnlyList<AppBackup>> BackupAsync(DataServiceDefinition service, IReadOnlyList<string>? databases, string? directory, int? keep, EngineContext context)
+    {
+        var names = databases is { Count: > 0 } ? databases : service.Databases.Select(d => d.Name).ToList();
+        var unknown = names.Where(n => service.Databases.All(d => d.Name != n)).ToList();
+        if (unknown.Count > 0 || names.Count == 0)
+        {
+            throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                names.Count == 0 ? $"Data service '{service.Name}' has no databases to back up."
+                    : $"Data service '{service.Name}' has no database {string.Join(", ", unknown)} (it has: {string.Join(", ", service.Databases.Select(d => d.Name))}).", service.Name);
+        }
+
+        var container = await RunningContainerAsync(service.Environment, service.Name, context.CancellationToken).ConfigureAwait(false);
+        var dir = Path.GetFullPath(directory ?? BackupFiles.DefaultDirectory(_data, service.Environment, service.Name));
+        var made = new List<AppBackup>();
+        var progress = new ProgressUpdate(1, $"Backup-AppData {service.Environment}/{service.Name}", "pg_dump", 0);
+        try
+        {
+            for (var i = 0; i < names.Count; i++)
+            {
+                context.Output.WriteProgress(progress = progress with { Status = $"pg_dump {names[i]}", PercentComplete = i * 100 / names.Count });
+                var backup = await DumpAsync(service, container, names[i], dir, context.CancellationToken).ConfigureAwait(false);
+                context.Output.WriteVerbose($"Backed up {service.Environment}/{service.Name}/{names[i]}: {backup.Path}, {backup.SizeBytes} bytes in {backup.Duration.TotalSeconds:0.0} s, SHA-256 {backup.Sha256}.");
+                made.Add(backup);
+                Prune(dir, backup, keep ?? service.Backup?.Keep, service.Backup?.MaxAgeSpan, context);
+            }
+        }
+        finally
+        {
+            context.Output.WriteProgress(progress with { Completed = true });
+        }
+
+        return made;
+    }
+
+    /// <summary>Restores a backup into its service's database, replacing what is there, in one transaction; the checksum is checked first.</summary>
+    public async Task<AppBackup> RestoreAsync(AppBackup backup, EngineContext context)
+    {
+        await BackupFiles.VerifyAsync(backup, context.CancellationToken).ConfigureAwait(false);
+        var container = await RunningContainerAsync(backup.Environment, backup.Service, context.CancellationToken).ConfigureAwait(false);
+        context.Output.WriteProgress(new ProgressUpdate(1, $"Restore-AppData {backup}", $"pg_restore {backup.Database}"));
+        try
+        {
+            await using var input = new FileStream(backup.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            var result = await _host.ExecFromStreamAsync(container.Name,
+                ["pg_restore", "--clean", "--if-exists", "--single-transaction", "--exit-on-error", "-h", "/run/postgresql", "-d", backup.Database],
+                input, context.CancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                throw new DevOpsToolsException(ErrorIds.RestoreFailed, ErrorKind.InvalidOperation,
+                    $"pg_restore of {backup.Path} into {backup.Database} failed (exit code {result.ExitCode}); it ran in one transaction, so the database is as it was: {ExternalProcess.Tail(result.StdErr, 6)}", backup.Path);
+            }
+        }
+        finally
+        {
+            context.Output.WriteProgress(new ProgressUpdate(1, $"Restore-AppData {backup}", "done", Completed: true));
+        }
+
+        return backup;
+    }
+
+    private async Task<(string Name, string? Image)> RunningContainerAsync(string environment, string service, CancellationToken cancellationToken)
+    {
+        var container = ContainerName(environment, service);
+        if (await _host.InspectContainerAsync(container, cancellationToken).ConfigureAwait(false) is not { Running: true } state)
+        {
+            throw new DevOpsToolsException(ErrorIds.DataServiceNotFound, ErrorKind.ObjectNotFound,
+                $"Data service {environment}/{service} is not running on {_host.Label} (no running container {container}).", container)
+            {
+                RecommendedAction = "Run Deploy-DataService for it first.",
+            };
+        }
+
+        return (container, state.Image);
+    }
+
+    private async Task<AppBackup> DumpAsync(DataServiceDefinition service, (string Name, string? Image) container, string database, string dir, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var image = container.Image;
+        var id = $"{database}-{started.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}";
+        var watch = Stopwatch.StartNew();
+        var partial = string.Empty;
+        try
+        {
+            string sha;
+            long size;
+            await using (var file = BackupFiles.CreatePartial(dir, id))
+            {
+                partial = file.Name;
+                await using var hashing = new HashingStream(file);
+                var result = await _host.ExecToStreamAsync(container.Name, ["pg_dump", "-Fc", "-h", "/run/postgresql", "-d", database], hashing, cancellationToken).ConfigureAwait(false);
+                if (!result.Succeeded)
+                {
+                    throw new DevOpsToolsException(ErrorIds.BackupFailed, ErrorKind.InvalidOperation,
+                        $"pg_dump of {service.Environment}/{service.Name}/{database} failed (exit code {result.ExitCode}): {ExternalProcess.Tail(result.StdErr, 6)}", database);
+                }
+
+                await hashing.FlushAsync(cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+                sha = hashing.HexDigest();
+                size = hashing.Written;
+            }
+
+            var final = Path.Combine(dir, id + ".dump");
+            File.Move(partial, final);
+            var backup = new AppBackup
+            {
+                Id = id,
+                Environment = service.Environment,
+                Service = service.Name,
+                Database = database,
+                Engine = "PostgreSQL",
+                Version = service.Version,
+                Format = "pg_dump custom",
+                CreatedAt = started,
+                SizeBytes = size,
+                Sha256 = sha,
+                Duration = watch.Elapsed,
+                Image = image,
+                Path = final,
+                ManifestPath = Path.Combine(dir, id + ".json"),
+            };
+
+            // The manifest last: only now is the backup complete, and listed.
+            SecureFiles.WritePrivateFile(backup.ManifestPath, backup.ToJson());
+            return backup;
+        }
+        finally
+        {
+            if (partial.Length > 0 && File.Exists(partial))
+            {
+                File.Delete(partial);
+            }
+        }
+    }
+
+    private static void Prune(string dir, AppBackup made, int? keep, TimeSpan? maxAge, EngineContext context)
+    {
+        if (keep is null && maxAge is null)
+        {
+            return;
+        }
+
+        var same = BackupFiles.List(dir).Where(b => b.Environment == made.Environment && b.Service == made.Service && b.Database == made.Database);
+        foreach (var old in BackupRetention.ToRemove(same, keep, maxAge, DateTimeOffset.UtcNow))
+        {
+            BackupFiles.Remove(old);
+            context.Output.WriteVerbose($"Retention ({(keep is null ? string.Empty : $"keep {keep}")}{(keep is not null && maxAge is not null ? ", " : string.Empty)}{(maxAge is null ? string.Empty : $"max age {maxAge}")}): removed backup {old.Id}.");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Management.Automation;
+using DevOpsTools.Commands.Infrastructure;
+using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Data;
+using DevOpsTools.Engine.Data.Backups;
+using DevOpsTools.Engine.Servers.Podman;
+
+namespace DevOpsTools.Commands.Data;
+
+/// <summary>Backs up a data service's databases (pg_dump custom format) with checksum, manifest and retention.</summary>
+[Cmdlet(VerbsData.Backup, "AppData", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(AppBackup))]
+public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
+{
+    /// <summary>The data services to back up: an environment's Data (by property name) or the services themselves.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNull]
+    public DataServiceDefinition[] Data { get; set; } = [];
+
+    /// <summary>Only the services with these names (wildcards).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DataServiceNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>Only these databases of the service (default: all of its databases).</summary>
+    [Parameter]
+    [ValidatePattern(DataServiceDefinition.IdentifierPattern)]
+    public string[]? Database { get; set; }
+
+    /// <summary>The directory to write to (default: backups/&lt;environment&gt;/&lt;service&gt; in the module data directory).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>Keep this many backups per database (the newest), overriding the service's backup.keep.</summary>
+    [Parameter]
+    [ValidateRange(1, 10000)]
+    public int? Keep { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+        var path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        foreach (var service in Data.Where(d => patterns.Exists(p => p.IsMatch(d.Name))))
+        {
+            var label = $"{service.Environment}/{service.Name}";
+            var databases = Database ?? service.Databases.Select(d => d.Name).ToArray();
+            if (!ShouldProcess(label, $"Back up database(s) {string.Join(", ", databases)} to {path ?? "the module data directory"}{(Keep is null && service.Backup is null ? string.Empty : ", then remove backups beyond the retention")}"))
+            {
+                continue;
+            }
+
+            try
+            {
+                var backups = RunEngine(context => new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default).BackupAsync(service, Database, path, Keep, context));
+                WriteObject(backups, enumerateCollection: true);
+            }
+            catch (DevOpsToolsException error)
+            {
+                // One service's failure is its own error; the others still get their backups.
+                WriteEngineError(error, service);
+            }
+        }
+    }
+}

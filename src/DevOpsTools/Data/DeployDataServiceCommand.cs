@@ -1,0 +1,71 @@
+using System.Management.Automation;
+using DevOpsTools.Commands.Infrastructure;
+using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Data;
+using DevOpsTools.Engine.Servers.Podman;
+
+namespace DevOpsTools.Commands.Data;
+
+/// <summary>Sets up an environment's data services (PostgreSQL) as their definitions say; idempotent.</summary>
+[Cmdlet("Deploy", "DataService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(DataService))]
+public sealed class DeployDataServiceCommand : DevOpsToolsCmdlet
+{
+    /// <summary>Data services from Import-DevOpsEnvironment: an environment's Data (by property name) or the services themselves.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNull]
+    public DataServiceDefinition[] Data { get; set; } = [];
+
+    /// <summary>Only the services with these names (wildcards).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DataServiceNameCompleter))]
+    public string[]? Name { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+        foreach (var service in Data.Where(d => patterns.Exists(p => p.IsMatch(d.Name))))
+        {
+            var label = $"{service.Environment}/{service.Name}";
+            var action = $"Deploy PostgreSQL {service.Version} data service ({service.Placement}, port {service.Port}, {service.Storage})";
+            if (ShouldProcess($"Performing the operation \"{action}\" on target \"{label}\".", $"{action} {label}?", "Deploy-DataService", out var reason))
+            {
+                if (Deploy(service, apply: true) is { } done)
+                {
+                    WriteObject(done);
+                }
+            }
+            else if (reason == ShouldProcessReason.WhatIf)
+            {
+                // The plan only looks (podman inspect, read-only queries): nothing is built, created or written.
+                if (Deploy(service, apply: false) is not { } plan)
+                {
+                    continue;
+                }
+
+                foreach (var change in plan.Changes)
+                {
+                    WriteVerbose($"What if: {label}: {change}");
+                }
+
+                WriteObject(plan);
+            }
+        }
+    }
+
+    private DataService? Deploy(DataServiceDefinition service, bool apply)
+    {
+        try
+        {
+            return RunEngine(context => new DataServiceDeployer(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default).DeployAsync(service, apply, context));
+        }
+        catch (DevOpsToolsException error)
+        {
+            // One service's failure is that service's error; the environment's other services still run.
+            WriteEngineError(error, service);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Data;
+using DevOpsTools.Engine.Data.Backups;
+using DevOpsTools.Engine.Servers.Podman;
+
+namespace DevOpsTools.Commands.Data;
+
+/// <summary>Restores a backup into its data service's database, replacing its contents; checksum first, asks first.</summary>
+[Cmdlet(VerbsData.Restore, "AppData", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ObjectSet)]
+[OutputType(typeof(AppBackup))]
+public sealed class RestoreAppDataCommand : BackupCmdletBase
+{
+    /// <summary>Do not ask; -WhatIf still only reports.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecordCore()
+    {
+        foreach (var backup in Selected())
+        {
+            if (!ShouldChange($"{backup.Environment}/{backup.Service}/{backup.Database}",
+                $"Replace the contents of database {backup.Database} with backup {backup.Id} of {backup.CreatedAt:u}", Force))
+            {
+                continue;
+            }
+
+            try
+            {
+                WriteObject(RunEngine(context => new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default).RestoreAsync(backup, context)));
+            }
+            catch (DevOpsToolsException error)
+            {
+                WriteEngineError(error, backup);
+            }
+        }
+    }
+}
