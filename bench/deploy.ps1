@@ -8,7 +8,8 @@
     each followed by one update done by the floor (start the new instance, poll its health check
     on the spec's schedule: every 0.2 s during the start period, then every second; reload
     HAProxy, drain 2 s, stop the old one: the platform's own work and waits), on this machine by
-    sh and on the servers by OpenSSH; interleaved so that both see the same machine load. The
+    sh and on the servers by OpenSSH with ControlPersist (Deploy-App keeps its connections open
+    between cmdlets too); interleaved so that both see the same machine load. The
     module's overhead per deploy is the difference of the medians. Then one more update of each target under hey (4 connections),
     whose status counts are recorded: the goal is zero failed requests. Goal for the overhead:
     under 500 ms per deploy.
@@ -47,6 +48,7 @@ $floorPort = $port + 10
 $rows = [System.Collections.Generic.List[object]]::new()
 $loads = [System.Collections.Generic.List[object]]::new()
 $servers = @()
+$sshMux = @()
 
 function Median([double[]] $values) {
     $sorted = @($values | Sort-Object)
@@ -103,9 +105,13 @@ try {
         $first = Measure-Seconds { $servers | Deploy-App -Path $specServers -TimeoutSec 300 -ErrorAction Stop }
         $script = Get-Content -Raw $floor
         $knownHosts = Join-Path $dataRoot 'known_hosts'
+        # The floor keeps its OpenSSH connections open between updates (ControlPersist, as
+        # Ansible does), as Deploy-App keeps its own (DEVOPSTOOLS_SSH_PERSIST): neither pays a
+        # handshake per update.
+        $script:sshMux = @('-o', 'ControlMaster=auto', '-o', "ControlPath=$dataRoot/cm-%C", '-o', 'ControlPersist=120')
         function Invoke-Floor([string] $Image, [int] $N) {
             foreach ($s in $servers) {
-                $script | ssh -q -i $s.IdentityFile -p $s.SshPort -o "UserKnownHostsFile=$knownHosts" -o StrictHostKeyChecking=yes -o BatchMode=yes "$($s.User)@127.0.0.1" `
+                $script | ssh -q @sshMux -i $s.IdentityFile -p $s.SshPort -o "UserKnownHostsFile=$knownHosts" -o StrictHostKeyChecking=yes -o BatchMode=yes "$($s.User)@127.0.0.1" `
                     sudo env FLOOR_DIR=/var/tmp/devopstools-floor FLOOR_PORT=9080 sh -s update $Image $N
                 if ($LASTEXITCODE) { throw "floor update on $($s.Name) failed" }
             }
@@ -125,7 +131,10 @@ try {
 finally {
     Remove-App hello -Environment $localEnv -RemoveVolumes -Force -ErrorAction SilentlyContinue | Out-Null
     if (Test-Path (Join-Path $dataRoot 'floor')) { $env:FLOOR_DIR = Join-Path $dataRoot 'floor'; sh $floor clean }
-    if ($servers) { $servers | Remove-Server -Force -ErrorAction SilentlyContinue }
+    if ($servers) {
+        foreach ($s in $servers) { if ($sshMux.Count) { ssh -q @sshMux -p $s.SshPort -O exit "$($s.User)@127.0.0.1" 2>$null } }
+        $servers | Remove-Server -Force -ErrorAction SilentlyContinue
+    }
     if ((Split-Path -Leaf $dataRoot) -like 'devopstools-bench-*' -and (Test-Path $dataRoot)) { Remove-Item -LiteralPath $dataRoot -Recurse -Force }
 }
 
