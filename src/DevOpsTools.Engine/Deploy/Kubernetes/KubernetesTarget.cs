@@ -111,20 +111,7 @@ public sealed class KubernetesTarget : IDeployTarget
         var before = await _api.DeploymentAsync(app.Name, ns, ct).ConfigureAwait(false);
         var beforeRevision = before is null ? 0 : KubernetesRollout.RevisionOf(before.Metadata);
         var objects = Render(app, ns, options.Timeout, values);
-        // Every object is first applied as a dry run: a conflict, an invalid or forbidden change
-        // stops the deploy before anything was written, so nothing is ever half-applied.
-        foreach (var obj in objects)
-        {
-            await _api.ApplyAsync(obj, dryRun: true, ct).ConfigureAwait(false);
-        }
-
-        V1Deployment? applied = null;
-        foreach (var obj in objects)
-        {
-            var result = await _api.ApplyAsync(obj, dryRun: false, ct).ConfigureAwait(false);
-            context.Output.WriteVerbose($"{TargetOf(ns)}: applied {KubernetesObjects.Label(obj)} (resourceVersion {result.Metadata.ResourceVersion}).");
-            applied = result as V1Deployment ?? applied;
-        }
+        var applied = (await ApplyAllOrNothingAsync(objects, ns, context).ConfigureAwait(false)).OfType<V1Deployment>().LastOrDefault();
 
         if (await StaleIngressAsync(app, ns, ct).ConfigureAwait(false) is { } stale)
         {
@@ -185,16 +172,7 @@ public sealed class KubernetesTarget : IDeployTarget
         // What the Job mounts and reads (config, secrets, volumes) must exist first; the Deployment
         // is not applied, so nothing that runs or serves changes before the migration succeeded.
         var objects = Render(app, ns, options.Timeout, values);
-        var support = objects.Where(o => o is not V1Deployment).ToList();
-        foreach (var obj in support)
-        {
-            await _api.ApplyAsync(obj, dryRun: true, ct).ConfigureAwait(false);
-        }
-
-        foreach (var obj in support)
-        {
-            await _api.ApplyAsync(obj, dryRun: false, ct).ConfigureAwait(false);
-        }
+        await ApplyAllOrNothingAsync(objects.Where(o => o is not V1Deployment).ToList(), ns, context).ConfigureAwait(false);
 
         var rendered = objects.OfType<V1Deployment>().Single();
         var (succeeded, output, failure) = await new KubernetesMigration(_api).RunAsync(rendered, app.MigrationCommand ?? [], options.Timeout, context).ConfigureAwait(false);
@@ -326,4 +304,28 @@ public sealed class KubernetesTarget : IDeployTarget
 
     private DevOpsToolsException NotFound(string app, string ns) =>
         new(ErrorIds.DeployNotFound, ErrorKind.ObjectNotFound, $"{app} is not deployed in namespace {ns} on {TargetOf(ns)}.", app);
+
+    /// <summary>
+    /// Every object applied as a dry run first: a conflict, an invalid, forbidden or over-quota
+    /// change stops the deploy before anything was written, so nothing is ever half-applied.
+    /// Then the real applies, in order; their results.
+    /// </summary>
+    private async Task<List<IKubernetesObject<V1ObjectMeta>>> ApplyAllOrNothingAsync(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects, string ns, EngineContext context)
+    {
+        var ct = context.CancellationToken;
+        foreach (var obj in objects)
+        {
+            await _api.ApplyAsync(obj, dryRun: true, ct).ConfigureAwait(false);
+        }
+
+        var results = new List<IKubernetesObject<V1ObjectMeta>>();
+        foreach (var obj in objects)
+        {
+            var result = await _api.ApplyAsync(obj, dryRun: false, ct).ConfigureAwait(false);
+            context.Output.WriteVerbose($"{TargetOf(ns)}: applied {KubernetesObjects.Label(obj)} (resourceVersion {result.Metadata.ResourceVersion}).");
+            results.Add(result);
+        }
+
+        return results;
+    }
 }
