@@ -25,14 +25,20 @@ public sealed class ResourceApi(ObjectStore store, Writes writes, WatchStreamer 
                 await watches.StreamAsync(ctx, rp).ConfigureAwait(false);
                 return;
             case "GET" when rp.Name is null:
-                await Http.WriteJsonAsync(ctx, 200, List(rp, q)).ConfigureAwait(false);
+                var list = List(rp, q);
+                await Http.WriteJsonAsync(ctx, 200, Tables.Wanted(ctx.Request.Headers.Accept)
+                    ? Tables.Of(rp.Type, list["items"]!.AsArray().OfType<JsonObject>(), (JsonObject)list["metadata"]!.DeepClone(), q["includeObject"].FirstOrDefault())
+                    : list).ConfigureAwait(false);
                 return;
             case "GET" when rp.Subresource == "log":
                 await logs.ServeAsync(ctx, rp).ConfigureAwait(false);
                 return;
             case "GET":
                 var found = store.Get(rp.Type, rp.Namespace, rp.Name!) ?? throw ApiException.NotFound(rp.Type, rp.Name!);
-                await Http.WriteJsonAsync(ctx, 200, rp.Subresource == "scale" ? Scale(rp.Type, found) : Writes.Outward(rp.Type, found)).ConfigureAwait(false);
+                var outward = Writes.Outward(rp.Type, found);
+                await Http.WriteJsonAsync(ctx, 200, rp.Subresource == "scale" ? Scale(rp.Type, found)
+                    : Tables.Wanted(ctx.Request.Headers.Accept) ? Tables.Of(rp.Type, [outward], new JsonObject { ["resourceVersion"] = (string?)outward["metadata"]?["resourceVersion"] }, q["includeObject"].FirstOrDefault())
+                    : outward).ConfigureAwait(false);
                 return;
             case "POST" when rp.Name is null:
                 var body = await ReadObjectAsync(ctx).ConfigureAwait(false);
