@@ -1,6 +1,6 @@
 using System.Net;
 using DevOpsTools.Engine.Core;
-using DevOpsTools.Engine.Data.Server;
+using DevOpsTools.Engine.Data;
 
 namespace DevOpsTools.Engine.Tests.Data;
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using DevOpsTools.Engine.Core;
 
-namespace DevOpsTools.Engine.Data.Server;
+namespace DevOpsTools.Engine.Data;
 
 /// <summary>One address of a server's interface with its prefix length, as `ip -o addr` reports it.</summary>
 public sealed record InterfaceAddress(IPAddress Address, int PrefixLength)
