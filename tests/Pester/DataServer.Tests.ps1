@@ -1,0 +1,117 @@
+#Requires -Modules Pester
+# PostgreSQL on a server of the environment: the engine's PostgresServerPreparer runs
+# Resources/data/postgresql-server.sh over the module's SSH layer on a Podman server made by
+# New-Server (-Port 5432), with an app server beside it in the same environment. It installs
+# Debian's postgresql-15, listens on the server's network address and 127.0.0.1, and admits by
+# password only the addresses it is given. Everything carries this run's environment (dsv-<random>)
+# and AfterAll removes exactly that, even when a test failed.
+
+BeforeDiscovery {
+    $script:podmanMissing = -not (Get-Command podman -ErrorAction SilentlyContinue)
+}
+
+Describe 'PostgreSQL on a server (dsv)' -Tag 'Podman', 'Servers', 'Data' -Skip:$podmanMissing {
+    BeforeAll {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+        $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+        Add-Type -Path (Join-Path $packages 'microsoft.extensions.logging.abstractions/8.0.3/lib/net8.0/Microsoft.Extensions.Logging.Abstractions.dll')
+        Add-Type -Path (Join-Path $packages 'npgsql/8.0.5/lib/net8.0/Npgsql.dll')
+        $script:dataRoot = New-TestDataRoot
+        $script:envName = 'dsv-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $script:db = New-Server -Name db -Environment $envName -Port 5432 -ErrorAction Stop
+        $script:app = New-Server -Name app -Environment $envName -ErrorAction Stop
+        Write-Host "dsv: created a data server and an app server in $([math]::Round($watch.Elapsed.TotalSeconds, 1)) s"
+
+        # The engine's types live in the module's private load context: reach them by name.
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DevOpsTools.Engine' } | Select-Object -First 1
+        $script:context = $engine.GetType('DevOpsTools.Engine.Core.EngineContext')::Silent([Threading.CancellationToken]::None)
+        $script:preparer = [Activator]::CreateInstance($engine.GetType('DevOpsTools.Engine.Data.PostgresServerPreparer'))
+        function script:Invoke-Prepare([string[]] $Clients) {
+            $preparer.PrepareAsync($db, 'main', 5432, [string[]] $Clients, $context).GetAwaiter().GetResult()
+        }
+        function script:Get-Address($Server) {
+            $line = Invoke-TestSsh -Server $Server -Command 'ip -o -4 addr show scope global' | Select-Object -First 1
+            if ("$line" -notmatch 'inet (\d+\.\d+\.\d+\.\d+)/') { throw "no IPv4 address on $($Server.Name): $line" }
+            $Matches[1]
+        }
+        $script:appAddress = Get-Address $app
+        $script:dbAddress = Get-Address $db
+        $script:endpoint = $db.Endpoints | Where-Object Port -eq 5432
+        $script:password = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(18)).Replace('+', '-').Replace('/', '_')
+
+        function script:Open-Connection([string] $Password) {
+            $builder = [Npgsql.NpgsqlConnectionStringBuilder]::new()
+            $builder.Host = $endpoint.Address; $builder.Port = $endpoint.HostPort; $builder.Username = 'shop'; $builder.Password = $Password
+            $builder.Database = 'shop'; $builder.Pooling = $false; $builder.Timeout = 10
+            $connection = [Npgsql.NpgsqlConnection]::new($builder.ConnectionString)
+            $connection.Open()
+            $connection
+        }
+    }
+
+    AfterAll {
+        Get-Server -Environment $script:envName -ErrorAction SilentlyContinue | Remove-Server -Force -ErrorAction SilentlyContinue
+        Remove-TestPodmanEnvironment -Environment $script:envName
+        Remove-TestDataRoot -Path $script:dataRoot
+    }
+
+    It 'installs postgresql-15, creates the cluster and listens on the server''s address and loopback only' {
+        $first = Invoke-Prepare @($appAddress)
+        $first.Changed | Should -BeTrue
+        ($first.Changes -join "`n") | Should -Match 'packages: postgresql-15'
+        ($first.Changes -join "`n") | Should -Match 'cluster 15/main in /var/lib/postgresql/15/main'
+        ($first.Changes -join "`n") | Should -Match 'reads conf.d'
+        $first.ListenAddresses | Should -Be @($dbAddress, '127.0.0.1')
+
+        $listening = Invoke-TestSsh -Server $db -Command "ss -Hltn 'sport = :5432'"
+        ($listening -join "`n") | Should -Match ([regex]::Escape("${dbAddress}:5432"))
+        ($listening -join "`n") | Should -Match '127\.0\.0\.1:5432'
+        ($listening -join "`n") | Should -Not -Match '0\.0\.0\.0:5432|\*:5432|\[::\]:5432'
+        $hba = Invoke-TestSsh -Server $db -Command 'sudo -n cat /etc/postgresql/15/main/pg_hba.conf'
+        $hba | Should -Contain "host all all $appAddress/32 scram-sha-256"
+        $hba | Should -Contain 'local all postgres peer'
+        ($hba | Where-Object { $_ -match '/0 ' -and $_ -notmatch ' reject$' }) | Should -BeNullOrEmpty
+    }
+
+    It 'changes nothing on a second run' {
+        $second = Invoke-Prepare @($appAddress)
+        $second.Changed | Should -BeFalse
+        $second.Changes | Should -BeNullOrEmpty
+    }
+
+    It 'is reachable from the app server on the server''s address' {
+        $probe = Invoke-TestSsh -Server $app -Command "timeout 5 bash -c 'exec 3<>/dev/tcp/$dbAddress/5432' && echo open"
+        ($probe -join "`n") | Should -Match 'open'
+    }
+
+    It 'refuses a login from an address it was not given, then admits it by password once it is given' {
+        # A user made by hand for the test: its password reaches psql on stdin, never a command line.
+        $key = Join-Path $env:DEVOPSTOOLS_HOME "keys/$envName/id_ed25519"
+        $known = Join-Path $env:DEVOPSTOOLS_HOME 'known_hosts'
+        "CREATE ROLE shop LOGIN PASSWORD '$password';`nCREATE DATABASE shop OWNER shop;" |
+            & ssh -i $key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$known" -p $db.SshPort "admin@$($db.Address)" `
+                'sudo -n -u postgres psql -X -q -v ON_ERROR_STOP=1 -p 5432 -d postgres' 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+
+        # This machine reaches the server through its published port, from an address of its own
+        # (the network's gateway for Podman): the last lines of pg_hba.conf reject it.
+        $refused = { Open-Connection $password } | Should -Throw -PassThru
+        $refused.Exception.ToString() -match 'pg_hba.conf rejects connection for host "(\d+\.\d+\.\d+\.\d+)"' | Should -BeTrue
+        $forwarded = $Matches[1]
+        $forwarded | Should -Not -Be $appAddress
+
+        $widened = Invoke-Prepare @($appAddress, $forwarded)
+        $widened.Changed | Should -BeTrue
+        $widened.Changes | Should -Be @('/etc/postgresql/15/main/pg_hba.conf')
+        $connection = Open-Connection $password
+        try {
+            $command = $connection.CreateCommand()
+            $command.CommandText = 'CREATE TABLE t (n int); INSERT INTO t VALUES (1), (2); SELECT sum(n) FROM t'
+            $command.ExecuteScalar() | Should -Be 3
+        } finally { $connection.Dispose() }
+        { Open-Connection 'wrong-password' } | Should -Throw '*password authentication failed*'
+    }
+}
