@@ -10,20 +10,8 @@ namespace DevOpsTools.Commands.Data;
 /// <summary>Backs up a data service's databases (pg_dump custom format) with checksum, manifest and retention.</summary>
 [Cmdlet(VerbsData.Backup, "AppData", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(AppBackup))]
-public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
+public sealed class BackupAppDataCommand : DataServiceCmdletBase
 {
-    /// <summary>The data services to back up: an environment's Data (by property name) or the services themselves.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNull]
-    public DataServiceDefinition[] Data { get; set; } = [];
-
-    /// <summary>Only the services with these names (wildcards).</summary>
-    [Parameter]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(DataServiceNameCompleter))]
-    public string[]? Name { get; set; }
-
     /// <summary>Only these databases of the service (default: all of its databases).</summary>
     [Parameter]
     [ValidatePattern(DataServiceDefinition.IdentifierPattern)]
@@ -41,9 +29,8 @@ public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
 
     protected override void ProcessRecordCore()
     {
-        var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
         var path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        foreach (var service in Data.Where(d => patterns.Exists(p => p.IsMatch(d.Name))))
+        foreach (var service in SelectedServices())
         {
             var label = $"{service.Environment}/{service.Name}";
             var databases = Database ?? service.Databases.Select(d => d.Name).ToArray();

@@ -9,24 +9,11 @@ namespace DevOpsTools.Commands.Data;
 /// <summary>Sets up an environment's data services (PostgreSQL) as their definitions say; idempotent.</summary>
 [Cmdlet("Deploy", "DataService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(DataService))]
-public sealed class DeployDataServiceCommand : DevOpsToolsCmdlet
+public sealed class DeployDataServiceCommand : DataServiceCmdletBase
 {
-    /// <summary>Data services from Import-DevOpsEnvironment: an environment's Data (by property name) or the services themselves.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNull]
-    public DataServiceDefinition[] Data { get; set; } = [];
-
-    /// <summary>Only the services with these names (wildcards).</summary>
-    [Parameter]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(DataServiceNameCompleter))]
-    public string[]? Name { get; set; }
-
     protected override void ProcessRecordCore()
     {
-        var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
-        foreach (var service in Data.Where(d => patterns.Exists(p => p.IsMatch(d.Name))))
+        foreach (var service in SelectedServices())
         {
             var label = $"{service.Environment}/{service.Name}";
             var action = $"Deploy PostgreSQL {service.Version} data service ({service.Placement}, port {service.Port}, {service.Storage})";
