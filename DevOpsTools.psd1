@@ -30,6 +30,7 @@
         'Get-AppBackup'
         'Restore-AppData'
         'Test-AppBackup'
+        'Get-ServiceStats'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
