@@ -16,8 +16,11 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     private const string UrlSet = "Url";
     private const string EndpointSet = "Endpoint";
 
-    /// <summary>http://, https:// or tcp://host:port URLs.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = UrlSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>
+    /// http://, https:// or tcp://host:port URLs. By property name only: binding whole pipeline
+    /// objects here would turn a deployment into its ToString() and probe that.
+    /// </summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = UrlSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string[] Url { get; set; } = [];
 

@@ -1,0 +1,163 @@
+#Requires -Modules Pester
+# Get-ServiceStats' active probes against real servers on 127.0.0.1: the test server of
+# tests/DevOpsTools.StatsEndpoint (a known latency and error mix), a closed port, and the hello
+# sample app deployed on this machine with Deploy-App and piped in. No assertion on speed: the
+# latency bounds are the server's own delays, widened by the histogram's precision and scheduling.
+
+BeforeDiscovery {
+    $script:hasPodman = [bool](Get-Command podman -ErrorAction SilentlyContinue)
+}
+
+Describe 'Get-ServiceStats against the test server' -Tag 'Monitoring' {
+    BeforeAll {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        $repo = Join-Path $PSScriptRoot '../..'
+        $script:serverDir = Join-Path ([IO.Path]::GetTempPath()) ('stats-endpoint-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $out = & dotnet build (Join-Path $repo 'tests/DevOpsTools.StatsEndpoint/DevOpsTools.StatsEndpoint.csproj') -c Release -nologo -v:q -m:1 -o $serverDir 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "building the test server failed: $out" }
+
+        # Port 0: the server picks a free one and says which; it stops when its stdin closes.
+        $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in @((Join-Path $serverDir 'DevOpsTools.StatsEndpoint.dll'), '--port', '0')) { $start.ArgumentList.Add($a) }
+        $start.RedirectStandardInput = $true
+        $start.RedirectStandardOutput = $true
+        $start.UseShellExecute = $false
+        $script:server = [System.Diagnostics.Process]::Start($start)
+        $line = $server.StandardOutput.ReadLine()
+        if ($line -notmatch '^listening (http://127\.0\.0\.1:\d+)$') { throw "the test server did not start: '$line'" }
+        $script:base = $Matches[1]
+        # Quantiles may read above the server's delay by the client's own scheduling (two shared
+        # vCPUs, a freshly started server and client still compiling), never below it.
+        $script:tolerance = 60
+        # Warm both ends up (JIT, the connection pool) so the first run measures the mix, not start-up.
+        $null = Get-ServiceStats -Url "$base/mix?key=warm&fastMs=1" -Requests 100 -Concurrency 4
+        $script:precision = 0.001
+    }
+
+    AfterAll {
+        if ($server) {
+            $server.StandardInput.Close()
+            if (-not $server.WaitForExit(10000)) { $server.Kill() }
+        }
+        Remove-Item -Recurse -Force $serverDir -ErrorAction SilentlyContinue
+    }
+
+    It 'reads p50 and p99 of a known latency mix within the histogram precision and scheduling' {
+        # 95 % of answers after 20 ms, 5 % after 250 ms.
+        $s = Get-ServiceStats -Url "$base/mix?key=p&slow=5&fastMs=20&slowMs=250" -Requests 200 -Concurrency 4 -Service mix
+        $s.PSObject.TypeNames[0] | Should -Be 'DevOpsTools.ServiceStats'
+        $s.Service | Should -Be 'mix'
+        $s.Status | Should -Be 'Healthy'
+        $s.Requests | Should -Be 200
+        $s.LatencyP50 | Should -BeGreaterOrEqual (20 * (1 - $precision))
+        $s.LatencyP50 | Should -BeLessOrEqual (20 * (1 + $precision) + $tolerance)
+        $s.LatencyP99 | Should -BeGreaterOrEqual (250 * (1 - $precision))
+        $s.LatencyP99 | Should -BeLessOrEqual (250 * (1 + $precision) + $tolerance)
+        $s.Sources['LatencyP99'] | Should -Be 'probe'
+        $s.Throughput | Should -BeGreaterThan 0
+    }
+
+    It 'counts the error rate of a known error mix exactly and says Degraded with the reason' {
+        $s = Get-ServiceStats -Url "$base/mix?key=e&fail=5" -Requests 400 -Concurrency 8
+        $s.Requests | Should -Be 400
+        $s.Failures | Should -Be 20
+        $s.ErrorRate | Should -Be 0.05
+        $s.Errors['HTTP 503'] | Should -Be 20
+        $s.Status | Should -Be 'Degraded'
+        $s.Reason | Should -Match 'error rate 5\.00 %.*HTTP 503'
+    }
+
+    It 'reports a closed port as Down, not as an error' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $s = Get-ServiceStats -Url "http://127.0.0.1:$port/", "tcp://127.0.0.1:$port" -Requests 3 -ErrorVariable errs
+        $errs | Should -BeNullOrEmpty
+        $s.Count | Should -Be 2
+        $s.Status | Should -Be @('Down', 'Down')
+        $s[0].Reason | Should -Match 'connection refused'
+        $s[1].Target | Should -Be "tcp://127.0.0.1:$port"
+    }
+
+    It 'probes the TCP port of a running server as Healthy' {
+        $s = Get-ServiceStats -Url ($base -replace '^http', 'tcp') -Requests 10
+        $s.Status | Should -Be 'Healthy'
+        $s.LatencyP50 | Should -BeGreaterThan 0
+    }
+
+    It 'rejects what is not an http, https or tcp URL with ProbeUrlInvalid and still probes the rest' {
+        $s = Get-ServiceStats -Url 'ftp://127.0.0.1/x', "$base/healthz" -Requests 2 -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'ProbeUrlInvalid,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $s.Status | Should -Be 'Healthy'
+    }
+
+    It 'rejects zero requests as a parameter error' {
+        { Get-ServiceStats -Url "$base/healthz" -Requests 0 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,DevOpsTools.Commands.Monitoring.GetServiceStatsCommand'
+        { Get-ServiceStats -Url "$base/healthz" -Duration 0 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ProbeSettingsInvalid,DevOpsTools.Commands.Monitoring.GetServiceStatsCommand'
+    }
+
+    It 'holds the body condition and the latency objective' {
+        (Get-ServiceStats -Url "$base/healthz" -Requests 3 -BodyContains 'ok').Status | Should -Be 'Healthy'
+        $s = Get-ServiceStats -Url "$base/mix?key=slo&fastMs=30" -Requests 5 -LatencyObjective 00:00:00.005
+        $s.Status | Should -Be 'Degraded'
+        $s.Reason | Should -Match 'objective 5 ms'
+    }
+
+    It 'fits its table in 80 columns' {
+        $s = Get-ServiceStats -Url "$base/healthz" -Requests 3 -Service 'a-long-service-name' -Environment test
+        $lines = ($s | Format-Table | Out-String -Width 200) -split "`n" | Where-Object { $_.Trim() }
+        $lines.Count | Should -Be 3
+        $lines | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        $lines[2] | Should -Match 'Healthy'
+    }
+
+    It 'stops promptly on a stopped pipeline (Ctrl+C) in a long run' {
+        $ps = [PowerShell]::Create()
+        $null = $ps.AddCommand('Import-Module').AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddStatement().
+            AddCommand('Get-ServiceStats').AddParameter('Url', "$base/mix?key=stop&fastMs=10").AddParameter('Duration', [timespan]::FromMinutes(10))
+        $run = $ps.BeginInvoke()
+        Start-Sleep -Milliseconds 1500
+        $ps.Stop()
+        $run.IsCompleted | Should -BeTrue
+        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        $ps.Dispose()
+    }
+}
+
+Describe 'Deploy-App | Get-ServiceStats on this machine' -Tag 'Podman', 'Deploy', 'Monitoring' -Skip:(-not $hasPodman) {
+    BeforeAll {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+        $script:savedHome = $env:DEVOPSTOOLS_HOME
+        $script:dataRoot = New-TestDataRoot
+        $script:envName = 'ds' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $script:port = Get-Random -Minimum 29000 -Maximum 31000
+        $repo = Join-Path $PSScriptRoot '../..'
+        $warm = New-Server -Name warm -Environment $envName -ErrorAction Stop
+        $warm | Remove-Server -Force
+        & (Join-Path $repo 'examples/apps/hello/build.ps1')
+        New-Item -ItemType Directory -Force $dataRoot | Out-Null
+        $script:spec = Join-Path $dataRoot 'hello.yaml'
+        (Get-Content -Raw (Join-Path $repo 'examples/apps/hello/app.yaml')).Replace('    port: 8080', "    port: 8080`n    publicPort: $port") | Set-Content $spec
+    }
+
+    AfterAll {
+        Remove-App hello -Environment $envName -RemoveVolumes -Force -ErrorAction SilentlyContinue
+        podman ps -a --format '{{.Names}}' | Where-Object { $_ -like "dot-$envName-*" } | ForEach-Object { podman rm -f -- $_ *> $null }
+        podman volume ls --format '{{.Name}}' | Where-Object { $_ -like "*$envName*" } | ForEach-Object { podman volume rm -f -- $_ *> $null }
+        Remove-TestDataRoot -Path $dataRoot -Restore $savedHome
+    }
+
+    It 'probes the deployed sample app as Healthy under its app and environment names' {
+        $s = Deploy-App -Path $spec -Environment $envName -TimeoutSec 120 -ErrorAction Stop | Get-ServiceStats -Requests 50 -Concurrency 2 -ErrorAction Stop
+        $s.Service | Should -Be 'hello'
+        $s.Environment | Should -Be $envName
+        $s.Target | Should -BeLike "http://127.0.0.1:$port/*"
+        $s.Status | Should -Be 'Healthy'
+        $s.Requests | Should -BeGreaterThan 0
+        $s.Requests | Should -Be 50
+    }
+}
