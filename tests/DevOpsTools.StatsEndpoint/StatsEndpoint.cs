@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -17,14 +19,22 @@ namespace DevOpsTools.StatsEndpoint;
 ///     n % 100 &gt;= 100 - S, else 200 after A ms. Over a multiple of 100 requests: exactly F % errors, S % slow.
 ///   GET /status/{code}: that status, body "status {code}".
 ///   GET /healthz: 200 "ok".
+/// Over HTTPS too, with a self-signed certificate of a known lifetime (TLS expiry tests).
 /// </summary>
 public static class StatsEndpointServer
 {
-    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(int port = 0, CancellationToken cancellationToken = default)
+    /// <summary>Starts the server; with <paramref name="certificateDays"/> it serves HTTPS with a self-signed certificate valid that many days.</summary>
+    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(int port = 0, int? certificateDays = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
+        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, listen =>
+        {
+            if (certificateDays is { } days)
+            {
+                listen.UseHttps(SelfSignedCertificate(days));
+            }
+        }));
         var app = builder.Build();
         var counters = new ConcurrentDictionary<string, StrongBox>();
 
@@ -52,6 +62,18 @@ public static class StatsEndpointServer
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return (app, address.TrimEnd('/'));
+    }
+
+    private static X509Certificate2 SelfSignedCertificate(int days)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(days));
+        // Kestrel needs the private key in a form the platform's TLS can use: a PKCS#12 round trip.
+        return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null);
     }
 
     private sealed class StrongBox

@@ -11,8 +11,10 @@ namespace DevOpsTools.Engine.Tests.Monitoring;
 public sealed class ServiceProbeTests : IAsyncLifetime
 {
     // Latency measured by a client includes its own scheduling, the loopback round trip and a
-    // shared, busy CPU: quantiles may read above the server's delay by this much, never below.
-    private const double SchedulingToleranceMs = 40;
+    // shared, busy CPU (2 vCPU, load average above 10 seen): quantiles may read above the server's
+    // delay by this much, never below. It stays under the gap between the mix's two delays, so
+    // a fast quantile can never pass for a slow one.
+    private const double SchedulingToleranceMs = 150;
 
     private WebApplication? _app;
     private string _base = "";
@@ -44,16 +46,19 @@ public sealed class ServiceProbeTests : IAsyncLifetime
     [Fact]
     public async Task Quantiles_of_a_known_latency_mix_are_within_precision_and_scheduling()
     {
-        // 95 % answer after 20 ms, 5 % after 250 ms: p50 and p90 are fast, p99 and max slow.
-        var stats = await Probe($"{_base}/mix?key=latency&slow=5&fastMs=20&slowMs=250", new ProbeSettings { Requests = 200, Concurrency = 4 });
+        // Warm both ends up (JIT, connection pool) so the run measures the mix, not start-up.
+        await Probe($"{_base}/mix?key=warm&fastMs=1", new ProbeSettings { Requests = 50, Concurrency = 4 });
+
+        // 95 % answer after 50 ms, 5 % after 500 ms: p50 and p90 are fast, p99 and max slow.
+        var stats = await Probe($"{_base}/mix?key=latency&slow=5&fastMs=50&slowMs=500", new ProbeSettings { Requests = 200, Concurrency = 4 });
 
         Assert.Equal(ServiceStatus.Healthy, stats.Status);
         Assert.Equal(200, stats.Requests);
         Assert.Equal(0, stats.Failures);
-        InRange(stats.LatencyP50, 20);
-        InRange(stats.LatencyP90, 20);
-        InRange(stats.LatencyP99, 250);
-        InRange(stats.LatencyMax, 250);
+        InRange(stats.LatencyP50, 50);
+        InRange(stats.LatencyP90, 50);
+        InRange(stats.LatencyP99, 500);
+        InRange(stats.LatencyMax, 500);
         Assert.Equal("probe", stats.Sources["LatencyP99"]);
     }
 
@@ -145,6 +150,20 @@ public sealed class ServiceProbeTests : IAsyncLifetime
         var run = Probe($"{_base}/mix?key=cancel&fastMs=10", new ProbeSettings { Duration = TimeSpan.FromMinutes(10), Concurrency = 2 }, token: cts.Token);
         cts.CancelAfter(300);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+    }
+
+    [Fact]
+    public async Task Https_reports_the_certificate_expiry_and_an_untrusted_certificate_fails()
+    {
+        var (app, url) = await StatsEndpointServer.StartAsync(certificateDays: 30);
+        await using var _ = app;
+        var stats = await Probe($"{url}/healthz", new ProbeSettings { Requests = 2 });
+
+        // Self-signed: not trusted here, so the requests fail, but the expiry was read in the handshake.
+        Assert.Equal(ServiceStatus.Down, stats.Status);
+        Assert.Equal(2, stats.Errors["TLS handshake failed"]);
+        Assert.InRange(stats.CertificateDaysLeft!.Value, 29, 30);
+        Assert.Equal("probe", stats.Sources["CertificateDaysLeft"]);
     }
 
     [Theory]
