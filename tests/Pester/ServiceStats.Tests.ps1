@@ -1,7 +1,7 @@
 #Requires -Modules Pester
 # Get-ServiceStats' active probes against real servers on 127.0.0.1: the test server of
 # tests/DevOpsTools.StatsEndpoint (a known latency and error mix), a closed port, and the hello
-# sample app deployed on this machine with Deploy-App and piped in. No assertion on speed: the
+# sample app deployed on this machine with Deploy-App and piped in, and a Podman server's port. No assertion on speed: the
 # latency bounds are the server's own delays, widened by the histogram's precision and scheduling.
 
 BeforeDiscovery {
@@ -128,7 +128,7 @@ Describe 'Get-ServiceStats against the test server' -Tag 'Monitoring' {
     }
 }
 
-Describe 'Deploy-App | Get-ServiceStats on this machine' -Tag 'Podman', 'Deploy', 'Monitoring' -Skip:(-not $hasPodman) {
+Describe 'Deploy-App | Get-ServiceStats and servers on this machine' -Tag 'Podman', 'Deploy', 'Monitoring' -Skip:(-not $hasPodman) {
     BeforeAll {
         Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
         Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
@@ -137,7 +137,10 @@ Describe 'Deploy-App | Get-ServiceStats on this machine' -Tag 'Podman', 'Deploy'
         $script:envName = 'ds' + [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:port = Get-Random -Minimum 29000 -Maximum 31000
         $repo = Join-Path $PSScriptRoot '../..'
-        $warm = New-Server -Name warm -Environment $envName -ErrorAction Stop
+        # The base image is built on first use; the server also serves a probe of its declared
+        # port 22 (sshd, reached on its published loopback port) before it goes.
+        $warm = New-Server -Name warm -Environment $envName -Port 22 -ErrorAction Stop
+        $script:serverStats = $warm | Get-ServiceStats -Requests 5 -ErrorAction Stop
         $warm | Remove-Server -Force
         & (Join-Path $repo 'examples/apps/hello/build.ps1')
         New-Item -ItemType Directory -Force $dataRoot | Out-Null
@@ -150,6 +153,14 @@ Describe 'Deploy-App | Get-ServiceStats on this machine' -Tag 'Podman', 'Deploy'
         podman ps -a --format '{{.Names}}' | Where-Object { $_ -like "dot-$envName-*" } | ForEach-Object { podman rm -f -- $_ *> $null }
         podman volume ls --format '{{.Name}}' | Where-Object { $_ -like "*$envName*" } | ForEach-Object { podman volume rm -f -- $_ *> $null }
         Remove-TestDataRoot -Path $dataRoot -Restore $savedHome
+    }
+
+    It 'probes a server''s declared port as TCP under the server''s name' {
+        $serverStats.Service | Should -Be 'warm:22'
+        $serverStats.Environment | Should -Be $envName
+        $serverStats.Target | Should -Match '^tcp://127\.0\.0\.1:\d+$'
+        $serverStats.Status | Should -Be 'Healthy'
+        $serverStats.Requests | Should -Be 5
     }
 
     It 'probes the deployed sample app as Healthy under its app and environment names' {

@@ -156,4 +156,15 @@ public sealed class ProbeTarget
 
         return Parse(url, service, environment);
     }
+
+    /// <summary>
+    /// A server's declared port, as reached from this machine. Its protocol is not declared, so it
+    /// is probed as TCP (connect time) unless a path is given, which makes it an HTTP GET there.
+    /// The service is "server:port" so each declared port comes out as its own row.
+    /// </summary>
+    public static ProbeTarget FromServerEndpoint(ServerEndpoint endpoint, string? server, string? environment, string? path = null)
+    {
+        var url = path is null ? $"tcp://{endpoint}" : $"http://{endpoint}/{path.TrimStart('/')}";
+        return Parse(url, server is null ? null : $"{server}:{endpoint.Port}", environment);
+    }
 }

@@ -24,14 +24,17 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Url { get; set; } = [];
 
-    /// <summary>A deployment's endpoints (Deploy-App, Get-AppDeployment).</summary>
+    /// <summary>
+    /// A deployment's endpoints (AppEndpoint: Deploy-App, Get-AppDeployment) or a server's
+    /// (ServerEndpoint: New-Server, Get-Server). Typed object so both bind by property name.
+    /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = EndpointSet, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyCollection]
-    public AppEndpoint[] Endpoints { get; set; } = [];
+    public object[] Endpoints { get; set; } = [];
 
-    /// <summary>The name the results carry; a deployment's App binds here.</summary>
+    /// <summary>The name the results carry; a deployment's App or a server's Name binds here.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("App")]
+    [Alias("App", "Name")]
     [ValidateNotNullOrEmpty]
     public string? Service { get; set; }
 
@@ -130,7 +133,22 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
         }
         else
         {
-            targets.AddRange(Endpoints.Select(e => ProbeTarget.FromEndpoint(e, Service, Environment, Path)));
+            foreach (var item in Endpoints)
+            {
+                switch (item is PSObject wrapped ? wrapped.BaseObject : item)
+                {
+                    case AppEndpoint app:
+                        targets.Add(ProbeTarget.FromEndpoint(app, Service, Environment, Path));
+                        break;
+                    case ServerEndpoint server:
+                        targets.Add(ProbeTarget.FromServerEndpoint(server, Service, Environment, Path));
+                        break;
+                    default:
+                        WriteEngineError(new DevOpsToolsException(ErrorIds.ProbeNoEndpoint, ErrorKind.InvalidArgument,
+                            $"'{item}' is not an endpoint of a deployment or a server; pass URLs with -Url.", item));
+                        break;
+                }
+            }
         }
 
         if (targets.Count == 0)

@@ -196,6 +196,18 @@ public sealed class ServiceProbeTests : IAsyncLifetime
         Assert.Equal("http://127.0.0.1:8080/other", ProbeTarget.FromEndpoint(endpoint, "hello", "test", "/other").Display);
     }
 
+    [Fact]
+    public void A_server_port_is_probed_as_tcp_or_at_a_path_as_http()
+    {
+        var endpoint = new ServerEndpoint { Port = 8080, Address = "127.0.0.1", HostPort = 41000 };
+        var tcp = ProbeTarget.FromServerEndpoint(endpoint, "web-1", "test");
+        Assert.Equal(ProbeKind.Tcp, tcp.Kind);
+        Assert.Equal("tcp://127.0.0.1:41000", tcp.Display);
+        Assert.Equal("web-1:8080", tcp.Service);
+        var http = ProbeTarget.FromServerEndpoint(endpoint, "web-1", "test", "/healthz");
+        Assert.Equal("http://127.0.0.1:41000/healthz", http.Display);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
