@@ -3,10 +3,10 @@ using HdrHistogram;
 namespace DevOpsTools.Engine.Monitoring;
 
 /// <summary>
-/// Latencies of one worker in an HdrHistogram: microsecond resolution, values up to an hour,
-/// three significant digits (a quantile is within 0.1 % of the true value), and a fixed memory
-/// footprint whatever the run's length. One per worker so recording takes no lock; the
-/// workers' histograms are added up once the run ends.
+/// Latencies in an HdrHistogram: microsecond resolution, values up to an hour, three
+/// significant digits (a quantile is within 0.1 % of the true value), and a fixed memory
+/// footprint whatever the run's length. Not thread-safe: ProbeRunner records under a lock per
+/// shard and adds the shards' histograms up once the run ends.
 /// </summary>
 internal sealed class LatencyHistogram
 {

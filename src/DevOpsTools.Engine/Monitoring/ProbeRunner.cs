@@ -4,8 +4,10 @@ namespace DevOpsTools.Engine.Monitoring;
 
 /// <summary>
 /// Drives the load against one target: Concurrency workers share a request counter (or the
-/// clock, with Duration); each keeps its own histograms and error counts, added up at the end.
-/// Closed model without Rate; open model with Rate (see ProbeSettings.Rate).
+/// clock, with Duration) and record into a few shards (histogram and error counts, each under
+/// its own lock), added up at the end. Shards rather than one per worker: a histogram is about
+/// 190 KB, so memory stays flat at any concurrency; rather than one, so 64 workers do not queue
+/// on a single lock. Closed model without Rate; open model with Rate (see ProbeSettings.Rate).
 /// </summary>
 internal sealed class ProbeRunner
 {
@@ -22,10 +24,9 @@ internal sealed class ProbeRunner
         _probe = probe;
     }
 
-    private sealed class Worker
+    private sealed class Shard
     {
         public readonly LatencyHistogram Successes = new();
-        public readonly LatencyHistogram Failed = new();
         public readonly Dictionary<string, long> Errors = new(StringComparer.Ordinal);
     }
 
@@ -38,10 +39,11 @@ internal sealed class ProbeRunner
         using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var progress = ReportAsync(report, limit, clock, done.Token);
 
-        var workers = Enumerable.Range(0, _settings.Concurrency).Select(_ => new Worker()).ToArray();
+        var shards = Enumerable.Range(0, Math.Min(_settings.Concurrency, 2 * System.Environment.ProcessorCount)).Select(_ => new Shard()).ToArray();
         try
         {
-            await Task.WhenAll(workers.Select(w => Task.Run(() => WorkAsync(w, limit, clock, cancellationToken), cancellationToken))).ConfigureAwait(false);
+            await Task.WhenAll(Enumerable.Range(0, _settings.Concurrency)
+                .Select(i => Task.Run(() => WorkAsync(shards[i % shards.Length], limit, clock, cancellationToken), cancellationToken))).ConfigureAwait(false);
         }
         finally
         {
@@ -51,10 +53,10 @@ internal sealed class ProbeRunner
 
         cancellationToken.ThrowIfCancellationRequested();
         var window = clock.Elapsed;
-        return Summarize(workers, startedAt, window);
+        return Summarize(shards, startedAt, window);
     }
 
-    private async Task WorkAsync(Worker worker, long? limit, Stopwatch clock, CancellationToken cancellationToken)
+    private async Task WorkAsync(Shard shard, long? limit, Stopwatch clock, CancellationToken cancellationToken)
     {
         var interval = _settings.Rate is { } rate ? TimeSpan.FromSeconds(1 / rate) : (TimeSpan?)null;
         while (!cancellationToken.IsCancellationRequested)
@@ -102,15 +104,18 @@ internal sealed class ProbeRunner
             }
 
             var latency = clock.Elapsed - start;
-            if (outcome.Success)
+            lock (shard)
             {
-                worker.Successes.Record(latency);
-            }
-            else
-            {
-                worker.Failed.Record(latency);
-                var reason = outcome.Reason ?? "failed";
-                worker.Errors[reason] = worker.Errors.GetValueOrDefault(reason) + 1;
+                if (outcome.Success)
+                {
+                    shard.Successes.Record(latency);
+                }
+                else
+                {
+                    // Failures are counted by reason, not timed: the latencies reported are of successes only.
+                    var reason = outcome.Reason ?? "failed";
+                    shard.Errors[reason] = shard.Errors.GetValueOrDefault(reason) + 1;
+                }
             }
 
             Interlocked.Increment(ref _completed);
@@ -136,11 +141,11 @@ internal sealed class ProbeRunner
         }
     }
 
-    private ServiceStats Summarize(Worker[] workers, DateTimeOffset startedAt, TimeSpan window)
+    private ServiceStats Summarize(Shard[] shards, DateTimeOffset startedAt, TimeSpan window)
     {
         var successes = new LatencyHistogram();
         var errors = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var w in workers)
+        foreach (var w in shards)
         {
             successes.Add(w.Successes);
             foreach (var (why, count) in w.Errors)

@@ -156,6 +156,13 @@ internal static class ProbeErrors
 {
     public static string Reason(Exception exception, TimeSpan timeout)
     {
+        // First: HttpClient's time-out aborts the socket, so its chain also holds a SocketException
+        // (OperationAborted) that would otherwise hide the real reason.
+        if (exception is TimeoutException or TaskCanceledException)
+        {
+            return $"timed out after {timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}s";
+        }
+
         var socket = FindSocketError(exception);
         if (socket is { } code)
         {
@@ -164,7 +171,7 @@ internal static class ProbeErrors
                 SocketError.ConnectionRefused => "connection refused",
                 SocketError.ConnectionReset => "connection reset",
                 SocketError.HostNotFound or SocketError.NoData => "host not found",
-                SocketError.TimedOut => $"timed out after {timeout.TotalSeconds:0.###}s",
+                SocketError.TimedOut => "connect timed out",
                 SocketError.HostUnreachable or SocketError.NetworkUnreachable => "unreachable",
                 _ => $"socket error {code}",
             };
@@ -172,7 +179,6 @@ internal static class ProbeErrors
 
         return exception switch
         {
-            TimeoutException or TaskCanceledException => $"timed out after {timeout.TotalSeconds:0.###}s",
             HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException } => "TLS handshake failed",
             HttpRequestException http => http.HttpRequestError switch
             {
