@@ -120,10 +120,16 @@ Describe 'Get-ServiceStats against the test server' -Tag 'Monitoring' {
         $null = $ps.AddCommand('Import-Module').AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddStatement().
             AddCommand('Get-ServiceStats').AddParameter('Url', "$base/mix?key=stop&fastMs=10").AddParameter('Duration', [timespan]::FromMinutes(10))
         $run = $ps.BeginInvoke()
-        Start-Sleep -Milliseconds 1500
+        # Stop once the probe itself runs (its progress bar shows), not while the module imports.
+        $deadline = [datetime]::UtcNow.AddSeconds(60)
+        $probing = { @($ps.Streams.Progress | Where-Object { $_.Activity -eq 'Probing services' -and "$($_.CurrentOperation)" -match 'requests' }).Count }
+        while ((& $probing) -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        & $probing | Should -BeGreaterThan 0
+        # Stop() returns once the pipeline has stopped: a probe that ignored it would hold it for 10 minutes.
         $ps.Stop()
-        $run.IsCompleted | Should -BeTrue
+        $output = try { $ps.EndInvoke($run) } catch { @() }
         $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        @($output | Where-Object { $_ -and $_.PSObject.TypeNames[0] -eq 'DevOpsTools.ServiceStats' }) | Should -BeNullOrEmpty
         $ps.Dispose()
     }
 }
