@@ -8,7 +8,7 @@
     Author               = 'DevOpsTools contributors'
     CompanyName          = 'DevOpsTools'
     Copyright            = '(c) DevOpsTools contributors. MIT License.'
-    Description          = 'One object pipeline for infrastructure: environments declared in YAML, their servers on AWS EC2 or as local Podman hosts (Debian 12, systemd, sshd), CIS Debian 12 / dev-sec hardening and audits over SSH, commands on many servers in parallel, and app deployment to container hosts (Podman on this machine or on servers) with health-checked rollouts, automatic rollback and promotion by image digest.'
+    Description          = 'One object pipeline for infrastructure: environments declared in YAML, their servers on AWS EC2 or as local Podman hosts (Debian 12, systemd, sshd), CIS Debian 12 / dev-sec hardening and audits over SSH, commands on many servers in parallel, and app deployment to container hosts (Podman on this machine or on servers) with health-checked rollouts, automatic rollback and promotion by image digest, and service statistics from active HTTP(S) and TCP probes (Monitoring: availability, error rate, latency percentiles).'
     FormatsToProcess     = @('DevOpsTools.Format.ps1xml')
     TypesToProcess       = @('DevOpsTools.Types.ps1xml')
     CmdletsToExport      = @(
@@ -30,13 +30,14 @@
         'Get-AppBackup'
         'Restore-AppData'
         'Test-AppBackup'
+        'Get-ServiceStats'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('DevOps', 'AWS', 'EC2', 'Podman', 'SSH', 'Hardening', 'CIS', 'Deploy', 'HAProxy', 'Linux', 'PSEdition_Core')
+            Tags         = @('DevOps', 'AWS', 'EC2', 'Podman', 'SSH', 'Hardening', 'CIS', 'Deploy', 'HAProxy', 'Monitoring', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/devopstools/DevOpsTools/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/devopstools/DevOpsTools'
             ReleaseNotes = 'See CHANGELOG.md.'

@@ -108,4 +108,9 @@ public static class ErrorIds
     public const string ServerNotContainerHost = nameof(ServerNotContainerHost);
     public const string ContainerHostPrepareFailed = nameof(ContainerHostPrepareFailed);
     public const string ContainerImageTransferFailed = nameof(ContainerImageTransferFailed);
+
+    // Monitoring
+    public const string ProbeUrlInvalid = nameof(ProbeUrlInvalid);
+    public const string ProbeSettingsInvalid = nameof(ProbeSettingsInvalid);
+    public const string ProbeNoEndpoint = nameof(ProbeNoEndpoint);
 }

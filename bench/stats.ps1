@@ -1,0 +1,120 @@
+<#
+.SYNOPSIS
+    Get-ServiceStats' probe engine beside hey against one local nginx endpoint: requests per
+    second, p50 and p99 at the same concurrency and request count.
+.DESCRIPTION
+    Starts Debian's nginx as this user on 127.0.0.1 (a temporary prefix, one worker per CPU,
+    keep-alive, a 2-byte body from `return 200`), then for each concurrency (8 and 64) runs
+    -Rounds rounds; each round runs hey and Get-ServiceStats once each, in alternating order, so
+    both see the same machine load. Both are closed-model (no rate), reuse connections and read
+    whole bodies. Reports the median over rounds of each figure and the ratios to hey. The goal
+    (issue 11): throughput ratio >= 1.0, p50 and p99 within 5 % of hey's.
+    Writes out/bench/stats.md and prints the table; records the load average before and after.
+.EXAMPLE
+    dotnet pwsh -c "& ./bench/stats.ps1 -Requests 20000 -Rounds 3"
+#>
+param(
+    [string] $ModuleManifest = (Join-Path $PSScriptRoot "../out/DevOpsTools/$((Import-PowerShellDataFile (Join-Path $PSScriptRoot '../DevOpsTools.psd1')).ModuleVersion)/DevOpsTools.psd1"),
+    [ValidateRange(100, 10000000)]
+    [int] $Requests = 20000,
+    [ValidateRange(1, 20)]
+    [int] $Rounds = 3,
+    [int[]] $Concurrency = @(8, 64)
+)
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+Import-Module $ModuleManifest -Force
+foreach ($tool in 'hey', 'nginx') {
+    if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "$tool is needed (apt-get install hey nginx)." }
+}
+
+$prefix = Join-Path ([IO.Path]::GetTempPath()) ("devopstools-bench-nginx-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+New-Item -ItemType Directory -Force (Join-Path $prefix 'logs') | Out-Null
+$listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+$listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+@"
+worker_processes auto;
+pid $prefix/nginx.pid;
+error_log $prefix/logs/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $prefix/body;
+    proxy_temp_path $prefix/proxy;
+    fastcgi_temp_path $prefix/fastcgi;
+    uwsgi_temp_path $prefix/uwsgi;
+    scgi_temp_path $prefix/scgi;
+    server {
+        listen 127.0.0.1:${port};
+        location / { return 200 "ok"; }
+    }
+}
+"@ | Set-Content (Join-Path $prefix 'nginx.conf')
+
+# hey gives each of its c workers n/c requests (integer division), so a count that is a multiple
+# of c is the only one both tools send in full.
+function Get-Count([int] $c) { [math]::Floor($Requests / $c) * $c }
+
+function Invoke-Hey([int] $c) {
+    $text = & hey -n (Get-Count $c) -c $c "http://127.0.0.1:$port/" 2>&1 | Out-String
+    $rps = [double]([regex]::Match($text, 'Requests/sec:\s+([\d.]+)').Groups[1].Value)
+    $p50 = [double]([regex]::Match($text, '50% in ([\d.]+) secs').Groups[1].Value) * 1000
+    $p99 = [double]([regex]::Match($text, '99% in ([\d.]+) secs').Groups[1].Value) * 1000
+    $ok = [regex]::Match($text, '\[200\]\s+(\d+) responses').Groups[1].Value
+    if ($ok -ne "$(Get-Count $c)") { throw "hey: not every request answered 200:`n$text" }
+    [pscustomobject]@{ Rps = $rps; P50 = $p50; P99 = $p99 }
+}
+
+function Invoke-Probe([int] $c) {
+    $s = Get-ServiceStats -Url "http://127.0.0.1:$port/" -Requests (Get-Count $c) -Concurrency $c -ProgressAction SilentlyContinue
+    if ($s.Failures -ne 0) { throw "Get-ServiceStats: $($s.Failures) failures ($($s.Reason))" }
+    [pscustomobject]@{ Rps = $s.Throughput; P50 = $s.LatencyP50; P99 = $s.LatencyP99 }
+}
+
+function Get-Median([double[]] $values) {
+    $sorted = @($values | Sort-Object)
+    $n = $sorted.Count
+    if ($n % 2) { $sorted[[math]::Floor($n / 2)] } else { ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2 }
+}
+
+$loadBefore = (Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3
+& nginx -p $prefix -c (Join-Path $prefix 'nginx.conf') 2>&1 | Out-Null
+if ($LASTEXITCODE -ne 0) { throw "nginx did not start: $(Get-Content -Raw (Join-Path $prefix 'logs/error.log'))" }
+try {
+    # Warm-up: JIT and connection pools on both sides, not measured.
+    $null = Invoke-Probe 8
+    $null = & hey -n 1000 -c 8 "http://127.0.0.1:$port/" 2>&1
+    $rows = foreach ($c in $Concurrency) {
+        $hey = [System.Collections.Generic.List[object]]::new()
+        $probe = [System.Collections.Generic.List[object]]::new()
+        for ($r = 0; $r -lt $Rounds; $r++) {
+            if ($r % 2) { $probe.Add((Invoke-Probe $c)); $hey.Add((Invoke-Hey $c)) }
+            else { $hey.Add((Invoke-Hey $c)); $probe.Add((Invoke-Probe $c)) }
+        }
+        $h = [pscustomobject]@{ Rps = Get-Median $hey.Rps; P50 = Get-Median $hey.P50; P99 = Get-Median $hey.P99 }
+        $p = [pscustomobject]@{ Rps = Get-Median $probe.Rps; P50 = Get-Median $probe.P50; P99 = Get-Median $probe.P99 }
+        [pscustomobject]@{
+            Concurrency = $c
+            HeyRps      = [math]::Round($h.Rps); ProbeRps = [math]::Round($p.Rps); RpsRatio = [math]::Round($p.Rps / $h.Rps, 2)
+            HeyP50      = [math]::Round($h.P50, 2); ProbeP50 = [math]::Round($p.P50, 2); P50Ratio = [math]::Round($p.P50 / $h.P50, 2)
+            HeyP99      = [math]::Round($h.P99, 2); ProbeP99 = [math]::Round($p.P99, 2); P99Ratio = [math]::Round($p.P99 / $h.P99, 2)
+        }
+    }
+}
+finally {
+    & nginx -p $prefix -c (Join-Path $prefix 'nginx.conf') -s stop 2>&1 | Out-Null
+    Start-Sleep -Milliseconds 500
+    Remove-Item -Recurse -Force $prefix -ErrorAction SilentlyContinue
+}
+$loadAfter = (Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3
+
+$lines = @(
+    "Requests per run: $Requests; rounds: $Rounds (medians); load average before $($loadBefore -join ' '), after $($loadAfter -join ' '); $([Environment]::ProcessorCount) vCPU"
+    ''
+    '| Concurrency | hey req/s | probe req/s | ratio | hey p50 ms | probe p50 ms | ratio | hey p99 ms | probe p99 ms | ratio |'
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+) + @($rows | ForEach-Object { "| $($_.Concurrency) | $($_.HeyRps) | $($_.ProbeRps) | $($_.RpsRatio) | $($_.HeyP50) | $($_.ProbeP50) | $($_.P50Ratio) | $($_.HeyP99) | $($_.ProbeP99) | $($_.P99Ratio) |" })
+$outDir = New-Item -ItemType Directory -Force (Join-Path $PSScriptRoot '../out/bench')
+$lines | Set-Content (Join-Path $outDir 'stats.md')
+$lines -join "`n"

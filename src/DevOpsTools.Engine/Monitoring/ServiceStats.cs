@@ -1,0 +1,79 @@
+namespace DevOpsTools;
+
+/// <summary>How a service fared over the window, by the rules in ServiceStatsRules.</summary>
+public enum ServiceStatus
+{
+    /// <summary>Every rule met: error rate within the limit, p99 within the latency objective.</summary>
+    Healthy,
+
+    /// <summary>Serving, but the error rate is above the limit (1 % by default) or p99 above the latency objective.</summary>
+    Degraded,
+
+    /// <summary>No request succeeded.</summary>
+    Down,
+}
+
+/// <summary>
+/// One service's statistics over one window: traffic, errors and latency (of successes apart
+/// from failures, as the golden signals ask). Latencies are in milliseconds; every figure names
+/// the source it came from in Sources ("probe": the built-in active probe engine).
+/// </summary>
+public sealed class ServiceStats
+{
+    public required string Service { get; init; }
+
+    public string? Environment { get; init; }
+
+    /// <summary>The URL probed.</summary>
+    public required string Target { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>How long the probe ran (first request sent to last answer).</summary>
+    public TimeSpan Window { get; init; }
+
+    public ServiceStatus Status { get; init; }
+
+    /// <summary>Why the status is not Healthy (the rule that failed and the most frequent error); null when Healthy.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>Successes / requests, 0 to 1.</summary>
+    public double Availability { get; init; }
+
+    /// <summary>Failures / requests, 0 to 1.</summary>
+    public double ErrorRate { get; init; }
+
+    public long Requests { get; init; }
+
+    public long Failures { get; init; }
+
+    /// <summary>Requests completed per second of the window.</summary>
+    public double Throughput { get; init; }
+
+    public double? LatencyP50 { get; init; }
+
+    public double? LatencyP90 { get; init; }
+
+    public double? LatencyP95 { get; init; }
+
+    public double? LatencyP99 { get; init; }
+
+    public double? LatencyMax { get; init; }
+
+    /// <summary>The p99 the service was held to, in milliseconds; null when none was asked.</summary>
+    public double? LatencyObjective { get; init; }
+
+    /// <summary>HTTPS: when the server's certificate expires.</summary>
+    public DateTimeOffset? CertificateExpiresAt { get; init; }
+
+    /// <summary>HTTPS: whole days until the certificate expires (negative once expired).</summary>
+    public int? CertificateDaysLeft { get; init; }
+
+    /// <summary>Each failure reason ("HTTP 503", "connection refused", "timed out after 10s") and how often it happened.</summary>
+    public IReadOnlyDictionary<string, long> Errors { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Where each figure came from, by property name.</summary>
+    public IReadOnlyDictionary<string, string> Sources { get; init; } = new Dictionary<string, string>();
+
+    public override string ToString() => $"{Service} {Status} ({Availability:P2}, {Requests} requests)";
+}

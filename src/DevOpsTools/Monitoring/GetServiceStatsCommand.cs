@@ -1,0 +1,178 @@
+using System.Management.Automation;
+using DevOpsTools.Commands.Infrastructure;
+using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Monitoring;
+
+namespace DevOpsTools.Commands.Monitoring;
+
+/// <summary>
+/// Probes services (URLs, or the endpoints of deployments from the pipeline) with the built-in
+/// active probe engine and returns one ServiceStats per endpoint.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "ServiceStats", DefaultParameterSetName = UrlSet)]
+[OutputType(typeof(ServiceStats))]
+public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
+{
+    private const string UrlSet = "Url";
+    private const string EndpointSet = "Endpoint";
+
+    /// <summary>
+    /// http://, https:// or tcp://host:port URLs. By property name only: binding whole pipeline
+    /// objects here would turn a deployment into its ToString() and probe that.
+    /// </summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = UrlSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Url { get; set; } = [];
+
+    /// <summary>
+    /// A deployment's endpoints (AppEndpoint: Deploy-App, Get-AppDeployment) or a server's
+    /// (ServerEndpoint: New-Server, Get-Server). Typed object so both bind by property name.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = EndpointSet, ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyCollection]
+    public object[] Endpoints { get; set; } = [];
+
+    /// <summary>The name the results carry; a deployment's App or a server's Name binds here.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("App", "Name")]
+    [ValidateNotNullOrEmpty]
+    public string? Service { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Environment { get; set; }
+
+    /// <summary>Endpoints: the path to probe instead of the app's health path.</summary>
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidatePattern("^/")]
+    public string? Path { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? Requests { get; set; }
+
+    [Parameter]
+    public TimeSpan? Duration { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 10_000)]
+    public int Concurrency { get; set; } = 1;
+
+    /// <summary>Requests per second (open model, latency from the scheduled send time).</summary>
+    [Parameter]
+    [ValidateRange(0.001, 1_000_000.0)]
+    public double? Rate { get; set; }
+
+    [Parameter]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The statuses that are successes: "200-299" (default), "200" or "200-399".</summary>
+    [Parameter]
+    [ValidatePattern(@"^[1-5]\d\d(-[1-5]\d\d)?$")]
+    public string SuccessStatus { get; set; } = "200-299";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? BodyContains { get; set; }
+
+    /// <summary>The p99 of successes above this makes the service Degraded.</summary>
+    [Parameter]
+    public TimeSpan? LatencyObjective { get; set; }
+
+    /// <summary>An error rate above this (0.01: 1 %) makes the service Degraded.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double MaxErrorRate { get; set; } = 0.01;
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 1;
+
+    protected override void BeginProcessingCore()
+    {
+        if (Duration is { } d && d <= TimeSpan.Zero)
+        {
+            ThrowEngineError(Invalid("Duration", $"-Duration must be positive (got {d})."));
+        }
+
+        if (Timeout <= TimeSpan.Zero)
+        {
+            ThrowEngineError(Invalid("Timeout", $"-Timeout must be positive (got {Timeout})."));
+        }
+
+        var range = SuccessStatus.Split('-');
+        if (int.Parse(range[0]) > int.Parse(range[^1]))
+        {
+            ThrowEngineError(Invalid("SuccessStatus", $"-SuccessStatus '{SuccessStatus}' runs backwards; give low-high, e.g. 200-399."));
+        }
+    }
+
+    protected override void ProcessRecordCore()
+    {
+        var targets = new List<ProbeTarget>();
+        if (ParameterSetName == UrlSet)
+        {
+            foreach (var url in Url)
+            {
+                try
+                {
+                    targets.Add(ProbeTarget.Parse(url, Service, Environment));
+                }
+                catch (DevOpsToolsException ex)
+                {
+                    // One bad URL among many: the others are still probed.
+                    WriteEngineError(ex, url);
+                }
+            }
+        }
+        else if (Endpoints.Length == 0)
+        {
+            WriteEngineError(new DevOpsToolsException(ErrorIds.ProbeNoEndpoint, ErrorKind.ObjectNotFound,
+                $"{Service ?? "The input"} has no endpoints to probe.", Service)
+            { RecommendedAction = "Check that the deployment is Healthy (Get-AppDeployment) or pass -Url." });
+        }
+        else
+        {
+            foreach (var item in Endpoints)
+            {
+                switch (item is PSObject wrapped ? wrapped.BaseObject : item)
+                {
+                    case AppEndpoint app:
+                        targets.Add(ProbeTarget.FromEndpoint(app, Service, Environment, Path));
+                        break;
+                    case ServerEndpoint server:
+                        targets.Add(ProbeTarget.FromServerEndpoint(server, Service, Environment, Path));
+                        break;
+                    default:
+                        WriteEngineError(new DevOpsToolsException(ErrorIds.ProbeNoEndpoint, ErrorKind.InvalidArgument,
+                            $"'{item}' is not an endpoint of a deployment or a server; pass URLs with -Url.", item));
+                        break;
+                }
+            }
+        }
+
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        var range = SuccessStatus.Split('-');
+        var settings = new ProbeSettings
+        {
+            Requests = Requests,
+            Duration = Duration,
+            Concurrency = Concurrency,
+            Rate = Rate,
+            Timeout = Timeout,
+            MinStatus = int.Parse(range[0]),
+            MaxStatus = int.Parse(range[^1]),
+            BodyContains = BodyContains,
+            LatencyObjective = LatencyObjective,
+            MaxErrorRate = MaxErrorRate,
+        };
+        RunEngine(context => ServiceProbe.RunAsync(context, targets, settings, ThrottleLimit));
+    }
+
+    private static DevOpsToolsException Invalid(string name, string message) =>
+        new(ErrorIds.ProbeSettingsInvalid, ErrorKind.InvalidArgument, message, name);
+}

@@ -1,0 +1,181 @@
+#Requires -Modules Pester
+# Get-ServiceStats' active probes against real servers on 127.0.0.1: the test server of
+# tests/DevOpsTools.StatsEndpoint (a known latency and error mix), a closed port, and the hello
+# sample app deployed on this machine with Deploy-App and piped in, and a Podman server's port. No assertion on speed: the
+# latency bounds are the server's own delays, widened by the histogram's precision and scheduling.
+
+BeforeDiscovery {
+    $script:hasPodman = [bool](Get-Command podman -ErrorAction SilentlyContinue)
+}
+
+Describe 'Get-ServiceStats against the test server' -Tag 'Monitoring' {
+    BeforeAll {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        $repo = Join-Path $PSScriptRoot '../..'
+        $script:serverDir = Join-Path ([IO.Path]::GetTempPath()) ('stats-endpoint-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $out = & dotnet build (Join-Path $repo 'tests/DevOpsTools.StatsEndpoint/DevOpsTools.StatsEndpoint.csproj') -c Release -nologo -v:q -m:1 -o $serverDir 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "building the test server failed: $out" }
+
+        # Port 0: the server picks a free one and says which; it stops when its stdin closes.
+        $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in @((Join-Path $serverDir 'DevOpsTools.StatsEndpoint.dll'), '--port', '0')) { $start.ArgumentList.Add($a) }
+        $start.RedirectStandardInput = $true
+        $start.RedirectStandardOutput = $true
+        $start.UseShellExecute = $false
+        $script:server = [System.Diagnostics.Process]::Start($start)
+        $line = $server.StandardOutput.ReadLine()
+        if ($line -notmatch '^listening (http://127\.0\.0\.1:\d+)$') { throw "the test server did not start: '$line'" }
+        $script:base = $Matches[1]
+        # Quantiles may read above the server's delay by the client's own scheduling (two shared
+        # vCPUs, load average above 10 seen), never below it; less than the gap between the mix's
+        # two delays, so a fast quantile can never pass for a slow one.
+        $script:tolerance = 150
+        # Warm both ends up (JIT, the connection pool) so the first run measures the mix, not start-up.
+        $null = Get-ServiceStats -Url "$base/mix?key=warm&fastMs=1" -Requests 100 -Concurrency 4
+        $script:precision = 0.001
+    }
+
+    AfterAll {
+        if ($server) {
+            $server.StandardInput.Close()
+            if (-not $server.WaitForExit(10000)) { $server.Kill() }
+        }
+        Remove-Item -Recurse -Force $serverDir -ErrorAction SilentlyContinue
+    }
+
+    It 'reads p50 and p99 of a known latency mix within the histogram precision and scheduling' {
+        # 95 % of answers after 50 ms, 5 % after 500 ms.
+        $s = Get-ServiceStats -Url "$base/mix?key=p&slow=5&fastMs=50&slowMs=500" -Requests 200 -Concurrency 4 -Service mix
+        $s.PSObject.TypeNames[0] | Should -Be 'DevOpsTools.ServiceStats'
+        $s.Service | Should -Be 'mix'
+        $s.Status | Should -Be 'Healthy'
+        $s.Requests | Should -Be 200
+        $s.LatencyP50 | Should -BeGreaterOrEqual (50 * (1 - $precision))
+        $s.LatencyP50 | Should -BeLessOrEqual (50 * (1 + $precision) + $tolerance)
+        $s.LatencyP99 | Should -BeGreaterOrEqual (500 * (1 - $precision))
+        $s.LatencyP99 | Should -BeLessOrEqual (500 * (1 + $precision) + $tolerance)
+        $s.Sources['LatencyP99'] | Should -Be 'probe'
+        $s.Throughput | Should -BeGreaterThan 0
+    }
+
+    It 'counts the error rate of a known error mix exactly and says Degraded with the reason' {
+        $s = Get-ServiceStats -Url "$base/mix?key=e&fail=5" -Requests 400 -Concurrency 8
+        $s.Requests | Should -Be 400
+        $s.Failures | Should -Be 20
+        $s.ErrorRate | Should -Be 0.05
+        $s.Errors['HTTP 503'] | Should -Be 20
+        $s.Status | Should -Be 'Degraded'
+        $s.Reason | Should -Match 'error rate 5\.00 %.*HTTP 503'
+    }
+
+    It 'reports a closed port as Down, not as an error' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $s = Get-ServiceStats -Url "http://127.0.0.1:$port/", "tcp://127.0.0.1:$port" -Requests 3 -ErrorVariable errs
+        $errs | Should -BeNullOrEmpty
+        $s.Count | Should -Be 2
+        $s.Status | Should -Be @('Down', 'Down')
+        $s[0].Reason | Should -Match 'connection refused'
+        $s[1].Target | Should -Be "tcp://127.0.0.1:$port"
+    }
+
+    It 'probes the TCP port of a running server as Healthy' {
+        $s = Get-ServiceStats -Url ($base -replace '^http', 'tcp') -Requests 10
+        $s.Status | Should -Be 'Healthy'
+        $s.LatencyP50 | Should -BeGreaterThan 0
+    }
+
+    It 'rejects what is not an http, https or tcp URL with ProbeUrlInvalid and still probes the rest' {
+        $s = Get-ServiceStats -Url 'ftp://127.0.0.1/x', "$base/healthz" -Requests 2 -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'ProbeUrlInvalid,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $s.Status | Should -Be 'Healthy'
+    }
+
+    It 'rejects zero requests as a parameter error' {
+        { Get-ServiceStats -Url "$base/healthz" -Requests 0 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,DevOpsTools.Commands.Monitoring.GetServiceStatsCommand'
+        { Get-ServiceStats -Url "$base/healthz" -Duration 0 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ProbeSettingsInvalid,DevOpsTools.Commands.Monitoring.GetServiceStatsCommand'
+    }
+
+    It 'holds the body condition and the latency objective' {
+        (Get-ServiceStats -Url "$base/healthz" -Requests 3 -BodyContains 'ok').Status | Should -Be 'Healthy'
+        $s = Get-ServiceStats -Url "$base/mix?key=slo&fastMs=30" -Requests 5 -LatencyObjective 00:00:00.005
+        $s.Status | Should -Be 'Degraded'
+        $s.Reason | Should -Match 'objective 5 ms'
+    }
+
+    It 'fits its table in 80 columns' {
+        $s = Get-ServiceStats -Url "$base/healthz" -Requests 3 -Service 'a-long-service-name' -Environment test
+        $lines = ($s | Format-Table | Out-String -Width 200) -split "`n" | Where-Object { $_.Trim() }
+        $lines.Count | Should -Be 3
+        $lines | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        $lines[2] | Should -Match 'Healthy'
+    }
+
+    It 'stops promptly on a stopped pipeline (Ctrl+C) in a long run' {
+        $ps = [PowerShell]::Create()
+        $null = $ps.AddCommand('Import-Module').AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddStatement().
+            AddCommand('Get-ServiceStats').AddParameter('Url', "$base/mix?key=stop&fastMs=10").AddParameter('Duration', [timespan]::FromMinutes(10))
+        $run = $ps.BeginInvoke()
+        # Stop once the probe itself runs (its progress bar shows), not while the module imports.
+        $deadline = [datetime]::UtcNow.AddSeconds(60)
+        $probing = { @($ps.Streams.Progress | Where-Object { $_.Activity -eq 'Probing services' -and "$($_.CurrentOperation)" -match 'requests' }).Count }
+        while ((& $probing) -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        & $probing | Should -BeGreaterThan 0
+        # Stop() returns once the pipeline has stopped: a probe that ignored it would hold it for 10 minutes.
+        $ps.Stop()
+        $output = try { $ps.EndInvoke($run) } catch { @() }
+        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        @($output | Where-Object { $_ -and $_.PSObject.TypeNames[0] -eq 'DevOpsTools.ServiceStats' }) | Should -BeNullOrEmpty
+        $ps.Dispose()
+    }
+}
+
+Describe 'Deploy-App | Get-ServiceStats and servers on this machine' -Tag 'Podman', 'Deploy', 'Monitoring' -Skip:(-not $hasPodman) {
+    BeforeAll {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+        $script:savedHome = $env:DEVOPSTOOLS_HOME
+        $script:dataRoot = New-TestDataRoot
+        $script:envName = 'ds' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $script:port = Get-Random -Minimum 29000 -Maximum 31000
+        $repo = Join-Path $PSScriptRoot '../..'
+        # The base image is built on first use; the server also serves a probe of its declared
+        # port 22 (sshd, reached on its published loopback port) before it goes.
+        $warm = New-Server -Name warm -Environment $envName -Port 22 -ErrorAction Stop
+        $script:serverStats = $warm | Get-ServiceStats -Requests 5 -ErrorAction Stop
+        $warm | Remove-Server -Force
+        & (Join-Path $repo 'examples/apps/hello/build.ps1')
+        New-Item -ItemType Directory -Force $dataRoot | Out-Null
+        $script:spec = Join-Path $dataRoot 'hello.yaml'
+        (Get-Content -Raw (Join-Path $repo 'examples/apps/hello/app.yaml')).Replace('    port: 8080', "    port: 8080`n    publicPort: $port") | Set-Content $spec
+    }
+
+    AfterAll {
+        Remove-App hello -Environment $envName -RemoveVolumes -Force -ErrorAction SilentlyContinue
+        podman ps -a --format '{{.Names}}' | Where-Object { $_ -like "dot-$envName-*" } | ForEach-Object { podman rm -f -- $_ *> $null }
+        podman volume ls --format '{{.Name}}' | Where-Object { $_ -like "*$envName*" } | ForEach-Object { podman volume rm -f -- $_ *> $null }
+        Remove-TestDataRoot -Path $dataRoot -Restore $savedHome
+    }
+
+    It 'probes a server''s declared port as TCP under the server''s name' {
+        $serverStats.Service | Should -Be 'warm:22'
+        $serverStats.Environment | Should -Be $envName
+        $serverStats.Target | Should -Match '^tcp://127\.0\.0\.1:\d+$'
+        $serverStats.Status | Should -Be 'Healthy'
+        $serverStats.Requests | Should -Be 5
+    }
+
+    It 'probes the deployed sample app as Healthy under its app and environment names' {
+        $s = Deploy-App -Path $spec -Environment $envName -TimeoutSec 120 -ErrorAction Stop | Get-ServiceStats -Requests 50 -Concurrency 2 -ErrorAction Stop
+        $s.Service | Should -Be 'hello'
+        $s.Environment | Should -Be $envName
+        $s.Target | Should -BeLike "http://127.0.0.1:$port/*"
+        $s.Status | Should -Be 'Healthy'
+        $s.Requests | Should -BeGreaterThan 0
+        $s.Requests | Should -Be 50
+    }
+}
