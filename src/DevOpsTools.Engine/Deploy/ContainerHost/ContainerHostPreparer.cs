@@ -5,7 +5,11 @@ using DevOpsTools.Engine.Ssh;
 namespace DevOpsTools.Engine.Deploy.ContainerHost;
 
 /// <summary>What preparing one container host did.</summary>
-public sealed record ContainerHostPreparation(string Server, bool Changed, IReadOnlyList<string> Changes, string? Runtime, TimeSpan Duration);
+public sealed record ContainerHostPreparation(string Server, bool Changed, IReadOnlyList<string> Changes, string? Runtime, TimeSpan Duration)
+{
+    /// <summary>The server's image id of each image asked about ("" when it lacks one).</summary>
+    public IReadOnlyDictionary<string, string> ImageIds { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Makes a server able to host containers, over the SSH layer (prepare-host.sh as root):
@@ -23,10 +27,16 @@ public sealed class ContainerHostPreparer
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
 
-    public async Task<ContainerHostPreparation> PrepareAsync(IRemoteShell shell, EngineContext context)
+    /// <param name="images">Images whose ids on the server to report once it is prepared (the same round trip).</param>
+    public async Task<ContainerHostPreparation> PrepareAsync(IRemoteShell shell, EngineContext context, IReadOnlyList<string>? images = null)
     {
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(context);
+        if (images?.FirstOrDefault(i => !Validation.IsImage(i)) is { } bad)
+        {
+            throw new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument, $"'{Validation.Printable(bad)}' is not a valid image reference.", bad);
+        }
+
         var server = shell.Server;
         var label = server.Label;
         var watch = Stopwatch.StartNew();
@@ -35,6 +45,7 @@ public sealed class ContainerHostPreparer
         {
             ["CH_ACTION"] = "prepare",
             ["CH_PACKAGES"] = string.Join(' ', Packages),
+            ["CH_IMAGES"] = string.Join(' ', images ?? []),
         }, Timeout, context.CancellationToken).ConfigureAwait(false);
         if (result.ExitCode == ContainerHostScript.NotContainerHostExit)
         {
@@ -57,7 +68,9 @@ public sealed class ContainerHostPreparer
         context.Output.WriteVerbose(changed
             ? $"Container host {label} prepared in {watch.Elapsed.TotalSeconds:0.0} s: {string.Join("; ", changes)}."
             : $"Container host {label} was already prepared ({watch.Elapsed.TotalSeconds:0.0} s).");
-        return new ContainerHostPreparation(label, changed, changes, runtime, watch.Elapsed);
+        var ids = lines.Where(l => l.StartsWith("image ", StringComparison.Ordinal)).Select(l => l.Split(' ', 3))
+            .Where(p => p.Length >= 2).ToDictionary(p => p[1], p => p.Length > 2 ? p[2].Trim() : string.Empty, StringComparer.Ordinal);
+        return new ContainerHostPreparation(label, changed, changes, runtime, watch.Elapsed) { ImageIds = ids };
     }
 
     /// <summary>The same over a pooled SSH connection of the module's data (known hosts, keys): for callers without a shell factory.</summary>

@@ -62,6 +62,9 @@ public sealed class ContainerHostTarget : IDeployTarget
 
     public string Name => _runner.Name;
 
+    /// <summary>The proxy's image this host runs.</summary>
+    public string ProxyImage => _options.ProxyImage;
+
     public async Task<DeployPlan> PlanAsync(ResolvedApp app, EngineContext context)
     {
         var spec = ContainerHostLayout.SpecOf(app);

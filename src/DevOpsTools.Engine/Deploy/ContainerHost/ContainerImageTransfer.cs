@@ -52,7 +52,8 @@ public sealed partial class ContainerImageTransfer
     }
 
     /// <summary>Sends <paramref name="image"/>, whose id here is <paramref name="id"/> (<see cref="LocalIdAsync"/>), unless the server has that id.</summary>
-    public async Task<ContainerImageTransferResult> TransferAsync(IRemoteShell shell, string image, string id, EngineContext context)
+    /// <param name="remoteId">The image's id on the server when the caller has just read it (the preparer reports it): no second read.</param>
+    public async Task<ContainerImageTransferResult> TransferAsync(IRemoteShell shell, string image, string id, EngineContext context, string? remoteId = null)
     {
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(context);
@@ -66,7 +67,7 @@ public sealed partial class ContainerImageTransfer
         var label = server.Label;
         var cancellationToken = context.CancellationToken;
         var watch = Stopwatch.StartNew();
-        var remote = await RunAsync(shell, new() { ["CH_ACTION"] = "image-id", ["CH_IMAGE"] = image }, label, cancellationToken).ConfigureAwait(false);
+        var remote = remoteId ?? await RunAsync(shell, new() { ["CH_ACTION"] = "image-id", ["CH_IMAGE"] = image }, label, cancellationToken).ConfigureAwait(false);
         if (string.Equals(remote, id, StringComparison.Ordinal))
         {
             context.Output.WriteVerbose($"{label} already has {image} ({id[..12]}): not sent.");

@@ -82,7 +82,8 @@ public sealed class ServerDeployTarget : IDeployTarget
         // This machine's side (the proxy image built if missing, both image ids) runs while the
         // server is reached and prepared; the server's side needs podman there, so it waits.
         var transfer = new ContainerImageTransfer();
-        var prepared = new ContainerHostPreparer().PrepareAsync(_shell, context);
+        // The preparer also reports which of both images the server has (their ids), in its run.
+        var prepared = new ContainerHostPreparer().PrepareAsync(_shell, context, [_inner.ProxyImage, image]);
         var proxy = LocalProxyImageAsync();
         var appId = transfer.LocalIdAsync(image, context);
         await Task.WhenAll(prepared, proxy, appId).ConfigureAwait(false);
@@ -91,8 +92,9 @@ public sealed class ServerDeployTarget : IDeployTarget
         // buildah's RUN needs cgroups that a container host's inner podman runs without). Both
         // checks (and sends) run at once, on two channels of the server's one SSH connection.
         var (proxyImage, proxyId) = await proxy.ConfigureAwait(false);
-        var sent = transfer.TransferAsync(_shell, image, await appId.ConfigureAwait(false), context);
-        await Task.WhenAll(transfer.TransferAsync(_shell, proxyImage, proxyId, context), sent).ConfigureAwait(false);
+        var onServer = (await prepared.ConfigureAwait(false)).ImageIds;
+        var sent = transfer.TransferAsync(_shell, image, await appId.ConfigureAwait(false), context, onServer.GetValueOrDefault(image));
+        await Task.WhenAll(transfer.TransferAsync(_shell, proxyImage, proxyId, context, onServer.GetValueOrDefault(proxyImage)), sent).ConfigureAwait(false);
         _readyFor = key;
         // The server now holds the image under this id (checked, or checked after loading).
         _readyDigest = "sha256:" + (await sent.ConfigureAwait(false)).ImageId.Replace("sha256:", "", StringComparison.Ordinal);

@@ -4,10 +4,13 @@ namespace DevOpsTools.Engine.Deploy.ContainerHost;
 
 /// <summary>
 /// The systemd unit of one container on a server: the shape `podman generate systemd --new
-/// --name --restart-policy=always --stop-timeout 10` gives (podman run under Type=notify with
-/// conmon in the unit's cgroup, stop and remove by the container id file), written from the
+/// --name --restart-policy=always --stop-timeout 10` gives (podman run --rm under Type=notify
+/// with conmon in the unit's cgroup, stopped by the container id file), written from the
 /// container's arguments directly. Generating it asked podman for a `podman create` and a
-/// `generate` on every start (about 0.25 s of a server deploy); the unit is the same.
+/// `generate` on every start (about 0.25 s of a server deploy). Unlike generate's, it has no
+/// ExecStopPost `podman rm`: --rm removes the stopped container already, and the next start's
+/// --replace takes over any container a crash left, so that would be one more podman process
+/// (0.1-0.2 s) on every stop for nothing.
 /// </summary>
 public static class SystemdUnit
 {
@@ -45,7 +48,6 @@ public static class SystemdUnit
 
         return unit.Append('\n')
             .Append("ExecStop=/usr/bin/podman stop --ignore -t 10 --cidfile=%t/%n.ctr-id\n")
-            .Append("ExecStopPost=/usr/bin/podman rm -f --ignore -t 10 --cidfile=%t/%n.ctr-id\n")
             .Append("Type=notify\n")
             .Append("NotifyAccess=all\n")
             .Append('\n')

@@ -97,22 +97,29 @@ migrate() {
 }
 
 stopped_units=0
+# stop <names...>: every container at once (SIGTERM, up to 10 s to finish, then removed).
 stop() {
+    units="" plain=""
     for name in "$@"; do
         if [ "$SUPERVISOR" = systemd ] && [ -f "$unit_dir/$(unit_of "$name")" ]; then
-            # The unit's ExecStop stops the container (SIGTERM, 10 s) and its ExecStopPost removes
-            # it; podman only when that failed. systemd forgets the removed unit at the next
-            # daemon-reload: the next deploy's start does one, and remove does one at once.
-            if ! systemctl disable --no-reload --now -- "$(unit_of "$name")" >/dev/null 2>&1; then
-                podman rm -f -t 10 --ignore -- "$name" >/dev/null
-            fi
-            rm -f -- "$unit_dir/$(unit_of "$name")"
-            stopped_units=1
+            units="$units $(unit_of "$name")"
         else
-            # SIGTERM, up to 10 s to finish, then removed: one podman call.
-            podman rm -f -t 10 --ignore -- "$name" >/dev/null
+            plain="$plain $name"
         fi
     done
+    # shellcheck disable=SC2086 # names are podman's container names and unit names, one word each
+    [ -z "$plain" ] || podman rm -f -t 10 --ignore -- $plain >/dev/null
+    [ -n "$units" ] || return 0
+    # One systemctl call stops the units together: each ExecStop stops its container and --rm
+    # removes it; podman only when that failed. systemd forgets a removed unit file when it
+    # collects the stopped unit (and at remove's daemon-reload).
+    # shellcheck disable=SC2086
+    if ! systemctl disable --no-reload --now -- $units >/dev/null 2>&1; then
+        # shellcheck disable=SC2086
+        podman rm -f -t 10 --ignore -- "$@" >/dev/null
+    fi
+    for unit in $units; do rm -f -- "$unit_dir/$unit"; done
+    stopped_units=1
 }
 
 # One HTTP GET on the host's loopback: prints "<status> <first line of the body>".
@@ -145,14 +152,16 @@ wait_health() {
     failures=0
     while :; do
         now=$(date +%s)
+        answer=$(probe "$url" "$timeout")
+        case $answer in
+            2[0-9][0-9]*) echo "healthy $answer"; return 0 ;;
+        esac
+        # Only an unanswered check asks podman whether the container is still there (a podman
+        # call costs more than the check): one that exited fails the rollout at once.
         state=$(podman inspect --format '{{.State.Status}} {{.State.ExitCode}}' -- "$name" 2>/dev/null || echo "missing 0")
         case $state in
             running*) ;;
             *) echo "container $name is not running ($state): $(podman logs --tail 3 -- "$name" 2>&1 | tr '\n' ' ')" >&2; return 3 ;;
-        esac
-        answer=$(probe "$url" "$timeout")
-        case $answer in
-            2[0-9][0-9]*) echo "healthy $answer"; return 0 ;;
         esac
         if [ $((now - began)) -ge "$start_period" ]; then
             failures=$((failures + 1))

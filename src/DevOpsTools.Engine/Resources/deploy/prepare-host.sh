@@ -5,6 +5,9 @@
 #   CH_PACKAGES (prepare) the Debian packages the host needs, space separated
 #   CH_IMAGE    (image-id, image-load) an image reference
 #   CH_ARCHIVE  (image-load) the uploaded, gzip-compressed `podman save` archive, removed after loading
+#   CH_IMAGES   (prepare, optional) image references whose ids to report once prepared, space
+#               separated: "image <reference> <id>" lines (empty id when the server lacks one),
+#               so a deploy learns them in the same round trip
 # prepare is idempotent: a second run changes nothing and prints "result unchanged".
 # Protocol on stdout: "changed <what>" lines, then "result changed|unchanged"; image-id and
 # image-load print "id <image id>" (empty when the server does not have the image).
@@ -138,6 +141,24 @@ EOF
   if [ "$(stat -c %a /dev/fuse)" != 666 ]; then
     chmod 0666 /dev/fuse
     note "chmod 0666 /dev/fuse"
+  fi
+fi
+
+# 4. The ids of the images the caller asked about: one podman call for all when it has them all.
+if [ -n "${CH_IMAGES:-}" ]; then
+  # shellcheck disable=SC2086 # word splitting of the validated image list is intended
+  set -- $CH_IMAGES
+  ids=$(podman image inspect --format '{{.Id}}' -- "$@" 2>/dev/null || true)
+  if [ "$(printf '%s\n' "$ids" | grep -c .)" -eq "$#" ]; then
+    for reference in "$@"; do
+      echo "image $reference $(printf '%s\n' "$ids" | head -n 1)"
+      ids=$(printf '%s\n' "$ids" | tail -n +2)
+    done
+  else
+    for reference in "$@"; do
+      CH_IMAGE=$reference
+      echo "image $reference $(image_id)"
+    done
   fi
 fi
 
