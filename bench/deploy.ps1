@@ -5,7 +5,8 @@
 .DESCRIPTION
     For each target: one deploy of version 1 (warm-up; on servers it includes preparing them and
     sending the images), then -Updates updates alternating versions 2 and 1, timed one by one;
-    each followed by one update done by the floor (start the new instance, poll its health check
+    each followed by one update done by the floor (start the new instance, under a systemd unit on
+    servers as the issue asks of the platform, poll its health check
     on the spec's schedule: every 0.2 s during the start period, then every second; reload
     HAProxy, drain 2 s, stop the old one: the platform's own work and waits), on this machine by
     sh and on the servers by OpenSSH with ControlPersist (Deploy-App keeps its connections open

@@ -3,8 +3,11 @@
 # without DevOpsTools: start the new instance on the other port, poll its health check every
 # FLOOR_START_INTERVAL seconds during FLOOR_START_PERIOD, then every FLOOR_INTERVAL (the sample
 # app's health check schedule, as Deploy-App follows it), point HAProxy at it (master-worker reload), drain FLOOR_DRAIN seconds,
-# stop the old one. The same platform work as Deploy-App's rollout, minus everything the module
-# adds (state, labels, checks of the configuration, image checks, SSH round trips).
+# stop the old one. On a host with systemd (a server) each instance runs under its own unit, as
+# the issue asks of the platform and Deploy-App does (podman run --rm under Type=notify, started
+# with systemctl enable --now, stopped with systemctl disable --now); elsewhere podman's restart
+# policy. The same platform work as Deploy-App's rollout, minus everything the module adds
+# (state, labels, checks of the configuration, image checks, SSH round trips).
 #   floor.sh update <image> <n>   (n = 1, 2, ...: instance floor-<n>)
 #   floor.sh clean
 # Environment: FLOOR_DIR (state and haproxy.cfg), FLOOR_PORT (public port), FLOOR_BIND
@@ -32,12 +35,37 @@ except Exception: print("000")' "$1"
     fi
 }
 
+systemd=0
+[ -d /run/systemd/system ] && systemd=1
+cgroups=no-conmon
+grep -q '^cgroups *= *"disabled"' /etc/containers/containers.conf 2>/dev/null && cgroups=disabled
+
+run_instance() { # name port image
+    if [ "$systemd" = 1 ]; then
+        printf '[Service]\nRestart=always\nExecStartPre=/bin/rm -f %%t/%%n.ctr-id\nExecStart=/usr/bin/podman run --cidfile=%%t/%%n.ctr-id --cgroups=%s --rm --sdnotify=conmon -d --replace --name %s --network=host --env PORT=%s -- %s\nExecStop=/usr/bin/podman stop --ignore -t 10 --cidfile=%%t/%%n.ctr-id\nType=notify\nNotifyAccess=all\n[Install]\nWantedBy=default.target\n' \
+            "$cgroups" "$1" "$2" "$3" > "/etc/systemd/system/$1.service"
+        systemctl enable --no-reload --now "$1.service" >/dev/null 2>&1
+    else
+        podman run -d --restart=always --network=host --name "$1" --env "PORT=$2" -- "$3" >/dev/null
+    fi
+}
+
+stop_instance() { # name
+    if [ "$systemd" = 1 ] && [ -f "/etc/systemd/system/$1.service" ]; then
+        systemctl disable --no-reload --now "$1.service" >/dev/null 2>&1
+        rm -f -- "/etc/systemd/system/$1.service"
+    else
+        podman stop -t 10 -- "$1" >/dev/null
+        podman rm -f -- "$1" >/dev/null
+    fi
+}
+
 case $cmd in
     update)
         image=${2:?image} n=${3:?n}
         port=$((public + 1 + n % 2))
         old=$(cat -- "$dir/current" 2>/dev/null || true)
-        podman run -d --restart=always --network=host --name "floor-$n" --env "PORT=$port" -- "$image" >/dev/null
+        run_instance "floor-$n" "$port" "$image"
         began=$(date +%s)
         until [ "$(status "http://127.0.0.1:$port/healthz")" = 200 ]; do
             if [ $(($(date +%s) - began)) -lt "$start_period" ]; then sleep "$start_interval"; else sleep "$interval"; fi
@@ -54,11 +82,11 @@ case $cmd in
         echo "floor-$n" > "$dir/current"
         if [ -n "$old" ]; then
             sleep "$drain"
-            podman stop -t 10 -- "$old" >/dev/null
-            podman rm -f -- "$old" >/dev/null
+            stop_instance "$old"
         fi ;;
     clean)
-        for name in $(podman ps -a --format '{{.Names}}' | grep '^floor-' || true); do podman rm -f -- "$name" >/dev/null; done
+        for name in $(podman ps -a --format '{{.Names}}' | grep '^floor-' || true); do stop_instance "$name"; podman rm -f --ignore -- "$name" >/dev/null; done
+        if [ "$systemd" = 1 ]; then rm -f /etc/systemd/system/floor-*.service; fi
         rm -f -- "$dir/current" "$dir/haproxy.cfg"
         rmdir -- "$dir" 2>/dev/null || true ;;
     *) echo "unknown command $cmd" >&2; exit 64 ;;
