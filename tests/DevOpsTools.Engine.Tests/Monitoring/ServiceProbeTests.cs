@@ -16,6 +16,11 @@ public sealed class ServiceProbeTests : IAsyncLifetime
     // a fast quantile can never pass for a slow one.
     private const double SchedulingToleranceMs = 150;
 
+    // A tail quantile is a handful of requests that are in flight together (the mix's slow slots
+    // are consecutive, four at a time at concurrency 4), so one stall of the machine lifts all of
+    // them at once: its high side only bounds it, the low side is what proves the measurement.
+    private const double TailToleranceMs = 1000;
+
     private WebApplication? _app;
     private string _base = "";
 
@@ -36,11 +41,11 @@ public sealed class ServiceProbeTests : IAsyncLifetime
         return Assert.Single(results);
     }
 
-    private static void InRange(double? actualMs, double expectedMs)
+    private static void InRange(double? actualMs, double expectedMs, double toleranceMs = SchedulingToleranceMs)
     {
         Assert.NotNull(actualMs);
         // Low side: the histogram's relative precision; high side: that plus scheduling.
-        Assert.InRange(actualMs!.Value, expectedMs * (1 - LatencyHistogram.Precision), expectedMs * (1 + LatencyHistogram.Precision) + SchedulingToleranceMs);
+        Assert.InRange(actualMs!.Value, expectedMs * (1 - LatencyHistogram.Precision), expectedMs * (1 + LatencyHistogram.Precision) + toleranceMs);
     }
 
     [Fact]
@@ -57,7 +62,7 @@ public sealed class ServiceProbeTests : IAsyncLifetime
         Assert.Equal(0, stats.Failures);
         InRange(stats.LatencyP50, 50);
         InRange(stats.LatencyP90, 50);
-        InRange(stats.LatencyP99, 500);
+        InRange(stats.LatencyP99, 500, TailToleranceMs);
         // The max is one request: a single scheduling stall can lift it, so only its floor is asserted.
         Assert.True(stats.LatencyMax >= 500 * (1 - LatencyHistogram.Precision), $"max {stats.LatencyMax} ms");
         Assert.Equal("probe", stats.Sources["LatencyP99"]);
@@ -77,7 +82,8 @@ public sealed class ServiceProbeTests : IAsyncLifetime
         Assert.Equal(ServiceStatus.Degraded, stats.Status);
         Assert.Contains("error rate 10.00 %", stats.Reason);
         InRange(stats.LatencyP50, 30);
-        InRange(stats.LatencyP99 is { } p ? Math.Max(p, 30) : null, 30);
+        // Every success took 30 ms, so even the tail reads no less: no instant 503 slipped into it.
+        InRange(stats.LatencyP99, 30, TailToleranceMs);
     }
 
     [Fact]
