@@ -4,7 +4,9 @@ namespace DevOpsTools.Engine.Tests.Core;
 
 public class SecureFilesTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dot-secure-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchDirectory _scratch = ScratchDirectory.Create("dot-secure", create: false);
+
+    private string _root => _scratch.Path;
 
     [Fact]
     public void Secret_files_are_0600_in_0700_directories()
@@ -42,9 +44,6 @@ public class SecureFilesTests : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
+        _scratch.Dispose();
     }
 }

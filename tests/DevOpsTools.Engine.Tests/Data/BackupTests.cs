@@ -9,14 +9,13 @@ namespace DevOpsTools.Engine.Tests.Data;
 public sealed class BackupTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dot-data-xunit-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly ScratchDirectory _scratch = ScratchDirectory.Create("dot-data-xunit", create: false);
+
+    private string _root => _scratch.Path;
 
     public void Dispose()
     {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
+        _scratch.Dispose();
     }
 
     private static AppBackup Backup(string id, TimeSpan age, string sha = "") => new()

@@ -8,15 +8,14 @@ namespace DevOpsTools.Engine.Tests.Data;
 /// <summary>The deploy logic against a fake host: what it changes, what a plan leaves alone, and the refusals.</summary>
 public sealed class DataServiceDeployerTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dot-data-xunit-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly ScratchDirectory _scratch = ScratchDirectory.Create("dot-data-xunit", create: false);
+
+    private string _root => _scratch.Path;
     private readonly FakeHost _host = new();
 
     public void Dispose()
     {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
+        _scratch.Dispose();
     }
 
     private static DataServiceDefinition Service(string extra = "container: true\n    port: 15432\n") =>

@@ -21,7 +21,8 @@ public sealed class ContainerHostReplicasTests : IClassFixture<ContainerHostFixt
     {
         Skip.If(_fixture.SkipReason is not null, _fixture.SkipReason);
         var env = "host-" + Guid.NewGuid().ToString("N")[..6];
-        var target = ContainerHostFixture.NewTarget(Path.Combine(Path.GetTempPath(), $"devopstools-{env}"));
+        using var scratch = ScratchDirectory.Claim($"devopstools-{env}");
+        var target = ContainerHostFixture.NewTarget(scratch.Path);
         // Two replicas take public+1..+2 and public+3..+4 in turn: a block of five free ports.
         var port = ContainerHostFixture.FreePortBlock(5);
         var context = EngineContext.Silent();

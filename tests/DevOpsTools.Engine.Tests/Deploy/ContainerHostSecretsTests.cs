@@ -25,7 +25,8 @@ public sealed class ContainerHostSecretsTests : IClassFixture<ContainerHostFixtu
     {
         Skip.If(_fixture.SkipReason is not null, _fixture.SkipReason);
         var env = "host-" + Guid.NewGuid().ToString("N")[..6];
-        var stateRoot = Path.Combine(Path.GetTempPath(), $"devopstools-{env}");
+        using var scratch = ScratchDirectory.Claim($"devopstools-{env}");
+        var stateRoot = scratch.Path;
         var secretFile = Path.Combine(stateRoot, "api-token");
         Directory.CreateDirectory(stateRoot);
         File.WriteAllText(secretFile, "token-from-file-7f3a\n");

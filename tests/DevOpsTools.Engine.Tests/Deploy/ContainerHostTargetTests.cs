@@ -26,7 +26,8 @@ public sealed class ContainerHostTargetTests : IClassFixture<ContainerHostFixtur
         Skip.If(_fixture.SkipReason is not null, _fixture.SkipReason);
         var env = "host-" + Guid.NewGuid().ToString("N")[..6];
         var volume = $"{env}-hello-data";
-        var stateRoot = Path.Combine(Path.GetTempPath(), $"devopstools-{env}");
+        using var scratch = ScratchDirectory.Claim($"devopstools-{env}");
+        var stateRoot = scratch.Path;
         var target = ContainerHostFixture.NewTarget(stateRoot);
         var port = ContainerHostFixture.FreePortBlock();
         var context = EngineContext.Silent();
@@ -111,7 +112,8 @@ public sealed class ContainerHostTargetTests : IClassFixture<ContainerHostFixtur
     {
         Skip.If(_fixture.SkipReason is not null, _fixture.SkipReason);
         var env = "host-" + Guid.NewGuid().ToString("N")[..6];
-        var target = ContainerHostFixture.NewTarget(Path.Combine(Path.GetTempPath(), $"devopstools-{env}"));
+        using var scratch = ScratchDirectory.Claim($"devopstools-{env}");
+        var target = ContainerHostFixture.NewTarget(scratch.Path);
         var port = ContainerHostFixture.FreePortBlock();
         var context = EngineContext.Silent();
         var name = $"dot-{env}-hello-r1-0";
@@ -152,7 +154,8 @@ public sealed class ContainerHostTargetTests : IClassFixture<ContainerHostFixtur
     {
         Skip.If(_fixture.SkipReason is not null, _fixture.SkipReason);
         var env = "host-" + Guid.NewGuid().ToString("N")[..6];
-        var stateRoot = Path.Combine(Path.GetTempPath(), $"devopstools-{env}");
+        using var scratch = ScratchDirectory.Claim($"devopstools-{env}");
+        var stateRoot = scratch.Path;
         var target = ContainerHostFixture.NewTarget(stateRoot);
         var context = EngineContext.Silent();
         try

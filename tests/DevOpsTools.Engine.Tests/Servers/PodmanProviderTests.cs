@@ -4,7 +4,9 @@ namespace DevOpsTools.Engine.Tests.Servers;
 
 public class PodmanProviderTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dot-podman-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchDirectory _scratch = ScratchDirectory.Create("dot-podman", create: false);
+
+    private string _root => _scratch.Path;
 
     [Fact]
     public void Parses_podman_ps_json_into_servers_and_skips_foreign_containers()
@@ -148,9 +150,6 @@ public class PodmanProviderTests : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
+        _scratch.Dispose();
     }
 }

@@ -7,7 +7,9 @@ namespace DevOpsTools.Engine.Tests.Servers;
 
 public class ServerManagerTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dot-mgr-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchDirectory _scratch = ScratchDirectory.Create("dot-mgr", create: false);
+
+    private string _root => _scratch.Path;
     private readonly FakeProvider _provider = new();
     private readonly RecordingSink _output = new();
 
@@ -158,10 +160,7 @@ public class ServerManagerTests : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
+        _scratch.Dispose();
     }
 
     private sealed class FakeProvider : IServerProvider

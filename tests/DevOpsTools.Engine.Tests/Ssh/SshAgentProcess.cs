@@ -12,7 +12,8 @@ public sealed class SshAgentProcess : IDisposable
 
     public SshAgentProcess()
     {
-        Directory = Path.Combine(Path.GetTempPath(), $"ssh-agent-test-{Guid.NewGuid():N}"[..32]);
+        // Short: the agent's socket path must fit sun_path (108 bytes).
+        Directory = ScratchDirectory.Claim($"ssh-agent-test-{Guid.NewGuid():N}"[..32]).Path;
         System.IO.Directory.CreateDirectory(Directory);
         SocketPath = Path.Combine(Directory, "agent.sock");
         if (Which("ssh-agent") is null || Which("ssh-add") is null || Which("ssh-keygen") is null)
@@ -83,9 +84,6 @@ public sealed class SshAgentProcess : IDisposable
     {
         Kill();
         _agent?.Dispose();
-        if (System.IO.Directory.Exists(Directory))
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
+        ScratchDirectory.Delete(Directory);
     }
 }

@@ -7,7 +7,9 @@ namespace DevOpsTools.Engine.Tests.Ssh;
 
 public class SshKeysTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dot-ssh-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchDirectory _scratch = ScratchDirectory.Create("dot-ssh", create: false);
+
+    private string _root => _scratch.Path;
 
     [Fact]
     public void Generated_private_key_is_read_by_SSH_NET_and_matches_the_public_line()
@@ -108,9 +110,6 @@ public class SshKeysTests : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
+        _scratch.Dispose();
     }
 }

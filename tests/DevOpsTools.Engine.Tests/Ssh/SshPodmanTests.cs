@@ -12,7 +12,12 @@ namespace DevOpsTools.Engine.Tests.Ssh;
 [Trait("Category", "Podman")]
 public sealed class SshPodmanTests(PodmanServerFixture fixture, ITestOutputHelper log) : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"ssh-test-{Guid.NewGuid():N}");
+    private readonly ScratchDirectory _scratch = ScratchDirectory.Create("ssh-test", create: false);
+
+    private string _root => _scratch.Path;
+
+    // A second module data directory beside the first (a pool that must not share its known hosts).
+    private readonly ScratchDirectory _scratchB = ScratchDirectory.Create("ssh-test-b", create: false);
 
     /// <summary>A pool with its own module data whose known_hosts holds the server's real host key.</summary>
     private async Task<SshConnectionPool> PoolAsync(params TestServer[] servers)
@@ -172,7 +177,7 @@ public sealed class SshPodmanTests(PodmanServerFixture fixture, ITestOutputHelpe
         wrongInner.KnownHosts.Set(innerIp, 22, (await bastion.ExecAsync("cat /etc/ssh/ssh_host_ed25519_key.pub")).Trim(), "wrong");
         var mismatch = await Assert.ThrowsAsync<DevOpsToolsException>(() => wrongInner.GetShell(target).RunAsync("touch /tmp/ran", false, TimeSpan.FromSeconds(30), CancellationToken.None));
         Assert.Equal(ErrorIds.HostKeyMismatch, mismatch.ErrorId);
-        await using var wrongBastion = new SshConnectionPool(new ModuleData(_root + "-b"));
+        await using var wrongBastion = new SshConnectionPool(new ModuleData(_scratchB.Path));
         wrongBastion.KnownHosts.Set("127.0.0.1", bastion.Server.SshPort, innerKey, "wrong");
         wrongBastion.KnownHosts.Set(innerIp, 22, innerKey, "inner");
         mismatch = await Assert.ThrowsAsync<DevOpsToolsException>(() => wrongBastion.GetShell(target).RunAsync("touch /tmp/ran", false, TimeSpan.FromSeconds(30), CancellationToken.None));
@@ -230,13 +235,8 @@ public sealed class SshPodmanTests(PodmanServerFixture fixture, ITestOutputHelpe
 
     public void Dispose()
     {
-        foreach (var dir in new[] { _root, _root + "-b" })
-        {
-            if (Directory.Exists(dir))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }
+        _scratch.Dispose();
+        _scratchB.Dispose();
     }
 }
 

@@ -18,7 +18,7 @@ public sealed class KubeFixture : IAsyncLifetime
 
     public KubeEndpoint.KubeEndpoint Endpoint { get; private set; } = null!;
 
-    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "k8s-target-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    public string Directory { get; } = ScratchDirectory.Create("k8s-target-tests", create: false).Path;
 
     public string KubeconfigPath => Path.Combine(Directory, "kubeconfig");
 
@@ -46,7 +46,7 @@ public sealed class KubeFixture : IAsyncLifetime
     {
         Client?.Dispose();
         await Endpoint.DisposeAsync();
-        System.IO.Directory.Delete(Directory, recursive: true);
+        ScratchDirectory.Delete(Directory);
     }
 
     public static string NewEnvironment() => "k-" + Guid.NewGuid().ToString("N")[..10];

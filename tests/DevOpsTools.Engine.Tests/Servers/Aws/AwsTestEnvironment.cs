@@ -9,7 +9,7 @@ namespace DevOpsTools.Engine.Tests.Servers.Aws;
 /// </summary>
 internal static class AwsTestEnvironment
 {
-    public static readonly string SharedDirectory = Path.Combine(Path.GetTempPath(), "dot-awscred-" + Environment.ProcessId);
+    public static readonly string SharedDirectory = ScratchDirectory.Claim("dot-awscred-" + Environment.ProcessId).Path;
 
     public static string CredentialsFile => Path.Combine(SharedDirectory, "credentials");
 
@@ -28,7 +28,7 @@ internal static class AwsTestEnvironment
         {
             try
             {
-                Directory.Delete(SharedDirectory, recursive: true);
+                ScratchDirectory.Delete(SharedDirectory);
             }
             catch (IOException)
             {

@@ -49,7 +49,7 @@ public sealed class AwsTestHost : IAsyncDisposable
         configure?.Invoke(options);
         var endpoint = new Ec2Endpoint.Ec2Endpoint(options);
         await endpoint.StartAsync();
-        var root = Path.Combine(Path.GetTempPath(), "dot-aws-" + Guid.NewGuid().ToString("N"));
+        var root = ScratchDirectory.Create("dot-aws", create: false).Path;
         return new AwsTestHost(endpoint, root);
     }
 
@@ -101,12 +101,6 @@ public sealed class AwsTestHost : IAsyncDisposable
     {
         Client.Dispose();
         await Endpoint.DisposeAsync();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
+        ScratchDirectory.Delete(Root);
     }
 }
