@@ -40,6 +40,13 @@ public interface IDeployTarget
     /// </summary>
     Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context);
 
+    /// <summary>
+    /// The migration recorded on this target that this deploy would repeat (the same image
+    /// digest and command succeeded before), or null: the rollout then skips the migration and
+    /// its backup. Container hosts record migrations in the app's state; default: none recorded.
+    /// </summary>
+    Task<AppMigration?> RecordedMigrationAsync(ResolvedApp app, EngineContext context) => Task.FromResult<AppMigration?>(null);
+
     /// <summary>The current state with its revision history, or null when the app is not on this target.</summary>
     Task<Deployment?> GetAsync(string app, string environment, EngineContext context);
 
@@ -67,6 +74,31 @@ public sealed record DeployOptions
 
     /// <summary>How long an old instance keeps its in-flight requests after the switch.</summary>
     public TimeSpan DrainTime { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Backs up the migration's data service before the migration runs (null: no backup).</summary>
+    public IMigrationBackup? MigrationBackup { get; init; }
+
+    /// <summary>A failed migration restores the backup taken before it by itself.</summary>
+    public bool RestoreOnFailure { get; init; }
+
+    /// <summary>The ids of the backups taken for this deploy's migration (set by the rollout; recorded with the migration).</summary>
+    public IReadOnlyList<string> MigrationBackups { get; init; } = [];
+}
+
+/// <summary>The backup a rollout takes before a migration, and the restore after a failed one (Data/Backups/MigrationBackup).</summary>
+public interface IMigrationBackup
+{
+    /// <summary>"test/main": what is backed up, for messages.</summary>
+    string Label { get; }
+
+    /// <summary>Backs up every database of the data service (one AppBackup each).</summary>
+    Task<IReadOnlyList<AppBackup>> BackupAsync(EngineContext context);
+
+    /// <summary>Restores a backup just taken into its database.</summary>
+    Task RestoreAsync(AppBackup backup, EngineContext context);
+
+    /// <summary>The exact Restore-AppData command that restores the backup, by id.</summary>
+    string RestoreCommand(AppBackup backup);
 }
 
 /// <summary>A migration that succeeded: where, with which image, how long, and its output lines.</summary>

@@ -46,6 +46,9 @@ public sealed record ResolvedApp
     /// <summary>Runs once per deploy in a container of the new image before any instance switches (schema migrations).</summary>
     public IReadOnlyList<string>? MigrationCommand { get; init; }
 
+    /// <summary>The data service (of the environment's data section) the migration changes: backed up before it runs.</summary>
+    public string? MigrationDataService { get; init; }
+
     /// <summary>Host names the app answers to (proxy/ingress rules); empty means any.</summary>
     public IReadOnlyList<string> HostNames { get; init; } = [];
 

@@ -7,7 +7,7 @@ namespace DevOpsTools.Engine.Deploy;
 /// each batch runs through the fan-out helper, and a batch that fails (a target rolled back,
 /// failed or errored) stops the rollout, so the targets after it keep serving the old revision.
 /// Each target rolls itself back (its ApplyAsync owns that); this class owns only the order, and
-/// runs the app's migration once, on the first target, before the first batch.
+/// runs the app's migration once, on the first target, before the first batch (<see cref="MigrationStep"/>).
 /// </summary>
 public static class Rollout
 {
@@ -19,9 +19,9 @@ public static class Rollout
         await StageAsync(app, targets, context).ConfigureAwait(false);
         if (app.MigrationCommand is { Count: > 0 } && targets.Count > 0)
         {
-            // Once, before any target starts the new revision: a failure throws and nothing switched.
-            var migration = await targets[0].MigrateAsync(app, options, context).ConfigureAwait(false);
-            context.Output.WriteVerbose($"{app.Environment}/{app.Name}: migration done on {migration.Target} in {migration.Duration.TotalSeconds:0.0} s.");
+            // Once, before any target starts the new revision (backed up first, skipped when
+            // recorded as done): a failure throws and nothing switched.
+            await MigrationStep.RunAsync(app, targets[0], options, context).ConfigureAwait(false);
         }
 
         var batchSize = Math.Max(1, options.MaxUnavailable);

@@ -104,6 +104,11 @@ public static class EnvironmentLoader
         }
 
         DataServiceValidator.Validate(environment, errors);
+        foreach (var app in environment.Apps.Where(a => a.Migration?.DataService is { } named && environment.Data.TrueForAll(d => d.Name != named)))
+        {
+            errors.Add(SemanticError(app.Migration!.Location, "dataService",
+                $"app '{app.Name}': its migration names data service '{app.Migration.DataService}', which is not in this environment's data section ({(environment.Data.Count == 0 ? "it has none" : string.Join(", ", environment.Data.Select(d => d.Name)))})."));
+        }
 
         foreach (var slo in environment.Monitoring.Slos)
         {

@@ -73,6 +73,32 @@ public sealed class DeploymentRevision
     public string? Reason { get; init; }
 }
 
+/// <summary>A migration that succeeded, as recorded on the target next to the deployment state.</summary>
+public sealed class AppMigration
+{
+    /// <summary>The image as the spec or -Image named it.</summary>
+    public required string Image { get; init; }
+
+    /// <summary>The content digest the migration ran with; with Command, what makes it the same migration.</summary>
+    public required string ImageDigest { get; init; }
+
+    /// <summary>Program and arguments.</summary>
+    public IReadOnlyList<string> Command { get; init; } = [];
+
+    public DateTimeOffset RanAt { get; init; }
+
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>The backups taken just before it ran (Get-AppBackup ids), when the app names a data service.</summary>
+    public IReadOnlyList<string> Backups { get; init; } = [];
+
+    /// <summary>Same image content and same command.</summary>
+    public bool IsSame(string digest, IReadOnlyList<string> command) =>
+        ImageDigest == digest && Command.SequenceEqual(command, StringComparer.Ordinal);
+
+    public override string ToString() => $"{string.Join(' ', Command)} with {Image} at {RanAt:u}";
+}
+
 /// <summary>
 /// The outcome of Deploy-App / Undo-AppDeployment on one target, and what Get-AppDeployment
 /// reports. The same type for every target (container hosts, this machine, Kubernetes), so
@@ -127,6 +153,9 @@ public sealed class Deployment
 
     /// <summary>Earlier revisions, newest first (Get-AppDeployment).</summary>
     public IReadOnlyList<DeploymentRevision> History { get; init; } = [];
+
+    /// <summary>Migrations that succeeded on this target (container hosts), newest first: a deploy of the same image digest and command does not run one again.</summary>
+    public IReadOnlyList<AppMigration> Migrations { get; init; } = [];
 
     public override string ToString() => $"{Environment}/{App}@{Target} rev {Revision} ({Status})";
 }

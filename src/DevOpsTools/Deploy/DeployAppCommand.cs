@@ -1,7 +1,10 @@
 using System.Management.Automation;
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Data;
+using DevOpsTools.Engine.Data.Backups;
 using DevOpsTools.Engine.Deploy;
 using DevOpsTools.Engine.Deploy.Spec;
+using DevOpsTools.Engine.Servers.Podman;
 
 namespace DevOpsTools.Commands.Deploy;
 
@@ -59,6 +62,15 @@ public sealed class DeployAppCommand : DeployCommandBase
     [Parameter]
     public SwitchParameter NoRollback { get; set; }
 
+    /// <summary>The data services of the app's environment (Import-DevOpsEnvironment's Data), for a standalone app.yaml whose migration names a dataService; an environment file brings its own.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public DataServiceDefinition[]? DataService { get; set; }
+
+    /// <summary>A failed migration restores the backup taken just before it by itself.</summary>
+    [Parameter]
+    public SwitchParameter RestoreOnFailure { get; set; }
+
     protected override void EndProcessingCore()
     {
         if (Image is not null && FromEnvironment is not null)
@@ -81,7 +93,8 @@ public sealed class DeployAppCommand : DeployCommandBase
 
         var environment = ResolveEnvironment();
         // The spec is read and validated before anything is asked or touched: bad input changes nothing.
-        var spec = AppSpecSource.Load(GetUnresolvedProviderPathFromPSPath(Path), Name);
+        var spec = AppSpecSource.Load(GetUnresolvedProviderPathFromPSPath(Path), Name, out var fileData);
+        var migrationService = MigrationDataService(spec, environment, fileData);
         var what = FromEnvironment is null ? Image ?? spec.Image : "the digest running in " + FromEnvironment;
         var action = $"Deploy {spec.Name} ({what}) to {environment}";
 
@@ -120,7 +133,12 @@ public sealed class DeployAppCommand : DeployCommandBase
             return;
         }
 
-        var options = new DeployOptions { Timeout = TimeSpan.FromSeconds(TimeoutSec), MaxUnavailable = MaxUnavailable, NoRollback = NoRollback };
+        var options = new DeployOptions
+        {
+            Timeout = TimeSpan.FromSeconds(TimeoutSec), MaxUnavailable = MaxUnavailable, NoRollback = NoRollback, RestoreOnFailure = RestoreOnFailure,
+            // -WhatIf takes no backup: the plan only says one would be taken.
+            MigrationBackup = migrationService is null || whatIf ? null : new MigrationBackup(migrationService, new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default)),
+        };
         var fromServers = FromServer;
         // Another cluster only when asked for; otherwise the source namespace is on the target's cluster.
         // -FromContext alone is another context of -KubeConfig's file; -FromKubeConfig alone is its current context.
@@ -171,6 +189,11 @@ public sealed class DeployAppCommand : DeployCommandBase
             return (plans, (IReadOnlyList<Deployment>)[]);
         });
 
+        if (whatIf && migrationService is not null && spec.Migration is not null)
+        {
+            Say($"What if: the migration ({string.Join(' ', spec.Migration.Command)}) would run after a backup of {migrationService.Environment}/{migrationService.Name} ({string.Join(", ", migrationService.Databases.Select(d => d.Name))}), unless it ran with this image before.");
+        }
+
         foreach (var plan in plans)
         {
             Say($"What if: {plan.Target}: {plan.Summary}");
@@ -194,5 +217,27 @@ public sealed class DeployAppCommand : DeployCommandBase
 
             WriteObject(deployment);
         }
+    }
+
+    /// <summary>The data service the app's migration names (migration.dataService): from -DataService, else the environment file's data section; an error before anything changes when neither has it.</summary>
+    private DataServiceDefinition? MigrationDataService(AppSpec spec, string environment, IReadOnlyList<DataServiceDefinition> fileData)
+    {
+        if (spec.Migration?.DataService is not { } name)
+        {
+            return null;
+        }
+
+        var candidates = (DataService ?? []).Concat(fileData).Where(d => d.Name == name).ToList();
+        var found = candidates.FirstOrDefault(d => d.Environment == environment) ?? candidates.FirstOrDefault();
+        if (found is null)
+        {
+            ThrowEngineError(new DevOpsToolsException(ErrorIds.DataServiceNotFound, ErrorKind.ObjectNotFound,
+                $"App '{spec.Name}': its migration names data service '{name}' (migration.dataService), which Deploy-App was not given; nothing was changed.", name)
+            {
+                RecommendedAction = $"Give the environment's data services: Deploy-App -Path <app.yaml> -DataService (Import-DevOpsEnvironment <environment file>).Data, or deploy from the environment file.",
+            });
+        }
+
+        return found;
     }
 }

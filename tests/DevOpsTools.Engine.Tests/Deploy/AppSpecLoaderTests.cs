@@ -50,6 +50,7 @@ public class AppSpecLoaderTests
             size: 1Gi
         migration:
           command: [/app/migrate, --up]
+          dataService: main
         servers: [web]
         hosts: [shop.example.com]
         environments:
@@ -88,6 +89,7 @@ public class AppSpecLoaderTests
         Assert.Equal(100, DevOpsTools.Engine.Deploy.ContainerHost.ContainerHostLayout.SpecOf(app).StartIntervalMilliseconds);
         Assert.Equal(new AppVolume("data", "/data", 1L << 30), Assert.Single(app.Volumes));
         Assert.Equal(["/app/migrate", "--up"], app.MigrationCommand!);
+        Assert.Equal("main", app.MigrationDataService);
         Assert.Equal(["web"], app.Servers);
         Assert.Equal(["shop.example.com"], app.HostNames);
         Assert.Equal("/srv/app.yaml:1:1", app.Source);

@@ -64,4 +64,43 @@ public sealed class ContainerHostMigrationTests : IClassFixture<ContainerHostFix
             await target.RemoveAsync("hello", env, removeVolumes: true, context);
         }
     }
+
+    [SkippableFact]
+    public async Task A_migration_that_succeeded_is_recorded_and_not_run_again_for_the_same_image_and_command()
+    {
+        Skip.If(_fixture.SkipReason is not null, _fixture.SkipReason);
+        var env = "host-" + Guid.NewGuid().ToString("N")[..6];
+        var stateRoot = Path.Combine(Path.GetTempPath(), $"devopstools-{env}");
+        var target = ContainerHostFixture.NewTarget(stateRoot);
+        var port = ContainerHostFixture.FreePortBlock();
+        var sink = new RecordingSink();
+        var context = new EngineContext(sink);
+        var options = new DeployOptions { Timeout = TimeSpan.FromSeconds(30), DrainTime = TimeSpan.FromSeconds(1) };
+        string[] migrate = ["python3", "/usr/local/lib/hello/server.py", "--migrate"];
+        var v1 = ContainerHostFixture.App(env, "localhost/devopstools-hello:1", port, $"{env}-hello-data") with { MigrationCommand = migrate };
+        try
+        {
+            var first = Assert.Single(await Rollout.RunAsync(v1, [target], options, context));
+            var recorded = Assert.Single(first.Migrations);
+            Assert.Equal(first.ImageDigest, recorded.ImageDigest);
+            Assert.Equal(migrate, recorded.Command);
+
+            // The same image and command again: a new revision, no second migration.
+            var again = Assert.Single(await Rollout.RunAsync(v1, [target], options, context));
+            Assert.Equal(DeploymentStatus.Healthy, again.Status);
+            Assert.Equal(2, again.Revision);
+            Assert.Single(again.Migrations);
+            Assert.Contains(sink.Verbose, v => v.Contains("not run again", StringComparison.Ordinal));
+            Assert.Equal(recorded.RanAt, Assert.Single((await target.GetAsync("hello", env, context))!.Migrations).RanAt);
+
+            // Another image runs it (and is recorded, newest first).
+            var v2 = Assert.Single(await Rollout.RunAsync(v1 with { Image = "localhost/devopstools-hello:2" }, [target], options, context));
+            Assert.Equal(2, v2.Migrations.Count);
+            Assert.Equal(v2.ImageDigest, v2.Migrations[0].ImageDigest);
+        }
+        finally
+        {
+            await target.RemoveAsync("hello", env, removeVolumes: true, context);
+        }
+    }
 }

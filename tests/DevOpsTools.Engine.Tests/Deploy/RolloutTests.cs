@@ -61,6 +61,40 @@ public class RolloutTests
         Assert.Equal(["migrate@web-1"], Applied);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task A_failed_migration_after_a_backup_says_how_to_restore_or_restores(bool restoreOnFailure, bool restoreFails)
+    {
+        var backup = new ScriptedBackup(_applied, restoreFails);
+        var targets = new IDeployTarget[] { new ScriptedTarget("web-1", _applied, failMigration: true) };
+        var app = App with { MigrationCommand = ["/app/migrate"] };
+        var options = new DeployOptions { MigrationBackup = backup, RestoreOnFailure = restoreOnFailure };
+
+        var error = await Assert.ThrowsAsync<DevOpsToolsException>(() => Rollout.RunAsync(app, targets, options, new EngineContext(_sink)));
+
+        Assert.Equal(ErrorIds.DeployMigrationFailed, error.ErrorId);
+        Assert.Contains("the migration exited 3 on web-1", error.Message, StringComparison.Ordinal);
+        var restored = restoreOnFailure && !restoreFails;
+        Assert.Equal(restoreOnFailure ? ["backup", "migrate@web-1", "restore shop-1"] : ["backup", "migrate@web-1"], Applied);
+        Assert.Equal(!restored, error.Message.Contains("Restore-AppData -Id shop-1 -Environment prod -Service main -Force", StringComparison.Ordinal));
+        Assert.Equal(restored, error.Message.Contains("was restored", StringComparison.Ordinal));
+        Assert.Equal(restoreFails, error.Message.Contains("failed too", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_recorded_migration_is_skipped_with_its_backup()
+    {
+        var backup = new ScriptedBackup(_applied, restoreFails: false);
+        var recorded = new AppMigration { Image = "localhost/shop:2", ImageDigest = "sha256:" + new string('a', 64), Command = ["/app/migrate"] };
+        var targets = new IDeployTarget[] { new ScriptedTarget("web-1", _applied) { Recorded = recorded } };
+
+        await Rollout.RunAsync(App with { MigrationCommand = ["/app/migrate"] }, targets, new DeployOptions { MigrationBackup = backup }, new EngineContext(_sink));
+
+        Assert.Equal(["web-1"], Applied);
+    }
+
     [Fact]
     public async Task No_migration_command_means_no_migration()
     {
@@ -211,6 +245,33 @@ public class RolloutTests
         Assert.DoesNotContain(_applied, a => !a.StartsWith("stage@", StringComparison.Ordinal));
     }
 
+    /// <summary>A data service backup the test scripts: one backup, shop-1 of prod/main; records backups and restores.</summary>
+    private sealed class ScriptedBackup(ConcurrentQueue<string> applied, bool restoreFails) : IMigrationBackup
+    {
+        public string Label => "prod/main";
+
+        public Task<IReadOnlyList<AppBackup>> BackupAsync(EngineContext context)
+        {
+            applied.Enqueue("backup");
+            return Task.FromResult<IReadOnlyList<AppBackup>>([new AppBackup
+            {
+                Id = "shop-1", Environment = "prod", Service = "main", Database = "shop", Engine = "PostgreSQL", Version = "15",
+                Format = "pg_dump custom", CreatedAt = DateTimeOffset.UtcNow, SizeBytes = 1, Sha256 = new string('0', 64), Duration = TimeSpan.Zero,
+                Path = "/nonexistent/shop-1.dump", ManifestPath = "/nonexistent/shop-1.json",
+            }]);
+        }
+
+        public Task RestoreAsync(AppBackup backup, EngineContext context)
+        {
+            applied.Enqueue("restore " + backup.Id);
+            return restoreFails
+                ? throw new DevOpsToolsException(ErrorIds.RestoreFailed, ErrorKind.InvalidOperation, "pg_restore failed", backup.Id)
+                : Task.CompletedTask;
+        }
+
+        public string RestoreCommand(AppBackup backup) => $"Restore-AppData -Id {backup.Id} -Environment {backup.Environment} -Service {backup.Service} -Force";
+    }
+
     /// <summary>A target whose outcome the test decides; it records the order it was applied in.</summary>
     private sealed class ScriptedTarget(string name, ConcurrentQueue<string> applied, Concurrency? gate = null, DeploymentStatus outcome = DeploymentStatus.Healthy, bool fail = false, bool failMigration = false, bool failStage = false, Concurrency? stageGate = null) : IDeployTarget
     {
@@ -238,6 +299,10 @@ public class RolloutTests
         public string Name => name;
 
         public Deployment? Running { get; init; }
+
+        public AppMigration? Recorded { get; init; }
+
+        public Task<AppMigration?> RecordedMigrationAsync(ResolvedApp app, EngineContext context) => Task.FromResult(Recorded);
 
         public Task<DeployPlan> PlanAsync(ResolvedApp app, EngineContext context) => Task.FromResult(new DeployPlan(name, "no change", string.Empty, false));
 

@@ -48,6 +48,7 @@ public sealed class ContainerHostTarget : IDeployTarget
     private readonly HostSteps _steps;
     private readonly ContainerHostOptions _options;
     private readonly SecretResolver _secrets;
+    private readonly HostMigrations _migrations;
 
     /// <param name="secrets">Reads the app's secret values at deploy time (default: this process's environment and 0600 files).</param>
     public ContainerHostTarget(IHostScriptRunner runner, ContainerHostOptions options, SecretResolver? secrets = null)
@@ -56,6 +57,7 @@ public sealed class ContainerHostTarget : IDeployTarget
         _options = options;
         _steps = new HostSteps(runner, options);
         _secrets = secrets ?? new SecretResolver();
+        _migrations = new HostMigrations(_steps, _secrets, runner.Name);
     }
 
     public string Kind => _runner.Server is null ? "Local" : "Host";
@@ -109,35 +111,9 @@ public sealed class ContainerHostTarget : IDeployTarget
         return await RolloutAsync(app.Name, app.Environment, ContainerHostLayout.SpecOf(app), options, context, secrets, pinned: app.ImageDigest, hostDigest: hostDigest).ConfigureAwait(false);
     }
 
-    public async Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context)
-    {
-        HostSteps.Validate(app);
-        var command = app.MigrationCommand is { Count: > 0 } given ? given : throw new ArgumentException($"App '{app.Name}' has no migration command.", nameof(app));
-        var secrets = HostSecrets.EnvFile(app, _secrets);
-        var spec = ContainerHostLayout.SpecOf(app);
-        var started = DateTimeOffset.UtcNow;
-        var digest = await _steps.DigestAsync(app.Name, app.Environment, app.ImageDigest ?? spec.Image, context).ConfigureAwait(false);
-        if (secrets is not null)
-        {
-            await _steps.RunAsync(app.Name, app.Environment, ["secrets", "migrate", "-"], context, env: new Dictionary<string, string> { ["SECRETS_ENV"] = secrets }).ConfigureAwait(false);
-        }
+    public Task<MigrationRun> MigrateAsync(ResolvedApp app, DeployOptions options, EngineContext context) => _migrations.RunAsync(app, options, context);
 
-        // A one-off container of the new image with the instances' variables, secrets and volumes;
-        // nothing else has started, so a failure leaves the running revision as it is.
-        context.Output.WriteVerbose($"{Name}: migrating {app.Environment}/{app.Name} with {spec.Image}: {string.Join(' ', command)}");
-        var output = new List<string>();
-        var run = await _steps.RunAsync(app.Name, app.Environment,
-            ["migrate", ContainerHostLayout.MigrationName(app.Name, app.Environment), .. ContainerHostLayout.MigrationArguments(app.Name, app.Environment, spec, digest, secrets is null ? null : _steps.SecretsFile(app.Name, app.Environment, "migrate"), command)],
-            context, line => { output.Add(line); context.Output.WriteVerbose($"{Name}: migration: {line}"); }, options.Timeout + TimeSpan.FromSeconds(30), check: false).ConfigureAwait(false);
-        if (!run.Succeeded)
-        {
-            throw new DevOpsToolsException(ErrorIds.DeployMigrationFailed, ErrorKind.InvalidOperation,
-                $"{app.Environment}/{app.Name} on {Name}: the migration ({string.Join(' ', command)}) exited {run.ExitCode}: {string.Join(" | ", output.TakeLast(3))} {ExternalProcess.Tail(run.StdErr, 2).Trim()}".TrimEnd() + "; no instance was started or switched.", app.Name)
-            { RecommendedAction = "Fix the migration (Get-AppLog shows nothing for it: its output is above), then deploy again; the running revision was not touched." };
-        }
-
-        return new MigrationRun(Name, spec.Image, digest, DateTimeOffset.UtcNow - started, output);
-    }
+    public Task<AppMigration?> RecordedMigrationAsync(ResolvedApp app, EngineContext context) => _migrations.RecordedAsync(app, context);
 
     public async Task<Deployment?> GetAsync(string app, string environment, EngineContext context)
     {
@@ -356,6 +332,7 @@ public sealed class ContainerHostTarget : IDeployTarget
         {
             Revision = r.Revision, Image = r.Spec.Image, ImageDigest = r.Digest, Status = r.Status, DeployedAt = r.DeployedAt, Reason = r.Reason,
         }).ToList(),
+        Migrations = state.Migrations.AsEnumerable().Reverse().ToList(),
     };
 
     /// <summary>The diff's secret lines: names only, and which values differ from the current revision's (compared on the host).</summary>

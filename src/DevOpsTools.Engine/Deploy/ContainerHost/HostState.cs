@@ -19,6 +19,9 @@ public sealed class HostState
 
     public List<HostRevision> Revisions { get; init; } = [];
 
+    /// <summary>The migrations that succeeded here, oldest first (a deploy of the same digest and command skips its migration).</summary>
+    public List<AppMigration> Migrations { get; init; } = [];
+
     public HostRevision? Find(int revision) => Revisions.Find(r => r.Revision == revision);
 
     private static readonly JsonSerializerOptions Json = new()

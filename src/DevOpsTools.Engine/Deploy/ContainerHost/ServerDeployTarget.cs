@@ -50,6 +50,13 @@ public sealed class ServerDeployTarget : IDeployTarget
         return await _inner.MigrateAsync(app, options, context).ConfigureAwait(false);
     }
 
+    public async Task<AppMigration?> RecordedMigrationAsync(ResolvedApp app, EngineContext context)
+    {
+        // The digest is the server's: the image must be there (staging sent it).
+        await ReadyAsync(app, context).ConfigureAwait(false);
+        return await _inner.RecordedMigrationAsync(app, context).ConfigureAwait(false);
+    }
+
     public async Task<Deployment?> GetAsync(string app, string environment, EngineContext context) =>
         await _inner.GetAsync(app, environment, context).ConfigureAwait(false) is { } found ? WithServer(found) : null;
 
@@ -123,7 +130,7 @@ public sealed class ServerDeployTarget : IDeployTarget
         Revision = deployment.Revision, Image = deployment.Image, ImageDigest = deployment.ImageDigest, Status = deployment.Status,
         ReplicasDesired = deployment.ReplicasDesired, ReplicasReady = deployment.ReplicasReady, Endpoints = deployment.Endpoints.Select(Reachable).ToList(),
         Server = _server, StartedAt = deployment.StartedAt, Duration = deployment.Duration, RolledBack = deployment.RolledBack,
-        RollbackReason = deployment.RollbackReason, History = deployment.History,
+        RollbackReason = deployment.RollbackReason, History = deployment.History, Migrations = deployment.Migrations,
     };
 
     /// <summary>

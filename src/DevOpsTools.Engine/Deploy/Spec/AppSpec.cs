@@ -192,6 +192,9 @@ public sealed class MigrationSpec : IYamlLocated
     [YamlField("command", Required = true, Description = "Program and arguments, run in a container of the new image")]
     public List<string> Command { get; set; } = [];
 
+    [YamlField("dataService", Description = "The environment's data service (its data section) the migration changes: Deploy-App backs up its databases before the migration runs", Pattern = Validation.Rfc1123LabelPattern)]
+    public string? DataService { get; set; }
+
     public YamlLocation? Location { get; set; }
 }
 

@@ -79,6 +79,7 @@ public static class AppSpecLoader
             HealthCheck = HealthCheck(spec),
             Volumes = spec.Volumes.Select(v => new AppVolume(v.Name, v.MountPath, v.Size is null ? null : Quantities.ParseSize(v.Size))).ToList(),
             MigrationCommand = spec.Migration?.Command.ToList(),
+            MigrationDataService = spec.Migration?.DataService,
             HostNames = (overrides?.Hosts ?? spec.Hosts).ToList(),
             Servers = spec.Servers.ToList(),
             Source = spec.Location is { } where ? $"{where.File}:{where.Line}:{where.Column}" : null,

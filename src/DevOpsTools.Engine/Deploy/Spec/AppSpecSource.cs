@@ -11,8 +11,12 @@ namespace DevOpsTools.Engine.Deploy.Spec;
 /// </summary>
 public static partial class AppSpecSource
 {
-    public static AppSpec Load(string path, string? appName)
+    public static AppSpec Load(string path, string? appName) => Load(path, appName, out _);
+
+    /// <param name="data">The environment file's data services (a migration's dataService is one of them); empty for an app.yaml.</param>
+    public static AppSpec Load(string path, string? appName, out IReadOnlyList<DataServiceDefinition> data)
     {
+        data = [];
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
         {
@@ -34,6 +38,7 @@ public static partial class AppSpecSource
         var environment = EnvironmentLoader.LoadFile(full) is [var only] ? only
             : throw new DevOpsToolsException(ErrorIds.AppSpecInvalid, ErrorKind.InvalidData,
                 $"{full} holds several environments; give Deploy-App a file with one, or a standalone app.yaml.", full);
+        data = environment.Data;
         if (appName is not null)
         {
             return AppSpecLoader.FromEnvironment(environment, appName);
