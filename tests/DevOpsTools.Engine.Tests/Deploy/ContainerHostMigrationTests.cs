@@ -70,7 +70,8 @@ public sealed class ContainerHostMigrationTests : IClassFixture<ContainerHostFix
     {
         Skip.If(_fixture.SkipReason is not null, _fixture.SkipReason);
         var env = "host-" + Guid.NewGuid().ToString("N")[..6];
-        var stateRoot = Path.Combine(Path.GetTempPath(), $"devopstools-{env}");
+        using var scratch = ScratchDirectory.Claim($"devopstools-{env}");
+        var stateRoot = scratch.Path;
         var target = ContainerHostFixture.NewTarget(stateRoot);
         var port = ContainerHostFixture.FreePortBlock();
         var sink = new RecordingSink();
