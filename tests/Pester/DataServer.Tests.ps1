@@ -249,4 +249,27 @@ data:
         $again.Status | Should -Be 'Unchanged'
         $again.Changes | Should -BeNullOrEmpty
     }
+
+    It 'keeps serving the app server and refusing this machine once the db server is hardened (Baseline)' {
+        $report = Get-Server -Environment $envName -Name db | Set-Hardening -Force -ErrorAction Stop
+        $report.Failed | Should -Be 0
+        # Inbound default deny, with the declared port 5432 the one application port left open.
+        $ruleset = (Invoke-TestSsh -Server $db -Command 'sudo -n nft list ruleset') -join "`n"
+        $ruleset | Should -Match 'policy drop'
+        $ruleset | Should -Match 'tcp dport 5432 accept'
+
+        $address, $port = (Import-DevOpsEnvironment $envFile | Deploy-DataService -WhatIf).Endpoint -split ':'
+        $local = New-AppTunnel $address ([int] $port)
+        $connection = Connect-Url (Join-Path $secrets 'shop.url') '127.0.0.1' $local
+        try {
+            $command = $connection.CreateCommand()
+            $command.CommandText = 'SELECT sum(n) FROM t'
+            $command.ExecuteScalar() | Should -Be 3
+        } finally { $connection.Dispose() }
+        $endpoint = $db.Endpoints | Where-Object Port -eq 5432
+        { Connect-Url (Join-Path $secrets 'shop.url') $endpoint.Address $endpoint.HostPort } | Should -Throw '*pg_hba.conf rejects connection*'
+
+        $after = Import-DevOpsEnvironment $envFile | Deploy-DataService
+        $after.Status | Should -Be 'Unchanged'
+    }
 }
