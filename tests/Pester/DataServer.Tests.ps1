@@ -244,10 +244,13 @@ data:
         { Connect-Url (Join-Path $secrets 'shop.url') $endpoint.Address $endpoint.HostPort } | Should -Throw '*pg_hba.conf rejects connection*'
     }
 
-    It 'changes nothing on a second run and says so' {
+    It 'changes nothing on a second run and says so; -WhatIf then plans nothing' {
         $again = Import-DevOpsEnvironment $envFile | Deploy-DataService
         $again.Status | Should -Be 'Unchanged'
         $again.Changes | Should -BeNullOrEmpty
+        $plan = Import-DevOpsEnvironment $envFile | Deploy-DataService -WhatIf
+        $plan.Status | Should -Be 'Planned'
+        $plan.Changes | Should -BeNullOrEmpty
     }
 
     It 'keeps serving the app server and refusing this machine once the db server is hardened (Baseline)' {
