@@ -265,11 +265,12 @@ Describe 'Backups of the data service: backed up, listed, restored, proved' {
 }
 
 Describe 'Deploy-DataService refuses what it cannot give, before changing anything' {
-    It 'a service on a server role is DataPlacementNotSupported' {
+    It 'a service on a server role that no server of the environment has is ServerNotFound naming the file, line and role' {
         $file = New-DataEnvFile 'role.yaml' "  - { name: onrole, engine: postgresql, role: db }`n"
         Import-DevOpsEnvironment $file | Deploy-DataService -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'DataPlacementNotSupported,*'
-        "$($errs[0])" | Should -BeLike "${file}:6:5: `$.data[[]0]: data service 'onrole' runs on role db*container: true*"
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'ServerNotFound,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        "$($errs[0])" | Should -BeLike "${file}:6:5: `$.data[[]0]: role: data service 'onrole' runs on the server with role 'db', but environment '$EnvName' has no such server*"
     }
 
     It 'storage larger than the free space is DataStorageUnavailable naming file, line and field; no volume is made' {

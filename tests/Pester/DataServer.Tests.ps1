@@ -115,3 +115,164 @@ Describe 'PostgreSQL on a server (dsv)' -Tag 'Podman', 'Servers', 'Data' -Skip:$
         { Open-Connection 'wrong-password' } | Should -Throw '*password authentication failed*'
     }
 }
+
+# Deploy-DataService for a service placed by role: it finds the db server at the provider, admits
+# the environment's other server (the app server) by its address, and records the endpoint apps
+# use. The test reaches it as the app does, from the app server's address (an SSH tunnel through
+# the app server), and is refused from this machine, which is not an app server.
+Describe 'Deploy-DataService on a server by role (dsrv)' -Tag 'Podman', 'Servers', 'Data' -Skip:$podmanMissing {
+    BeforeAll {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+        $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+        Add-Type -Path (Join-Path $packages 'microsoft.extensions.logging.abstractions/8.0.3/lib/net8.0/Microsoft.Extensions.Logging.Abstractions.dll')
+        Add-Type -Path (Join-Path $packages 'npgsql/8.0.5/lib/net8.0/Npgsql.dll')
+        $script:dataRoot = New-TestDataRoot
+        $script:envName = 'dsrv-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $script:tunnels = [Collections.Generic.List[Diagnostics.Process]]::new()
+
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $script:db = New-Server -Name db -Role db -Environment $envName -Port 5432 -ErrorAction Stop
+        $script:app = New-Server -Name app -Role web -Environment $envName -ErrorAction Stop
+        Write-Host "dsrv: created a db server and an app server in $([math]::Round($watch.Elapsed.TotalSeconds, 1)) s"
+
+        New-Item -ItemType Directory -Force $dataRoot | Out-Null
+        $script:envFile = Join-Path $dataRoot 'env.yaml'
+        Set-Content -Path $envFile -Value @"
+name: $envName
+servers:
+  - { name: db, role: db, ports: [5432] }
+  - { name: app, role: web }
+data:
+  - name: main
+    engine: postgresql
+    role: db
+    users: [{ name: shop }]
+    databases: [{ name: shop, owner: shop }]
+"@
+        $script:secrets = Join-Path $dataRoot "data/$envName/main"
+
+        function script:Get-Address($Server) {
+            $line = Invoke-TestSsh -Server $Server -Command 'ip -o -4 addr show scope global' | Select-Object -First 1
+            if ("$line" -notmatch 'inet (\d+\.\d+\.\d+\.\d+)/') { throw "no IPv4 address on $($Server.Name): $line" }
+            $Matches[1]
+        }
+        $script:dbAddress = Get-Address $db
+
+        # A local port forwarded through the app server to host:port: connections arrive from the app server's address.
+        function script:New-AppTunnel([string] $TargetHost, [int] $TargetPort) {
+            $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+            $listener.Start(); $local = $listener.LocalEndpoint.Port; $listener.Stop()
+            $info = [Diagnostics.ProcessStartInfo]::new('ssh')
+            foreach ($a in @('-N', '-i', (Join-Path $env:DEVOPSTOOLS_HOME "keys/$envName/id_ed25519"), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
+                    '-o', 'StrictHostKeyChecking=yes', '-o', "UserKnownHostsFile=$(Join-Path $env:DEVOPSTOOLS_HOME 'known_hosts')", '-o', 'ExitOnForwardFailure=yes',
+                    '-L', "127.0.0.1:${local}:${TargetHost}:${TargetPort}", '-p', "$($app.SshPort)", "admin@$($app.Address)")) { $info.ArgumentList.Add($a) }
+            $info.RedirectStandardError = $true; $info.RedirectStandardInput = $true
+            $process = [Diagnostics.Process]::Start($info)
+            $tunnels.Add($process)
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ([DateTime]::UtcNow -lt $deadline) {
+                if ($process.HasExited) { throw "ssh tunnel through the app server ended: $($process.StandardError.ReadToEnd())" }
+                $probe = [Net.Sockets.TcpClient]::new()
+                try { $probe.Connect('127.0.0.1', $local); return $local } catch { Start-Sleep -Milliseconds 200 } finally { $probe.Dispose() }
+            }
+            throw 'ssh tunnel through the app server did not open in 20 s'
+        }
+
+        # The service's URL file, connected to through -Port on 127.0.0.1 (a tunnel) or its own host and port.
+        function script:Connect-Url([string] $Path, [string] $ViaHost, [int] $ViaPort) {
+            $uri = [Uri](Get-Content -Raw $Path).Trim()
+            $user, $password = $uri.UserInfo -split ':', 2
+            $builder = [Npgsql.NpgsqlConnectionStringBuilder]::new()
+            $builder.Host = $ViaHost; $builder.Port = $ViaPort; $builder.Username = $user; $builder.Password = $password
+            $builder.Database = $uri.AbsolutePath.TrimStart('/'); $builder.Pooling = $false; $builder.Timeout = 10
+            $connection = [Npgsql.NpgsqlConnection]::new($builder.ConnectionString)
+            $connection.Open()
+            $connection
+        }
+    }
+
+    AfterAll {
+        foreach ($t in $script:tunnels) { if (-not $t.HasExited) { $t.Kill() }; $t.Dispose() }
+        Get-Server -Environment $script:envName -ErrorAction SilentlyContinue | Remove-Server -Force -ErrorAction SilentlyContinue
+        Remove-TestPodmanEnvironment -Environment $script:envName
+        Remove-TestDataRoot -Path $script:dataRoot
+    }
+
+    It '-WhatIf plans the server''s setup and changes nothing: no package, no secret file' {
+        $plan = Import-DevOpsEnvironment $envFile | Deploy-DataService -WhatIf
+        $plan.Status | Should -Be 'Planned'
+        $plan.Target | Should -Be "server $envName/db"
+        $plan.Endpoint | Should -Be "${dbAddress}:5432"
+        $plan.Changes | Should -Contain "packages: postgresql-15 postgresql-client-15 on $envName/db"
+        $plan.Changes | Should -Contain 'create database shop owned by shop'
+        Test-Path $secrets | Should -BeFalse
+        (Invoke-TestSsh -Server $db -Command 'dpkg-query -W -f=''${db:Status-Abbrev}'' postgresql-15 2>/dev/null || echo none') | Should -Be 'none'
+    }
+
+    It 'sets it up on the db server, admits the app server, writes 0600 secret files and never prints a password' {
+        $out = Import-DevOpsEnvironment $envFile | Deploy-DataService -Verbose 4>&1 6>&1
+        $done = $out | Where-Object { $_.GetType().FullName -eq 'DevOpsTools.DataService' }
+        $done.Status | Should -Be 'Created'
+        $done.Server | Should -Be 'db'
+        $done.Endpoint | Should -Be "${dbAddress}:5432"
+        $password = (Get-Content -Raw (Join-Path $secrets 'shop.password')).Trim()
+        $password.Length | Should -Be 32
+        foreach ($file in 'shop.password', 'shop.url') {
+            (& stat -c '%a' (Join-Path $secrets $file)) | Should -Be '600'
+        }
+        (Get-Content -Raw $done.UrlFile('shop')).Trim() | Should -Be "postgresql://shop:$password@${dbAddress}:5432/shop"
+        ($out | Out-String) | Should -Not -Match ([regex]::Escape($password))
+        ($done.Changes -join "`n") | Should -Not -Match ([regex]::Escape($password))
+        $hba = Invoke-TestSsh -Server $db -Command 'sudo -n cat /etc/postgresql/15/main/pg_hba.conf'
+        $hba | Should -Contain "host all all $(Get-Address $app)/32 scram-sha-256"
+    }
+
+    It 'is reached from the app server''s address through the recorded endpoint and runs a query' {
+        $address, $port = (Import-DevOpsEnvironment $envFile | Deploy-DataService -WhatIf).Endpoint -split ':'
+        $local = New-AppTunnel $address ([int] $port)
+        $connection = Connect-Url (Join-Path $secrets 'shop.url') '127.0.0.1' $local
+        try {
+            $command = $connection.CreateCommand()
+            $command.CommandText = 'CREATE TABLE t (n int); INSERT INTO t VALUES (1), (2); SELECT current_user || '':'' || sum(n) FROM t'
+            $command.ExecuteScalar() | Should -Be 'shop:3'
+        } finally { $connection.Dispose() }
+    }
+
+    It 'refuses this machine, which is not an app server (through the db server''s published port)' {
+        $endpoint = $db.Endpoints | Where-Object Port -eq 5432
+        { Connect-Url (Join-Path $secrets 'shop.url') $endpoint.Address $endpoint.HostPort } | Should -Throw '*pg_hba.conf rejects connection*'
+    }
+
+    It 'changes nothing on a second run and says so; -WhatIf then plans nothing' {
+        $again = Import-DevOpsEnvironment $envFile | Deploy-DataService
+        $again.Status | Should -Be 'Unchanged'
+        $again.Changes | Should -BeNullOrEmpty
+        $plan = Import-DevOpsEnvironment $envFile | Deploy-DataService -WhatIf
+        $plan.Status | Should -Be 'Planned'
+        $plan.Changes | Should -BeNullOrEmpty
+    }
+
+    It 'keeps serving the app server and refusing this machine once the db server is hardened (Baseline)' {
+        $report = Get-Server -Environment $envName -Name db | Set-Hardening -Force -ErrorAction Stop
+        $report.Failed | Should -Be 0
+        # Inbound default deny, with the declared port 5432 the one application port left open.
+        $ruleset = (Invoke-TestSsh -Server $db -Command 'sudo -n nft list ruleset') -join "`n"
+        $ruleset | Should -Match 'policy drop'
+        $ruleset | Should -Match 'tcp dport 5432 accept'
+
+        $address, $port = (Import-DevOpsEnvironment $envFile | Deploy-DataService -WhatIf).Endpoint -split ':'
+        $local = New-AppTunnel $address ([int] $port)
+        $connection = Connect-Url (Join-Path $secrets 'shop.url') '127.0.0.1' $local
+        try {
+            $command = $connection.CreateCommand()
+            $command.CommandText = 'SELECT sum(n) FROM t'
+            $command.ExecuteScalar() | Should -Be 3
+        } finally { $connection.Dispose() }
+        $endpoint = $db.Endpoints | Where-Object Port -eq 5432
+        { Connect-Url (Join-Path $secrets 'shop.url') $endpoint.Address $endpoint.HostPort } | Should -Throw '*pg_hba.conf rejects connection*'
+
+        $after = Import-DevOpsEnvironment $envFile | Deploy-DataService
+        $after.Status | Should -Be 'Unchanged'
+    }
+}

@@ -28,10 +28,10 @@ public sealed class DataService
 
     public required string Version { get; init; }
 
-    /// <summary>Where it runs: "this machine" (a container on this machine's Podman).</summary>
+    /// <summary>Where it runs: "this machine" (a container on this machine's Podman) or "server &lt;environment&gt;/&lt;name&gt;".</summary>
     public required string Target { get; init; }
 
-    /// <summary>host:port the apps connect to.</summary>
+    /// <summary>host:port the apps connect to (on a server: its address on the environment's network).</summary>
     public required string Endpoint { get; init; }
 
     public required string Address { get; init; }
@@ -53,6 +53,9 @@ public sealed class DataService
 
     /// <summary>What was (or, Planned, would be) changed, one line each; empty when Unchanged.</summary>
     public IReadOnlyList<string> Changes { get; init; } = [];
+
+    /// <summary>The name of the server it runs on (placed by role); null in a container.</summary>
+    public string? Server { get; init; }
 
     public string? Container { get; init; }
 

@@ -137,11 +137,7 @@ public sealed class DataServiceDeployer
     {
         if (!service.Container)
         {
-            throw new DevOpsToolsException(ErrorIds.DataPlacementNotSupported, ErrorKind.InvalidOperation,
-                $"{Where(service)}data service '{service.Name}' runs on {service.Placement}; this version of Deploy-DataService sets data services up in a container on this machine's Podman only (container: true).", service.Name)
-            {
-                RecommendedAction = "Set container: true on the service (and remove role) to run it on this machine.",
-            };
+            throw new ArgumentException($"Data service '{service.Name}' runs on {service.Placement}: ServerDataDeployer sets it up, not this machine's Podman.", nameof(service));
         }
 
         if (string.IsNullOrEmpty(service.Environment) || !Validation.IsRfc1123Label(service.Environment))

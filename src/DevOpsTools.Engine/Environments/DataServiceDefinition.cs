@@ -56,6 +56,12 @@ public sealed class DataServiceDefinition : IYamlLocated
     /// <summary>The environment it belongs to (set by the loader; binds to Deploy-DataService by property name).</summary>
     public string Environment { get; set; } = string.Empty;
 
+    /// <summary>The environment's server provider (set by the loader): where a role service's server is looked up.</summary>
+    public string Provider { get; set; } = "Podman";
+
+    /// <summary>The environment's provider settings (set by the loader; AWS: region, profile, endpoint; no secrets).</summary>
+    public ServerProviderSettings? ProviderSettings { get; set; }
+
     /// <summary>Bytes of <see cref="Storage"/> (validated by then).</summary>
     public long StorageBytes => Quantities.ParseSize(Storage) ?? 0;
 

@@ -26,7 +26,12 @@ public static class EnvironmentLoader
         foreach (var environment in environments)
         {
             environment.Path = file;
-            environment.Data.ForEach(d => d.Environment = environment.Name);
+            environment.Data.ForEach(d =>
+            {
+                d.Environment = environment.Name;
+                d.Provider = environment.Provider.Type.ToString();
+                d.ProviderSettings = environment.Provider.Type == ProviderKind.Aws ? environment.Provider.Aws : environment.Provider.Podman;
+            });
             // A profile file named in the environment file is relative to that file, not to the shell's location.
             var profile = environment.Hardening.Profile;
             if (!Hardening.HardeningProfile.IsBuiltIn(profile) && !string.IsNullOrWhiteSpace(profile) && !System.IO.Path.IsPathRooted(profile) && System.IO.Path.IsPathRooted(file))

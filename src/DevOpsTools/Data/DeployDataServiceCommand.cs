@@ -2,7 +2,9 @@ using System.Management.Automation;
 using DevOpsTools.Commands.Infrastructure;
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Data;
+using DevOpsTools.Engine.Servers;
 using DevOpsTools.Engine.Servers.Podman;
+using DevOpsTools.Engine.Ssh;
 
 namespace DevOpsTools.Commands.Data;
 
@@ -46,7 +48,18 @@ public sealed class DeployDataServiceCommand : DataServiceCmdletBase
     {
         try
         {
-            return RunEngine(context => new DataServiceDeployer(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default).DeployAsync(service, apply, context));
+            if (service.Role is null)
+            {
+                return RunEngine(context => new DataServiceDeployer(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default).DeployAsync(service, apply, context));
+            }
+
+            // On the environment's server with that role, found at its provider; over SSH.
+            return RunEngine(async context =>
+            {
+                var servers = await new ServerManager(ModuleData.Default, service.ProviderSettings).ListAsync(service.Provider, service.Environment, context).ConfigureAwait(false);
+                await using var pool = new SshConnectionPool(ModuleData.Default);
+                return await new ServerDataDeployer(ModuleData.Default, new SshRemoteShellFactory(pool)).DeployAsync(service, servers, apply, context).ConfigureAwait(false);
+            });
         }
         catch (DevOpsToolsException error)
         {

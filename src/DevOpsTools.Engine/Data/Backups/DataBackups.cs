@@ -24,6 +24,15 @@ public sealed class DataBackups
     /// <summary>One backup per database (all of the service's, or <paramref name="databases"/>), then retention.</summary>
     public async Task<IReadOnlyList<AppBackup>> BackupAsync(DataServiceDefinition service, IReadOnlyList<string>? databases, string? directory, int? keep, EngineContext context)
     {
+        if (service.Role is not null)
+        {
+            throw new DevOpsToolsException(ErrorIds.DataPlacementNotSupported, ErrorKind.InvalidOperation,
+                $"Data service '{service.Name}' runs on the server with role {service.Role}; this version of Backup-AppData backs up data services in a container on this machine only.", service.Name)
+            {
+                RecommendedAction = "Run pg_dump -Fc on the server (Invoke-ServerCommand) until Backup-AppData supports servers.",
+            };
+        }
+
         var names = databases is { Count: > 0 } ? databases : service.Databases.Select(d => d.Name).ToList();
         var unknown = names.Where(n => service.Databases.All(d => d.Name != n)).ToList();
         if (unknown.Count > 0 || names.Count == 0)

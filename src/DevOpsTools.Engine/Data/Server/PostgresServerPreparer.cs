@@ -44,7 +44,14 @@ public sealed partial class PostgresServerPreparer
 
     /// <param name="cluster">The data service's name (an RFC 1123 label): the cluster's name.</param>
     /// <param name="clients">The app servers' addresses as the server sees them; each one unicast address.</param>
-    public async Task<PostgresServerPreparation> PrepareAsync(IRemoteShell shell, string cluster, int port, IEnumerable<string> clients, EngineContext context)
+    public Task<PostgresServerPreparation> PrepareAsync(IRemoteShell shell, string cluster, int port, IEnumerable<string> clients, EngineContext context) =>
+        RunAsync(shell, cluster, port, clients, plan: false, context);
+
+    /// <summary>What <see cref="PrepareAsync(IRemoteShell, string, int, IEnumerable{string}, EngineContext)"/> would change (for -WhatIf); changes nothing on the server.</summary>
+    public Task<PostgresServerPreparation> PlanAsync(IRemoteShell shell, string cluster, int port, IEnumerable<string> clients, EngineContext context) =>
+        RunAsync(shell, cluster, port, clients, plan: true, context);
+
+    private async Task<PostgresServerPreparation> RunAsync(IRemoteShell shell, string cluster, int port, IEnumerable<string> clients, bool plan, EngineContext context)
     {
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(context);
@@ -57,27 +64,31 @@ public sealed partial class PostgresServerPreparer
         var watch = Stopwatch.StartNew();
         var admitted = PostgresServerNetwork.Clients(clients);
         var listen = PostgresServerNetwork.ListenAddresses(await AddressesAsync(shell, context.CancellationToken).ConfigureAwait(false), admitted);
-        context.Output.WriteVerbose($"Preparing PostgreSQL 15/{cluster} on {server.Label}: port {port}, listening on {string.Join(", ", listen)}, admitting {(admitted.Count == 0 ? "no app server" : string.Join(", ", admitted))}.");
+        context.Output.WriteVerbose($"{(plan ? "Planning" : "Preparing")} PostgreSQL 15/{cluster} on {server.Label}: port {port}, listening on {string.Join(", ", listen)}, admitting {(admitted.Count == 0 ? "no app server" : string.Join(", ", admitted))}.");
         var result = await shell.RunAsync(Build(new()
         {
-            ["DS_ACTION"] = "prepare",
+            ["DS_ACTION"] = plan ? "plan" : "prepare",
             ["DS_CLUSTER"] = cluster,
             ["DS_PORT"] = port.ToString(CultureInfo.InvariantCulture),
             ["DS_DATA_DIR"] = DataDirectory(cluster),
             ["DS_CONF"] = PostgresServerNetwork.RenderConfig(listen, port),
             ["DS_HBA"] = PostgresServerNetwork.RenderHba(admitted),
-        }), sudo: true, Timeout, context.CancellationToken).ConfigureAwait(false);
+        }), sudo: true, plan ? TimeSpan.FromMinutes(1) : Timeout, context.CancellationToken).ConfigureAwait(false);
         var lines = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (result.ExitCode != 0 || !lines.Any(l => l.StartsWith("result ", StringComparison.Ordinal)))
         {
-            throw Failed(server, $"Preparing PostgreSQL 15/{cluster}", result);
+            throw Failed(server, $"{(plan ? "Planning" : "Preparing")} PostgreSQL 15/{cluster}", result);
         }
 
         var changes = lines.Where(l => l.StartsWith("changed ", StringComparison.Ordinal)).Select(l => l["changed ".Length..]).ToList();
         var changed = lines.Last(l => l.StartsWith("result ", StringComparison.Ordinal)) == "result changed";
-        context.Output.WriteVerbose(changed
-            ? $"PostgreSQL 15/{cluster} on {server.Label} prepared in {watch.Elapsed.TotalSeconds:0.0} s: {string.Join("; ", changes)}."
-            : $"PostgreSQL 15/{cluster} on {server.Label} was already as described ({watch.Elapsed.TotalSeconds:0.0} s).");
+        if (!plan)
+        {
+            context.Output.WriteVerbose(changed
+                ? $"PostgreSQL 15/{cluster} on {server.Label} prepared in {watch.Elapsed.TotalSeconds:0.0} s: {string.Join("; ", changes)}."
+                : $"PostgreSQL 15/{cluster} on {server.Label} was already as described ({watch.Elapsed.TotalSeconds:0.0} s).");
+        }
+
         return new PostgresServerPreparation(server.Label, cluster, changed, changes, listen.Select(a => a.ToString()).ToList(), watch.Elapsed);
     }
 
@@ -91,14 +102,14 @@ public sealed partial class PostgresServerPreparer
 
     /// <summary>
     /// The script with its variables set in front as quoted assignments. Names are DS_[A-Z_]+;
-    /// values are printable text, where only the rendered files (DS_CONF, DS_HBA) may hold newlines.
+    /// values are printable text, where only the rendered files (DS_CONF, DS_HBA) and DS_SQL may hold newlines.
     /// </summary>
     internal static string Build(Dictionary<string, string> variables)
     {
         var script = new StringBuilder();
         foreach (var (name, value) in variables)
         {
-            var multiline = name is "DS_CONF" or "DS_HBA";
+            var multiline = name is "DS_CONF" or "DS_HBA" or "DS_SQL";
             if (!VariableName().IsMatch(name) || value.Any(c => char.IsControl(c) && !(multiline && c == '\n')))
             {
                 throw new ArgumentException($"Variable {name} is not a valid {Resource} input.", nameof(variables));
