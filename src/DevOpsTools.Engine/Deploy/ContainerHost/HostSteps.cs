@@ -36,7 +36,7 @@ internal sealed class HostSteps
     public string DeployDirectory(string app, string environment) => $"{_options.StateRoot}/{environment}/{app}";
 
     /// <summary>The env file of a revision ("r3") or of the migration ("migrate") on the host.</summary>
-    public string SecretsFile(string app, string environment, string id) => $"{_options.StateRoot}/{environment}/{app}/secrets/{id}.env";
+    public string SecretsFile(string app, string environment, string id) => $"{DeployDirectory(app, environment)}/secrets/{id}.env";
 
     /// <summary>The content digest (image id, "sha256:...") of an image reference or digest on the host; DeployImageNotFound when the host does not have it.</summary>
     public async Task<string> DigestAsync(string app, string environment, string image, EngineContext context)

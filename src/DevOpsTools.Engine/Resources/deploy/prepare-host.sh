@@ -150,10 +150,8 @@ if [ -n "${CH_IMAGES:-}" ]; then
   set -- $CH_IMAGES
   ids=$(podman image inspect --format '{{.Id}}' -- "$@" 2>/dev/null || true)
   if [ "$(printf '%s\n' "$ids" | grep -c .)" -eq "$#" ]; then
-    for reference in "$@"; do
-      echo "image $reference $(printf '%s\n' "$ids" | head -n 1)"
-      ids=$(printf '%s\n' "$ids" | tail -n +2)
-    done
+    # podman answers in the order asked: line N is the id of reference N.
+    printf '%s\n' "$ids" | awk -v refs="$*" 'BEGIN { split(refs, ref, " ") } { print "image", ref[NR], $0 }'
   else
     for reference in "$@"; do
       CH_IMAGE=$reference
