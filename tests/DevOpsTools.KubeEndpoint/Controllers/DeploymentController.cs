@@ -220,7 +220,9 @@ public sealed class DeploymentController(ObjectStore store, EventRecorder events
 
             var status = new JsonObject
             {
-                ["observedGeneration"] = Meta.Of(live)["generation"]?.DeepClone(),
+                // The generation this pass reconciled, not the live one: a spec written while the pass
+                // ran is not observed yet, and claiming it would end a rollout wait on the old template.
+                ["observedGeneration"] = Meta.Of(d)["generation"]?.DeepClone(),
                 ["replicas"] = replicas,
                 ["updatedReplicas"] = updated,
                 ["readyReplicas"] = ready,
