@@ -2,6 +2,7 @@ using System.Management.Automation;
 using DevOpsTools.Commands.Infrastructure;
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Monitoring;
+using DevOpsTools.Engine.Monitoring.Slo;
 
 namespace DevOpsTools.Commands.Monitoring;
 
@@ -88,6 +89,32 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 1;
 
+    /// <summary>An SLO every service is held to: this percent of requests good (99.9).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 100.0)]
+    public double? Objective { get; set; }
+
+    /// <summary>With -Objective: a latency SLO, requests that fail or take longer than this are bad.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? LatencyThresholdMs { get; set; }
+
+    /// <summary>With -Objective: the SLO's compliance window (30d, 6h, 2w, 90m); 30d by default.</summary>
+    [Parameter]
+    [ValidatePattern(@"^\d+[mhdw]$")]
+    public string SloWindow { get; set; } = "30d";
+
+    /// <summary>Ends in a terminating error (non-zero exit of pwsh -c) when a service is Degraded, Down or breaks its SLO.</summary>
+    /// <remarks>
+    /// A string, not the engine's HealthGate: a value-typed field of an engine type would load the
+    /// engine when PowerShell reflects over the cmdlets, before the module's resolver is in place.
+    /// </remarks>
+    [Parameter]
+    [ValidateSet(nameof(HealthGate.Degraded), nameof(HealthGate.Down), nameof(HealthGate.SloBreach))]
+    public string? FailOn { get; set; }
+
+    private readonly List<ServiceStats> _results = [];
+
     protected override void BeginProcessingCore()
     {
         if (Duration is { } d && d <= TimeSpan.Zero)
@@ -105,6 +132,38 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
         {
             ThrowEngineError(Invalid("SuccessStatus", $"-SuccessStatus '{SuccessStatus}' runs backwards; give low-high, e.g. 200-399."));
         }
+
+        if (Objective is null && (LatencyThresholdMs is not null || MyInvocation.BoundParameters.ContainsKey(nameof(SloWindow))))
+        {
+            ThrowEngineError(Invalid("Objective", "-LatencyThresholdMs and -SloWindow describe an SLO: give its -Objective too (e.g. -Objective 99 -LatencyThresholdMs 300)."));
+        }
+
+        if (ServiceLevelObjective.ParseWindow(SloWindow) is null)
+        {
+            ThrowEngineError(Invalid("SloWindow", $"-SloWindow '{SloWindow}' is not a window such as 30d, 6h, 2w or 90m."));
+        }
+    }
+
+    protected override void EndProcessingCore()
+    {
+        if (FailOn is not null && HealthGates.Check(_results, Enum.Parse<HealthGate>(FailOn, ignoreCase: true)) is { } failure)
+        {
+            ThrowEngineError(failure);
+        }
+    }
+
+    /// <summary>The -Objective SLO, named after its kind ("availability 99.9%", "latency 99% under 300ms").</summary>
+    private ServiceLevelObjective[] ParameterSlos(string service)
+    {
+        if (Objective is not { } objective)
+        {
+            return [];
+        }
+
+        var name = LatencyThresholdMs is { } ms
+            ? FormattableString.Invariant($"latency {objective:0.###}% under {ms}ms")
+            : FormattableString.Invariant($"availability {objective:0.###}%");
+        return [ServiceLevelObjective.From(new SloSettings { Name = name, App = service, Objective = objective, Window = SloWindow, LatencyMs = LatencyThresholdMs })];
     }
 
     protected override void ProcessRecordCore()
@@ -170,7 +229,8 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
             LatencyObjective = LatencyObjective,
             MaxErrorRate = MaxErrorRate,
         };
-        RunEngine(context => ServiceProbe.RunAsync(context, targets, settings, ThrottleLimit));
+        targets = targets.Select(t => t.WithSlos(ParameterSlos(t.Service))).ToList();
+        _results.AddRange(RunEngine(context => ServiceProbe.RunAsync(context, targets, settings, ThrottleLimit)));
     }
 
     private static DevOpsToolsException Invalid(string name, string message) =>
