@@ -134,6 +134,46 @@ Describe 'Get-ServiceStats against the test server' -Tag 'Monitoring' {
         $s.Reason | Should -Match '90\.00 % good \(20 of 200 failed or slower than 300 ms\), objective 95 %'
     }
 
+    It 'holds each service to its app''s SLOs from an environment file or definition' {
+        $file = Join-Path $TestDrive 'slo-env.yaml'
+        @'
+apiVersion: devopstools/v1
+name: slotest
+provider:
+  type: podman
+apps:
+  - name: shop
+    image: localhost/shop:1.0.0
+    port: 8080
+monitoring:
+  slos:
+    - name: shop-availability
+      app: shop
+      objective: 99.5
+      window: 7d
+'@ | Set-Content -LiteralPath $file
+        # 5 % errors against a 0.5 % budget: 10 of 200 bad, a burn rate of 10.
+        $s = Get-ServiceStats -Url "$base/mix?key=slo-e&fail=5" -Requests 200 -Service shop -Environment $file -MaxErrorRate 1
+        $s.Environment | Should -Be 'slotest'
+        $s.Slo | Should -Be 'shop-availability'
+        $s.SloObjective | Should -Be 99.5
+        $s.Slos[0].Window | Should -Be ([timespan]::FromDays(7))
+        $s.BadEvents | Should -Be 10
+        $s.BurnRate | Should -BeGreaterThan 9.999999
+        $s.BurnRate | Should -BeLessThan 10.000001
+        $s.Status | Should -Be 'Degraded'
+
+        # The definition itself does the same; a service of no declared SLO is held to none.
+        $definition = Import-DevOpsEnvironment -Path $file
+        $other = Get-ServiceStats -Url "$base/healthz" -Requests 5 -Service web -Environment $definition
+        $other.Environment | Should -Be 'slotest'
+        $other.Slo | Should -BeNullOrEmpty
+        $other.Status | Should -Be 'Healthy'
+        # -Objective wins over the file's SLOs.
+        $own = Get-ServiceStats -Url "$base/healthz" -Requests 5 -Service shop -Environment $definition -Objective 90
+        $own.Slo | Should -Be 'availability 90%'
+    }
+
     It 'refuses -LatencyThresholdMs without -Objective' {
         { Get-ServiceStats -Url "$base/healthz" -Requests 1 -LatencyThresholdMs 300 -ErrorAction Stop } |
             Should -Throw -ErrorId 'ProbeSettingsInvalid,*'

@@ -3,6 +3,7 @@ using DevOpsTools.Commands.Infrastructure;
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Monitoring;
 using DevOpsTools.Engine.Monitoring.Slo;
+using DevOpsTools.Engine.Environments;
 
 namespace DevOpsTools.Commands.Monitoring;
 
@@ -39,9 +40,16 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? Service { get; set; }
 
+    /// <summary>
+    /// The environment the results carry: a name (a deployment's Environment binds here), an
+    /// environment definition (Import-DevOpsEnvironment) or the path of its .yaml file, whose
+    /// monitoring.slos hold each service to the SLOs declared for its app.
+    /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
-    public string? Environment { get; set; }
+    public object? Environment { get; set; }
+
+    private readonly Dictionary<string, EnvironmentDefinition> _environmentFiles = new(StringComparer.Ordinal);
 
     /// <summary>Endpoints: the path to probe instead of the app's health path.</summary>
     [Parameter(ParameterSetName = EndpointSet)]
@@ -166,8 +174,37 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
         return [ServiceLevelObjective.From(new SloSettings { Name = name, App = service, Objective = objective, Window = SloWindow, LatencyMs = LatencyThresholdMs })];
     }
 
+    /// <summary>-Environment as a name and, for a definition or its file, the definition.</summary>
+    private (string? Name, EnvironmentDefinition? Definition) ResolveEnvironment()
+    {
+        switch (Environment is PSObject wrapped ? wrapped.BaseObject : Environment)
+        {
+            case null:
+                return (null, null);
+            case EnvironmentDefinition definition:
+                return (definition.Name, definition);
+            case string text when text.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || text.EndsWith(".yml", StringComparison.OrdinalIgnoreCase):
+                var file = GetUnresolvedProviderPathFromPSPath(text);
+                if (!_environmentFiles.TryGetValue(file, out var loaded))
+                {
+                    var environments = EnvironmentLoader.LoadFile(file);
+                    if (environments.Count != 1)
+                    {
+                        ThrowEngineError(Invalid("Environment", $"{text} defines {environments.Count} environments; pipe the one to use from Import-DevOpsEnvironment -Name."));
+                    }
+
+                    _environmentFiles[file] = loaded = environments[0];
+                }
+
+                return (loaded.Name, loaded);
+            case var other:
+                return (LanguagePrimitives.ConvertTo<string>(other), null);
+        }
+    }
+
     protected override void ProcessRecordCore()
     {
+        var (environmentName, environment) = ResolveEnvironment();
         var targets = new List<ProbeTarget>();
         if (ParameterSetName == UrlSet)
         {
@@ -175,7 +212,7 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
             {
                 try
                 {
-                    targets.Add(ProbeTarget.Parse(url, Service, Environment));
+                    targets.Add(ProbeTarget.Parse(url, Service, environmentName));
                 }
                 catch (DevOpsToolsException ex)
                 {
@@ -197,10 +234,10 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
                 switch (item is PSObject wrapped ? wrapped.BaseObject : item)
                 {
                     case AppEndpoint app:
-                        targets.Add(ProbeTarget.FromEndpoint(app, Service, Environment, Path));
+                        targets.Add(ProbeTarget.FromEndpoint(app, Service, environmentName, Path));
                         break;
                     case ServerEndpoint server:
-                        targets.Add(ProbeTarget.FromServerEndpoint(server, Service, Environment, Path));
+                        targets.Add(ProbeTarget.FromServerEndpoint(server, Service, environmentName, Path));
                         break;
                     default:
                         WriteEngineError(new DevOpsToolsException(ErrorIds.ProbeNoEndpoint, ErrorKind.InvalidArgument,
@@ -229,7 +266,10 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
             LatencyObjective = LatencyObjective,
             MaxErrorRate = MaxErrorRate,
         };
-        targets = targets.Select(t => t.WithSlos(ParameterSlos(t.Service))).ToList();
+        // -Objective holds every service to one SLO; else the environment's SLOs for its app.
+        targets = targets.Select(t => t.WithSlos(Objective is not null || environment is null
+            ? ParameterSlos(t.Service)
+            : ServiceLevelObjective.OfApp(environment, t.Service))).ToList();
         _results.AddRange(RunEngine(context => ServiceProbe.RunAsync(context, targets, settings, ThrottleLimit)));
     }
 

@@ -127,4 +127,41 @@ public sealed class SloProbeTests : IAsyncLifetime
         Assert.Null(empty.BurnRate);
         Assert.False(empty.Breached);
     }
+
+    [Fact]
+    public void An_environment_files_slos_are_matched_to_an_app_by_name_in_file_order()
+    {
+        var environment = DevOpsTools.Engine.Environments.EnvironmentLoader.Load("env.yaml", """
+            apiVersion: devopstools/v1
+            name: test
+            provider:
+              type: podman
+            apps:
+              - name: shop
+                image: localhost/shop:1.0.0
+                port: 8080
+              - name: web
+                image: localhost/web:1.0.0
+                port: 8080
+            monitoring:
+              slos:
+                - name: shop-availability
+                  app: shop
+                  objective: 99.5
+                  window: 7d
+                - name: web-availability
+                  app: web
+                  objective: 99
+                - name: shop-latency
+                  app: shop
+                  objective: 99
+                  latencyMs: 300
+            """).Single();
+
+        var shop = ServiceLevelObjective.OfApp(environment, "shop");
+        Assert.Equal(["shop-availability", "shop-latency"], shop.Select(s => s.Name));
+        Assert.Equal(TimeSpan.FromDays(7), shop[0].Window);
+        Assert.Equal(300, shop[1].LatencyThresholdMs);
+        Assert.Empty(ServiceLevelObjective.OfApp(environment, "Shop"));
+    }
 }
