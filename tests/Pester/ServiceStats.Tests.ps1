@@ -107,6 +107,108 @@ Describe 'Get-ServiceStats against the test server' -Tag 'Monitoring' {
         $s.Reason | Should -Match 'objective 5 ms'
     }
 
+    It 'scores an availability SLO on a known error mix, exactly, and degrades the service that breaks it' {
+        # 5 % answer 503: 10 bad of 200 against a 0.1 % budget, a burn rate of 50; the error-rate
+        # rule is off (-MaxErrorRate 1), so the SLO alone makes it Degraded.
+        $s = Get-ServiceStats -Url "$base/mix?key=slo-a&fail=5" -Requests 200 -Concurrency 2 -Service shop -Objective 99.9 -MaxErrorRate 1
+        $s.Slo | Should -Be 'availability 99.9%'
+        $s.SloObjective | Should -Be 99.9
+        "$($s.SloKind)" | Should -Be 'Availability'
+        $s.BadEvents | Should -Be 10
+        $s.BurnRate | Should -BeGreaterThan 49.999999
+        $s.BurnRate | Should -BeLessThan 50.000001
+        $s.ErrorBudgetRemaining | Should -BeLessThan -48.999999
+        $s.SloBreached | Should -BeTrue
+        $s.Status | Should -Be 'Degraded'
+        $s.Reason | Should -Match ([regex]::Escape("SLO 'availability 99.9%' breached: 95.00 % good (10 of 200 failed), objective 99.9 %"))
+        $s.Sources['ErrorBudgetRemaining'] | Should -Be 'probe'
+    }
+
+    It 'counts a latency SLO''s slow successes exactly, not from the quantiles' {
+        # Per 100: 10 answer after 600 ms, the rest at once; against 300 ms that is 20 bad of 200.
+        $s = Get-ServiceStats -Url "$base/mix?key=slo-l&slow=10&slowMs=600" -Requests 200 -Concurrency 10 -Objective 95 -LatencyThresholdMs 300
+        $s.Slo | Should -Be 'latency 95% under 300ms'
+        $s.SloLatencyThresholdMs | Should -Be 300
+        $s.BadEvents | Should -Be 20
+        $s.SloBreached | Should -BeTrue
+        $s.Reason | Should -Match '90\.00 % good \(20 of 200 failed or slower than 300 ms\), objective 95 %'
+    }
+
+    It 'holds each service to its app''s SLOs from an environment file or definition' {
+        $file = Join-Path $TestDrive 'slo-env.yaml'
+        @'
+apiVersion: devopstools/v1
+name: slotest
+provider:
+  type: podman
+apps:
+  - name: shop
+    image: localhost/shop:1.0.0
+    port: 8080
+monitoring:
+  slos:
+    - name: shop-availability
+      app: shop
+      objective: 99.5
+      window: 7d
+'@ | Set-Content -LiteralPath $file
+        # 5 % errors against a 0.5 % budget: 10 of 200 bad, a burn rate of 10.
+        $s = Get-ServiceStats -Url "$base/mix?key=slo-e&fail=5" -Requests 200 -Service shop -Environment $file -MaxErrorRate 1
+        $s.Environment | Should -Be 'slotest'
+        $s.Slo | Should -Be 'shop-availability'
+        $s.SloObjective | Should -Be 99.5
+        $s.Slos[0].Window | Should -Be ([timespan]::FromDays(7))
+        $s.BadEvents | Should -Be 10
+        $s.BurnRate | Should -BeGreaterThan 9.999999
+        $s.BurnRate | Should -BeLessThan 10.000001
+        $s.Status | Should -Be 'Degraded'
+
+        # The definition itself does the same; a service of no declared SLO is held to none.
+        $definition = Import-DevOpsEnvironment -Path $file
+        $other = Get-ServiceStats -Url "$base/healthz" -Requests 5 -Service web -Environment $definition
+        $other.Environment | Should -Be 'slotest'
+        $other.Slo | Should -BeNullOrEmpty
+        $other.Status | Should -Be 'Healthy'
+        # -Objective wins over the file's SLOs.
+        $own = Get-ServiceStats -Url "$base/healthz" -Requests 5 -Service shop -Environment $definition -Objective 90
+        $own.Slo | Should -Be 'availability 90%'
+    }
+
+    It 'refuses -LatencyThresholdMs without -Objective' {
+        { Get-ServiceStats -Url "$base/healthz" -Requests 1 -LatencyThresholdMs 300 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ProbeSettingsInvalid,*'
+    }
+
+    It 'exits non-zero from pwsh -c with -FailOn SloBreach, naming the service, the figure and the objective' {
+        $module = $env:DEVOPSTOOLS_TEST_MODULE
+        $command = "Import-Module '$module'; `$ErrorView = 'NormalView'; Get-ServiceStats -Url '$base/mix?key=slo-f&fail=2' -Requests 100 -Service checkout -Objective 99 -FailOn SloBreach | Out-Null"
+        $out = & dotnet pwsh -NoProfile -NonInteractive -c $command 2>&1 | Out-String
+        $LASTEXITCODE | Should -Not -Be 0
+        $out | Should -Match 'SloBreached'
+        $out | Should -Match 'checkout'
+        $out | Should -Match ([regex]::Escape('98.00 % good (2 of 100 failed), objective 99 %'))
+
+        # The same service within its objective passes the gate: exit 0.
+        $command = "Import-Module '$module'; Get-ServiceStats -Url '$base/mix?key=slo-p&fail=1' -Requests 100 -Service checkout -Objective 98 -FailOn SloBreach | Out-Null"
+        $out = & dotnet pwsh -NoProfile -NonInteractive -c $command 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0 -Because $out
+    }
+
+    It 'exits non-zero with -FailOn Down for a closed port, and -FailOn Down passes a Degraded service' {
+        $module = $env:DEVOPSTOOLS_TEST_MODULE
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $closed = $listener.LocalEndpoint.Port; $listener.Stop()
+        $command = "Import-Module '$module'; `$ErrorView = 'NormalView'; Get-ServiceStats -Url 'http://127.0.0.1:$closed/' -Requests 3 -Service gone -FailOn Down | Out-Null"
+        $out = & dotnet pwsh -NoProfile -NonInteractive -c $command 2>&1 | Out-String
+        $LASTEXITCODE | Should -Not -Be 0
+        $out | Should -Match 'ServiceDown'
+        $out | Should -Match 'gone'
+
+        $command = "Import-Module '$module'; Get-ServiceStats -Url '$base/mix?key=slo-d&fail=50' -Requests 100 -FailOn Down | Out-Null"
+        $out = & dotnet pwsh -NoProfile -NonInteractive -c $command 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0 -Because $out
+    }
+
     It 'fits its table in 80 columns' {
         $s = Get-ServiceStats -Url "$base/healthz" -Requests 3 -Service 'a-long-service-name' -Environment test
         $lines = ($s | Format-Table | Out-String -Width 200) -split "`n" | Where-Object { $_.Trim() }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DevOpsTools.Engine.Monitoring.Slo;
 
 namespace DevOpsTools.Engine.Monitoring;
 
@@ -14,6 +15,8 @@ internal sealed class ProbeRunner
     private readonly ProbeTarget _target;
     private readonly ProbeSettings _settings;
     private readonly IProbe _probe;
+    // The latency SLOs' thresholds, each counted exactly as requests complete (not read from the quantiles).
+    private readonly TimeSpan[] _thresholds;
     private long _claimed = -1;
     private long _completed;
 
@@ -22,10 +25,15 @@ internal sealed class ProbeRunner
         _target = target;
         _settings = settings;
         _probe = probe;
+        _thresholds = target.Slos.Where(s => s.LatencyThresholdMs is not null)
+            .Select(s => TimeSpan.FromMilliseconds(s.LatencyThresholdMs!.Value)).Distinct().ToArray();
     }
 
-    private sealed class Shard
+    private sealed class Shard(int thresholds)
     {
+        /// <summary>Per latency threshold: successes slower than it.</summary>
+        public readonly long[] Slow = new long[thresholds];
+
         public readonly LatencyHistogram Successes = new();
         public readonly Dictionary<string, long> Errors = new(StringComparer.Ordinal);
     }
@@ -39,7 +47,7 @@ internal sealed class ProbeRunner
         using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var progress = ReportAsync(report, limit, clock, done.Token);
 
-        var shards = Enumerable.Range(0, Math.Min(_settings.Concurrency, 2 * System.Environment.ProcessorCount)).Select(_ => new Shard()).ToArray();
+        var shards = Enumerable.Range(0, Math.Min(_settings.Concurrency, 2 * System.Environment.ProcessorCount)).Select(_ => new Shard(_thresholds.Length)).ToArray();
         try
         {
             await Task.WhenAll(Enumerable.Range(0, _settings.Concurrency)
@@ -109,6 +117,13 @@ internal sealed class ProbeRunner
                 if (outcome.Success)
                 {
                     shard.Successes.Record(latency);
+                    for (var t = 0; t < _thresholds.Length; t++)
+                    {
+                        if (latency > _thresholds[t])
+                        {
+                            shard.Slow[t]++;
+                        }
+                    }
                 }
                 else
                 {
@@ -145,9 +160,15 @@ internal sealed class ProbeRunner
     {
         var successes = new LatencyHistogram();
         var errors = new Dictionary<string, long>(StringComparer.Ordinal);
+        var slow = new long[_thresholds.Length];
         foreach (var w in shards)
         {
             successes.Add(w.Successes);
+            for (var t = 0; t < slow.Length; t++)
+            {
+                slow[t] += w.Slow[t];
+            }
+
             foreach (var (why, count) in w.Errors)
             {
                 errors[why] = errors.GetValueOrDefault(why) + count;
@@ -158,7 +179,11 @@ internal sealed class ProbeRunner
         long requests = successes.Count + failures;
         var expires = _probe.CertificateExpiresAt;
         var figures = new ProbeFigures(requests, failures, window, successes.Percentile(99), errors);
-        var (status, reason) = ServiceStatsRules.Judge(figures, _settings);
+        var slos = _target.Slos.Select(slo => SloResult.Evaluate(slo, requests, failures
+            + (slo.LatencyThresholdMs is { } ms ? slow[Array.IndexOf(_thresholds, TimeSpan.FromMilliseconds(ms))] : 0))).ToArray();
+        // The SLO shown: the one with the least budget left (the first of equals, as declared).
+        var held = slos.OrderBy(r => r.ErrorBudgetRemaining ?? double.MaxValue).FirstOrDefault();
+        var (status, reason) = ServiceStatsRules.Judge(figures, _settings, slos);
         return new ServiceStats
         {
             Service = _target.Service,
@@ -179,10 +204,19 @@ internal sealed class ProbeRunner
             LatencyP99 = successes.Percentile(99),
             LatencyMax = successes.Max,
             LatencyObjective = _settings.LatencyObjective?.TotalMilliseconds,
+            Slo = held?.Name,
+            SloObjective = held?.Objective,
+            SloKind = held?.Kind,
+            SloLatencyThresholdMs = held?.LatencyThresholdMs,
+            BadEvents = held?.BadEvents,
+            ErrorBudgetRemaining = held?.ErrorBudgetRemaining,
+            BurnRate = held?.BurnRate,
+            SloBreached = slos.Any(r => r.Breached),
+            Slos = slos,
             CertificateExpiresAt = expires,
             CertificateDaysLeft = expires is { } e ? (int)Math.Floor((e - DateTimeOffset.UtcNow).TotalDays) : null,
             Errors = errors,
-            Sources = ServiceStatsRules.ProbeSources(expires is not null),
+            Sources = ServiceStatsRules.ProbeSources(expires is not null, slos.Length > 0),
         };
     }
 }

@@ -1,4 +1,5 @@
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Monitoring.Slo;
 
 namespace DevOpsTools.Engine.Monitoring;
 
@@ -109,6 +110,13 @@ public sealed class ProbeTarget
     public string Service { get; }
 
     public string? Environment { get; }
+
+    /// <summary>The SLOs the service is held to (an environment's for its app, or the cmdlet's -Objective).</summary>
+    public IReadOnlyList<ServiceLevelObjective> Slos { get; private init; } = [];
+
+    /// <summary>This target held to these SLOs.</summary>
+    public ProbeTarget WithSlos(IEnumerable<ServiceLevelObjective> slos) =>
+        new(Uri, Kind, Service, Environment) { Slos = slos.ToArray() };
 
     /// <summary>The URL as shown in ServiceStats.Target.</summary>
     public string Display => Kind == ProbeKind.Tcp ? $"tcp://{Uri.Authority}" : Uri.AbsoluteUri;

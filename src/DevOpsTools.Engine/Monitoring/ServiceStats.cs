@@ -1,12 +1,14 @@
+using DevOpsTools.Engine.Monitoring.Slo;
+
 namespace DevOpsTools;
 
 /// <summary>How a service fared over the window, by the rules in ServiceStatsRules.</summary>
 public enum ServiceStatus
 {
-    /// <summary>Every rule met: error rate within the limit, p99 within the latency objective.</summary>
+    /// <summary>Every rule met: error rate within the limit, p99 within the latency objective, every SLO met.</summary>
     Healthy,
 
-    /// <summary>Serving, but the error rate is above the limit (1 % by default) or p99 above the latency objective.</summary>
+    /// <summary>Serving, but an SLO is breached, the error rate is above the limit (1 % by default) or p99 above the latency objective.</summary>
     Degraded,
 
     /// <summary>No request succeeded.</summary>
@@ -62,6 +64,32 @@ public sealed class ServiceStats
 
     /// <summary>The p99 the service was held to, in milliseconds; null when none was asked.</summary>
     public double? LatencyObjective { get; init; }
+
+    /// <summary>The SLO the service is held to (of several, the one with the least budget left); null when none.</summary>
+    public string? Slo { get; init; }
+
+    /// <summary>That SLO's objective in percent (99.9).</summary>
+    public double? SloObjective { get; init; }
+
+    public SloKind? SloKind { get; init; }
+
+    /// <summary>Latency SLOs: requests slower than this many milliseconds are bad.</summary>
+    public int? SloLatencyThresholdMs { get; init; }
+
+    /// <summary>That SLO's bad events, counted exactly while probing: failures, plus successes slower than a latency SLO's threshold.</summary>
+    public long? BadEvents { get; init; }
+
+    /// <summary>The share of that SLO's error budget left if the probe's bad-event ratio held for its whole window (negative: overspent).</summary>
+    public double? ErrorBudgetRemaining { get; init; }
+
+    /// <summary>How many times faster than the SLO allows the probe's bad-event ratio spends its budget (1: exactly on budget).</summary>
+    public double? BurnRate { get; init; }
+
+    /// <summary>Any SLO breached over the probe's window (burn rate above 1).</summary>
+    public bool SloBreached { get; init; }
+
+    /// <summary>Every SLO the service is held to, scored on the probe's window.</summary>
+    public IReadOnlyList<SloResult> Slos { get; init; } = [];
 
     /// <summary>HTTPS: when the server's certificate expires.</summary>
     public DateTimeOffset? CertificateExpiresAt { get; init; }

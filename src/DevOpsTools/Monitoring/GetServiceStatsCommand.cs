@@ -2,6 +2,8 @@ using System.Management.Automation;
 using DevOpsTools.Commands.Infrastructure;
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Monitoring;
+using DevOpsTools.Engine.Monitoring.Slo;
+using DevOpsTools.Engine.Environments;
 
 namespace DevOpsTools.Commands.Monitoring;
 
@@ -38,9 +40,16 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? Service { get; set; }
 
+    /// <summary>
+    /// The environment the results carry: a name (a deployment's Environment binds here), an
+    /// environment definition (Import-DevOpsEnvironment) or the path of its .yaml file, whose
+    /// monitoring.slos hold each service to the SLOs declared for its app.
+    /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
-    public string? Environment { get; set; }
+    public object? Environment { get; set; }
+
+    private readonly Dictionary<string, EnvironmentDefinition> _environmentFiles = new(StringComparer.Ordinal);
 
     /// <summary>Endpoints: the path to probe instead of the app's health path.</summary>
     [Parameter(ParameterSetName = EndpointSet)]
@@ -88,6 +97,32 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 1;
 
+    /// <summary>An SLO every service is held to: this percent of requests good (99.9).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 100.0)]
+    public double? Objective { get; set; }
+
+    /// <summary>With -Objective: a latency SLO, requests that fail or take longer than this are bad.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? LatencyThresholdMs { get; set; }
+
+    /// <summary>With -Objective: the SLO's compliance window (30d, 6h, 2w, 90m); 30d by default.</summary>
+    [Parameter]
+    [ValidatePattern(@"^\d+[mhdw]$")]
+    public string SloWindow { get; set; } = "30d";
+
+    /// <summary>Ends in a terminating error (non-zero exit of pwsh -c) when a service is Degraded, Down or breaks its SLO.</summary>
+    /// <remarks>
+    /// A string, not the engine's HealthGate: a value-typed field of an engine type would load the
+    /// engine when PowerShell reflects over the cmdlets, before the module's resolver is in place.
+    /// </remarks>
+    [Parameter]
+    [ValidateSet(nameof(HealthGate.Degraded), nameof(HealthGate.Down), nameof(HealthGate.SloBreach))]
+    public string? FailOn { get; set; }
+
+    private readonly List<ServiceStats> _results = [];
+
     protected override void BeginProcessingCore()
     {
         if (Duration is { } d && d <= TimeSpan.Zero)
@@ -105,10 +140,71 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
         {
             ThrowEngineError(Invalid("SuccessStatus", $"-SuccessStatus '{SuccessStatus}' runs backwards; give low-high, e.g. 200-399."));
         }
+
+        if (Objective is null && (LatencyThresholdMs is not null || MyInvocation.BoundParameters.ContainsKey(nameof(SloWindow))))
+        {
+            ThrowEngineError(Invalid("Objective", "-LatencyThresholdMs and -SloWindow describe an SLO: give its -Objective too (e.g. -Objective 99 -LatencyThresholdMs 300)."));
+        }
+
+        if (ServiceLevelObjective.ParseWindow(SloWindow) is null)
+        {
+            ThrowEngineError(Invalid("SloWindow", $"-SloWindow '{SloWindow}' is not a window such as 30d, 6h, 2w or 90m."));
+        }
+    }
+
+    protected override void EndProcessingCore()
+    {
+        if (FailOn is not null && HealthGates.Check(_results, Enum.Parse<HealthGate>(FailOn, ignoreCase: true)) is { } failure)
+        {
+            ThrowEngineError(failure);
+        }
+    }
+
+    /// <summary>The -Objective SLO, named after its kind ("availability 99.9%", "latency 99% under 300ms").</summary>
+    private ServiceLevelObjective[] ParameterSlos(string service)
+    {
+        if (Objective is not { } objective)
+        {
+            return [];
+        }
+
+        var name = LatencyThresholdMs is { } ms
+            ? FormattableString.Invariant($"latency {objective:0.###}% under {ms}ms")
+            : FormattableString.Invariant($"availability {objective:0.###}%");
+        return [ServiceLevelObjective.From(new SloSettings { Name = name, App = service, Objective = objective, Window = SloWindow, LatencyMs = LatencyThresholdMs })];
+    }
+
+    /// <summary>-Environment as a name and, for a definition or its file, the definition.</summary>
+    private (string? Name, EnvironmentDefinition? Definition) ResolveEnvironment()
+    {
+        switch (Environment is PSObject wrapped ? wrapped.BaseObject : Environment)
+        {
+            case null:
+                return (null, null);
+            case EnvironmentDefinition definition:
+                return (definition.Name, definition);
+            case string text when text.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || text.EndsWith(".yml", StringComparison.OrdinalIgnoreCase):
+                var file = GetUnresolvedProviderPathFromPSPath(text);
+                if (!_environmentFiles.TryGetValue(file, out var loaded))
+                {
+                    var environments = EnvironmentLoader.LoadFile(file);
+                    if (environments.Count != 1)
+                    {
+                        ThrowEngineError(Invalid("Environment", $"{text} defines {environments.Count} environments; pipe the one to use from Import-DevOpsEnvironment -Name."));
+                    }
+
+                    _environmentFiles[file] = loaded = environments[0];
+                }
+
+                return (loaded.Name, loaded);
+            case var other:
+                return (LanguagePrimitives.ConvertTo<string>(other), null);
+        }
     }
 
     protected override void ProcessRecordCore()
     {
+        var (environmentName, environment) = ResolveEnvironment();
         var targets = new List<ProbeTarget>();
         if (ParameterSetName == UrlSet)
         {
@@ -116,7 +212,7 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
             {
                 try
                 {
-                    targets.Add(ProbeTarget.Parse(url, Service, Environment));
+                    targets.Add(ProbeTarget.Parse(url, Service, environmentName));
                 }
                 catch (DevOpsToolsException ex)
                 {
@@ -138,10 +234,10 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
                 switch (item is PSObject wrapped ? wrapped.BaseObject : item)
                 {
                     case AppEndpoint app:
-                        targets.Add(ProbeTarget.FromEndpoint(app, Service, Environment, Path));
+                        targets.Add(ProbeTarget.FromEndpoint(app, Service, environmentName, Path));
                         break;
                     case ServerEndpoint server:
-                        targets.Add(ProbeTarget.FromServerEndpoint(server, Service, Environment, Path));
+                        targets.Add(ProbeTarget.FromServerEndpoint(server, Service, environmentName, Path));
                         break;
                     default:
                         WriteEngineError(new DevOpsToolsException(ErrorIds.ProbeNoEndpoint, ErrorKind.InvalidArgument,
@@ -170,7 +266,11 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
             LatencyObjective = LatencyObjective,
             MaxErrorRate = MaxErrorRate,
         };
-        RunEngine(context => ServiceProbe.RunAsync(context, targets, settings, ThrottleLimit));
+        // -Objective holds every service to one SLO; else the environment's SLOs for its app.
+        targets = targets.Select(t => t.WithSlos(Objective is not null || environment is null
+            ? ParameterSlos(t.Service)
+            : ServiceLevelObjective.OfApp(environment, t.Service))).ToList();
+        _results.AddRange(RunEngine(context => ServiceProbe.RunAsync(context, targets, settings, ThrottleLimit)));
     }
 
     private static DevOpsToolsException Invalid(string name, string message) =>

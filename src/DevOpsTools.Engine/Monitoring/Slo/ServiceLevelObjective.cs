@@ -83,6 +83,13 @@ public sealed record ServiceLevelObjective
         };
     }
 
+    /// <summary>The SLOs an environment file's <c>monitoring.slos</c> declares for one app, in file order.</summary>
+    public static IReadOnlyList<ServiceLevelObjective> OfApp(EnvironmentDefinition environment, string app)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return environment.Monitoring.Slos.Where(s => string.Equals(s.App, app, StringComparison.Ordinal)).Select(From).ToArray();
+    }
+
     /// <summary>"90m", "6h", "30d", "2w" (the environment schema's window pattern); null otherwise.</summary>
     public static TimeSpan? ParseWindow(string? text)
     {
