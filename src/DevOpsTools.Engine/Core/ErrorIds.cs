@@ -116,4 +116,7 @@ public static class ErrorIds
     public const string ServiceDown = nameof(ServiceDown);
     public const string ServiceDegraded = nameof(ServiceDegraded);
     public const string SloBreached = nameof(SloBreached);
+    public const string ExportSettingsInvalid = nameof(ExportSettingsInvalid);
+    public const string ExportTargetNotWritable = nameof(ExportTargetNotWritable);
+    public const string ExportPushFailed = nameof(ExportPushFailed);
 }
