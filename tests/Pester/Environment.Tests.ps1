@@ -2,8 +2,8 @@
 BeforeAll {
     Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
     $script:Examples = Join-Path $env:DEVOPSTOOLS_REPO_ROOT 'examples/environments'
-    $script:Work = Join-Path ([IO.Path]::GetTempPath()) "dot-env-$([guid]::NewGuid().ToString('N'))"
-    New-Item -ItemType Directory $Work | Out-Null
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    $script:Work = New-TestTempDirectory -Prefix 'dot-env'
     function New-EnvFile([string] $name, [string] $content) {
         $path = Join-Path $Work $name
         Set-Content -Path $path -Value $content -NoNewline
@@ -12,7 +12,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Remove-Item $Work -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-TestTempDirectory $Work
 }
 
 Describe 'Import-DevOpsEnvironment' {

@@ -3,14 +3,15 @@
 BeforeAll {
     $script:Root = $env:DEVOPSTOOLS_REPO_ROOT
     $script:Version = (Import-PowerShellDataFile $env:DEVOPSTOOLS_TEST_MODULE).ModuleVersion
-    $script:Work = Join-Path ([IO.Path]::GetTempPath()) "dot-pkg-$([guid]::NewGuid().ToString('N'))"
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    $script:Work = New-TestTempDirectory -Prefix 'dot-pkg'
     $script:RepoName = "DevOpsToolsTest$([guid]::NewGuid().ToString('N').Substring(0, 8))"
     New-Item -ItemType Directory -Path "$Work/repo", "$Work/modules" | Out-Null
 }
 
 AfterAll {
     Unregister-PSResourceRepository -Name $RepoName -ErrorAction SilentlyContinue
-    Remove-Item $Work -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-TestTempDirectory $Work
 }
 
 Describe 'Packaging' {
