@@ -253,6 +253,51 @@ data:
         $plan.Changes | Should -BeNullOrEmpty
     }
 
+    It 'backs up over SSH (pg_dump on the server, streamed here), lists it, and a restore brings changed data back' {
+        function Get-Sum { (Invoke-TestSsh -Server $db -Command 'sudo -n runuser -u postgres -- psql -X -A -t -h /var/run/postgresql -p 5432 -d shop -c "SELECT sum(n) FROM t"') -join '' }
+        Get-Sum | Should -Be '3'
+        $backup = (Import-DevOpsEnvironment $envFile).Data | Backup-AppData -ErrorAction Stop
+        $backup | Should -HaveCount 1
+        $backup.Server | Should -Be 'db'
+        $backup.Database | Should -Be 'shop'
+        $backup.Path | Should -BeLike "$dataRoot*"
+        (& stat -c '%a' $backup.Path) | Should -Be '600'
+        # The custom format's magic, and the checksum over what was written here.
+        [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes($backup.Path), 0, 5) | Should -Be 'PGDMP'
+        (Get-FileHash -Algorithm SHA256 $backup.Path).Hash.ToLowerInvariant() | Should -Be $backup.Sha256
+        (Get-AppBackup $envName main).Id | Should -Be $backup.Id
+
+        Invoke-TestSsh -Server $db -Command 'sudo -n runuser -u postgres -- psql -X -q -h /var/run/postgresql -p 5432 -d shop -c "DELETE FROM t; CREATE TABLE later (x int)"' | Out-Null
+        Get-Sum | Should -BeNullOrEmpty
+        $restored = Get-AppBackup $envName main -Last 1 | Restore-AppData -Force -ErrorAction Stop
+        $restored.Id | Should -Be $backup.Id
+        Get-Sum | Should -Be '3'
+        # --clean drops what the dump holds; the owner stays the app's user.
+        (Invoke-TestSsh -Server $db -Command 'sudo -n runuser -u postgres -- psql -X -A -t -h /var/run/postgresql -p 5432 -d shop -c "SELECT tableowner FROM pg_tables WHERE tablename = ''t''"') -join '' | Should -Be 'shop'
+    }
+
+    It 'Test-AppBackup restores the server''s backup into a throwaway local container and passes' {
+        $result = Get-AppBackup $envName main -Last 1 | Test-AppBackup
+        $result.Reason | Should -BeNullOrEmpty
+        $result.Passed | Should -BeTrue
+        $result.Tables | Should -BeGreaterOrEqual 1
+        $result.Rows | Should -BeGreaterOrEqual 2
+        & podman ps -a --format '{{.Names}}' --filter label=devopstools.role=data-check | Where-Object { $_ -like "*$envName*" } | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a corrupted backup by its checksum and changes nothing on the server' {
+        $dir = Join-Path $dataRoot 'tampered'
+        $backup = (Import-DevOpsEnvironment $envFile).Data | Backup-AppData -Path $dir -ErrorAction Stop
+        $bytes = [IO.File]::ReadAllBytes($backup.Path); $bytes[$bytes.Length - 10] = $bytes[$bytes.Length - 10] -bxor 0xff
+        [IO.File]::WriteAllBytes($backup.Path, $bytes)
+        Invoke-TestSsh -Server $db -Command 'sudo -n runuser -u postgres -- psql -X -q -h /var/run/postgresql -p 5432 -d shop -c "INSERT INTO t VALUES (10)"' | Out-Null
+        Get-AppBackup -Path $dir | Restore-AppData -Confirm:$false -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'BackupChecksumMismatch,*'
+        "$($errs[0])" | Should -BeLike "*$($backup.Path) does not match its manifest*nothing was restored*"
+        (Invoke-TestSsh -Server $db -Command 'sudo -n runuser -u postgres -- psql -X -A -t -h /var/run/postgresql -p 5432 -d shop -c "SELECT sum(n) FROM t"') -join '' | Should -Be '13'
+        Invoke-TestSsh -Server $db -Command 'sudo -n runuser -u postgres -- psql -X -q -h /var/run/postgresql -p 5432 -d shop -c "DELETE FROM t WHERE n = 10"' | Out-Null
+    }
+
     It 'keeps serving the app server and refusing this machine once the db server is hardened (Baseline)' {
         $report = Get-Server -Environment $envName -Name db | Set-Hardening -Force -ErrorAction Stop
         $report.Failed | Should -Be 0

@@ -34,6 +34,25 @@ public interface IRemoteShell : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs a script like <see cref="RunAsync(string, bool, TimeSpan, CancellationToken)"/> and copies
+    /// its stdout as raw bytes into <paramref name="stdout"/> while it runs (no text decoding, never
+    /// held whole in memory: a database dump). The result's StdOut is empty; StdErr holds the text.
+    /// A shell without a binary channel (this default) refuses with NotSupportedException.
+    /// </summary>
+    Task<RemoteResult> RunToStreamAsync(string script, bool sudo, TimeSpan timeout, Stream stdout, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} cannot stream binary output.");
+
+    /// <summary>
+    /// Runs a script whose stdin, after the script itself, is the bytes of <paramref name="stdin"/>
+    /// (to its end, then end of file): a command of the script that reads stdin reads them (a
+    /// database restore). The script runs as a function of `bash -s`, which reads its input one byte
+    /// at a time, so it never consumes the data. A shell without a binary channel (this default)
+    /// refuses with NotSupportedException.
+    /// </summary>
+    Task<RemoteResult> RunFromStreamAsync(string script, bool sudo, TimeSpan timeout, Stream stdin, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} cannot stream binary input.");
+
+    /// <summary>
     /// Uploads <paramref name="content"/> to <paramref name="target"/>: staged as the login user,
     /// then placed as root with the target's mode, owner and group, and verified by SHA-256.
     /// The target is validated first (absolute path, octal mode, POSIX names): an invalid one is

@@ -27,16 +27,30 @@ internal sealed class SshRemoteShell : IRemoteShell
     public Server Server { get; }
 
     public Task<RemoteResult> RunAsync(string script, bool sudo, TimeSpan timeout, CancellationToken cancellationToken) =>
-        RunCoreAsync(script, sudo, timeout, null, cancellationToken);
+        RunCoreAsync(script, sudo, timeout, null, null, null, cancellationToken);
+
+    /// <summary>stdout copied as raw bytes into <paramref name="stdout"/> while the script runs (see <see cref="IRemoteShell"/>).</summary>
+    public Task<RemoteResult> RunToStreamAsync(string script, bool sudo, TimeSpan timeout, Stream stdout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        return RunCoreAsync(script, sudo, timeout, null, stdout, null, cancellationToken);
+    }
+
+    /// <summary>The script, then the bytes of <paramref name="stdin"/>, on the command's stdin (see <see cref="IRemoteShell"/>).</summary>
+    public Task<RemoteResult> RunFromStreamAsync(string script, bool sudo, TimeSpan timeout, Stream stdin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stdin);
+        return RunCoreAsync(script, sudo, timeout, null, null, stdin, cancellationToken);
+    }
 
     /// <summary>Streams stdout and stderr lines from the channel as they arrive (see <see cref="IRemoteShell"/>).</summary>
     public Task<RemoteResult> RunAsync(string script, bool sudo, TimeSpan timeout, Action<RemoteOutputLine> onLine, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onLine);
-        return RunCoreAsync(script, sudo, timeout, onLine, cancellationToken);
+        return RunCoreAsync(script, sudo, timeout, onLine, null, null, cancellationToken);
     }
 
-    private async Task<RemoteResult> RunCoreAsync(string script, bool sudo, TimeSpan timeout, Action<RemoteOutputLine>? onLine, CancellationToken cancellationToken)
+    private async Task<RemoteResult> RunCoreAsync(string script, bool sudo, TimeSpan timeout, Action<RemoteOutputLine>? onLine, Stream? binaryOut, Stream? binaryIn, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(script);
         if (timeout <= TimeSpan.Zero)
@@ -48,7 +62,7 @@ internal sealed class SshRemoteShell : IRemoteShell
         var client = await _pool.GetClientAsync(Server, cancellationToken).ConfigureAwait(false);
         var marker = "devopstools-run-" + Guid.NewGuid().ToString("N");
         var seconds = (long)Math.Ceiling(timeout.TotalSeconds);
-        var commandText = (sudo ? "sudo -n " : string.Empty) + $"timeout -k {KillGrace.TotalSeconds:0} {seconds} sh -s {marker}";
+        var commandText = (sudo ? "sudo -n " : string.Empty) + $"timeout -k {KillGrace.TotalSeconds:0} {seconds} {(binaryIn is null ? "sh" : "bash")} -s {marker}";
 
         using var command = client.CreateCommand(commandText, Encoding.UTF8);
         var execution = command.ExecuteAsync(CancellationToken.None);
@@ -56,7 +70,15 @@ internal sealed class SshRemoteShell : IRemoteShell
         // Streaming: read both channel streams while the command runs (they end when it does).
         RemoteLineSplitter? stdout = null, stderr = null;
         Task readers = Task.CompletedTask;
-        if (onLine is not null)
+        if (binaryOut is not null)
+        {
+            // Raw bytes to the caller's stream as they arrive; stderr is text, collected whole.
+            stderr = new RemoteLineSplitter(RemoteStream.StdErr, _ => { });
+            readers = Task.WhenAll(
+                Task.Run(() => command.OutputStream.CopyToAsync(binaryOut, 1 << 16, cancellationToken), CancellationToken.None),
+                Task.Run(() => stderr.ReadToEndAsync(command.ExtendedOutputStream), CancellationToken.None));
+        }
+        else if (onLine is not null)
         {
             stdout = new RemoteLineSplitter(RemoteStream.StdOut, onLine);
             stderr = new RemoteLineSplitter(RemoteStream.StdErr, onLine);
@@ -69,8 +91,19 @@ internal sealed class SshRemoteShell : IRemoteShell
         {
             using (var input = command.CreateInputStream())
             {
-                var bytes = Encoding.UTF8.GetBytes(script.EndsWith('\n') ? script : script + "\n");
-                await input.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                var text = script.EndsWith('\n') ? script : script + "\n";
+                if (binaryIn is not null)
+                {
+                    // bash reads a pipe byte by byte and runs the function's call line before it
+                    // reads further, so the data after that line is left to the script's commands.
+                    text = "devopstools_main() {\n" + text + "}\ndevopstools_main\n";
+                }
+
+                await input.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
+                if (binaryIn is not null)
+                {
+                    await CopyInputAsync(binaryIn, input, execution, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             // The remote `timeout` ends the script first; the local deadline is a backstop for a
@@ -93,7 +126,19 @@ internal sealed class SshRemoteShell : IRemoteShell
             throw ErrorClassifier.Classify(ex, Server);
         }
 
-        if (onLine is not null)
+        if (binaryOut is not null)
+        {
+            // Every byte must reach the caller's stream: a dump cut short is an error, not a result.
+            try
+            {
+                await readers.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException ex)
+            {
+                throw TimedOut(timeout, ex);
+            }
+        }
+        else if (onLine is not null)
         {
             try
             {
@@ -114,6 +159,12 @@ internal sealed class SshRemoteShell : IRemoteShell
             throw TimedOut(timeout, null);
         }
 
+        if (binaryOut is not null)
+        {
+            await binaryOut.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return new RemoteResult(exitCode, string.Empty, stderr!.Text, elapsed);
+        }
+
         return stdout is not null && stderr is not null
             ? new RemoteResult(exitCode, stdout.Text, stderr.Text, elapsed)
             : new RemoteResult(exitCode, command.Result, command.Error, elapsed);
@@ -132,6 +183,19 @@ internal sealed class SshRemoteShell : IRemoteShell
     private DevOpsToolsException TimedOut(TimeSpan timeout, Exception? inner) =>
         new(ErrorIds.RemoteCommandTimeout, ErrorKind.OperationTimeout,
             $"The command on {Server.Environment}/{Server.Name} did not finish within {timeout.TotalSeconds:0} s and was stopped.", Server, inner);
+
+    /// <summary>Copies the caller's data to the command's stdin; a command that ended (and closed it) early ends the copy quietly.</summary>
+    private static async Task CopyInputAsync(Stream source, Stream input, Task execution, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await source.CopyToAsync(input, 1 << 16, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (execution.IsCompleted && ex is SshException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The exit code tells why it stopped reading.
+        }
+    }
 
     /// <summary>Kills the remote script's processes and waits briefly for the channel to close.</summary>
     private static async Task StopRemoteAsync(SshClient client, SshCommand command, Task execution, string marker, bool sudo)

@@ -4,6 +4,7 @@ using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Data;
 using DevOpsTools.Engine.Data.Backups;
 using DevOpsTools.Engine.Servers.Podman;
+using DevOpsTools.Engine.Ssh;
 
 namespace DevOpsTools.Commands.Data;
 
@@ -41,7 +42,13 @@ public sealed class BackupAppDataCommand : DataServiceCmdletBase
 
             try
             {
-                var backups = RunEngine(context => new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default).BackupAsync(service, Database, path, Keep, context));
+                // A service placed by role is dumped on its server over SSH, streamed here.
+                var backups = RunEngine(async context =>
+                {
+                    await using var pool = new SshConnectionPool(ModuleData.Default);
+                    var servers = new SshDataServerShells(ModuleData.Default, new SshRemoteShellFactory(pool));
+                    return await new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default, servers).BackupAsync(service, Database, path, Keep, context).ConfigureAwait(false);
+                });
                 WriteObject(backups, enumerateCollection: true);
             }
             catch (DevOpsToolsException error)

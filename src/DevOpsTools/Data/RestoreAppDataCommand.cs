@@ -3,6 +3,7 @@ using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Data;
 using DevOpsTools.Engine.Data.Backups;
 using DevOpsTools.Engine.Servers.Podman;
+using DevOpsTools.Engine.Ssh;
 
 namespace DevOpsTools.Commands.Data;
 
@@ -27,7 +28,13 @@ public sealed class RestoreAppDataCommand : BackupCmdletBase
 
             try
             {
-                WriteObject(RunEngine(context => new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default).RestoreAsync(backup, context)));
+                // A backup taken on a server is restored there, streamed over SSH.
+                WriteObject(RunEngine(async context =>
+                {
+                    await using var pool = new SshConnectionPool(ModuleData.Default);
+                    var servers = new SshDataServerShells(ModuleData.Default, new SshRemoteShellFactory(pool));
+                    return await new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default, servers).RestoreAsync(backup, context).ConfigureAwait(false);
+                }));
             }
             catch (DevOpsToolsException error)
             {

@@ -38,6 +38,13 @@ public sealed class AppBackup
     /// <summary>The image the dump was taken with (Test-AppBackup restores into a container of it).</summary>
     public string? Image { get; init; }
 
+    /// <summary>For a service placed by role: the server it was taken on (restored there), its provider and the service's port.</summary>
+    public string? Server { get; init; }
+
+    public string? Provider { get; init; }
+
+    public int? Port { get; init; }
+
     /// <summary>The dump file (not stored in the manifest: it sits beside it).</summary>
     [JsonIgnore]
     public string Path { get; set; } = string.Empty;

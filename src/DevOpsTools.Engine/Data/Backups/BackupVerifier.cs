@@ -39,6 +39,13 @@ public sealed class BackupVerifier
             return Verdict(false, reason: error.Message);
         }
 
+        if (backup.Server is not null && backup.Image is not null && !await _host.ImageExistsAsync(backup.Image, token).ConfigureAwait(false))
+        {
+            // A backup from a server: the module's local image of the same PostgreSQL, built once per recipe.
+            context.Output.WriteVerbose($"Building {backup.Image} from the module's Debian base image to restore the server's backup into; this happens once per recipe.");
+            await _host.BuildImageAsync(backup.Image, await _host.BaseImageAsync(true, context).ConfigureAwait(false), DataResources.ImageFiles(), context).ConfigureAwait(false);
+        }
+
         if (backup.Image is null || !await _host.ImageExistsAsync(backup.Image, token).ConfigureAwait(false))
         {
             return Verdict(false, reason: $"The image the backup was taken with ({backup.Image ?? "not recorded"}) is not on {_host.Label}; run Deploy-DataService to build it.");

@@ -5,18 +5,22 @@ using DevOpsTools.Engine.Core;
 namespace DevOpsTools.Engine.Data.Backups;
 
 /// <summary>
-/// Backups of a data service's databases with pg_dump -Fc run in its container, hashed while
-/// written, completed by a manifest, pruned by retention; restores that check the checksum first.
+/// Backups of a data service's databases with pg_dump -Fc run in its container (or, for a service
+/// placed by role, on its server over SSH, streamed here), hashed while written, completed by a
+/// manifest, pruned by retention; restores that check the checksum first.
 /// </summary>
 public sealed class DataBackups
 {
     private readonly IDataServiceHost _host;
     private readonly ModuleData _data;
+    private readonly IDataServerShells? _servers;
 
-    public DataBackups(IDataServiceHost host, ModuleData data)
+    /// <param name="servers">Reaches the servers of services placed by role; without it they are refused.</param>
+    public DataBackups(IDataServiceHost host, ModuleData data, IDataServerShells? servers = null)
     {
         _host = host;
         _data = data;
+        _servers = servers;
     }
 
     public static string ContainerName(string environment, string service) => $"devopstools-data-{environment}-{service}";
@@ -24,13 +28,10 @@ public sealed class DataBackups
     /// <summary>One backup per database (all of the service's, or <paramref name="databases"/>), then retention.</summary>
     public async Task<IReadOnlyList<AppBackup>> BackupAsync(DataServiceDefinition service, IReadOnlyList<string>? databases, string? directory, int? keep, EngineContext context)
     {
-        if (service.Role is not null)
+        if (service.Role is not null && _servers is null)
         {
             throw new DevOpsToolsException(ErrorIds.DataPlacementNotSupported, ErrorKind.InvalidOperation,
-                $"Data service '{service.Name}' runs on the server with role {service.Role}; this version of Backup-AppData backs up data services in a container on this machine only.", service.Name)
-            {
-                RecommendedAction = "Run pg_dump -Fc on the server (Invoke-ServerCommand) until Backup-AppData supports servers.",
-            };
+                $"Data service '{service.Name}' runs on the server with role {service.Role}, and this caller reaches no servers.", service.Name);
         }
 
         var names = databases is { Count: > 0 } ? databases : service.Databases.Select(d => d.Name).ToList();
@@ -42,7 +43,11 @@ public sealed class DataBackups
                     : $"Data service '{service.Name}' has no database {string.Join(", ", unknown)} (it has: {string.Join(", ", service.Databases.Select(d => d.Name))}).", service.Name);
         }
 
-        var container = await RunningContainerAsync(service.Environment, service.Name, context.CancellationToken).ConfigureAwait(false);
+        await using var shell = service.Role is null ? null : await _servers!.OpenAsync(service, context).ConfigureAwait(false);
+        var container = shell is null
+            ? await RunningContainerAsync(service.Environment, service.Name, context.CancellationToken).ConfigureAwait(false)
+            // Test-AppBackup restores it into the module's local image of the same PostgreSQL 15.
+            : (Name: string.Empty, Image: DataResources.ImageReference(await _host.BaseImageAsync(false, context).ConfigureAwait(false)));
         var dir = Path.GetFullPath(directory ?? BackupFiles.DefaultDirectory(_data, service.Environment, service.Name));
         var made = new List<AppBackup>();
         var progress = new ProgressUpdate(1, $"Backup-AppData {service.Environment}/{service.Name}", "pg_dump", 0);
@@ -51,7 +56,15 @@ public sealed class DataBackups
             for (var i = 0; i < names.Count; i++)
             {
                 context.Output.WriteProgress(progress = progress with { Status = $"pg_dump {names[i]}", PercentComplete = i * 100 / names.Count });
-                var backup = await DumpAsync(service, container, names[i], dir, context.CancellationToken).ConfigureAwait(false);
+                var database = names[i];
+                Func<Stream, CancellationToken, Task<(bool Succeeded, int ExitCode, string StdErr)>> dump = shell is null
+                    ? async (output, token) =>
+                    {
+                        var r = await _host.ExecToStreamAsync(container.Name, ["pg_dump", "-Fc", "-h", "/run/postgresql", "-d", database], output, token).ConfigureAwait(false);
+                        return (r.Succeeded, r.ExitCode, r.StdErr);
+                    }
+                    : (output, token) => ServerDumps.DumpAsync(shell, service.Port, database, output, token);
+                var backup = await DumpAsync(service, container.Image, shell?.Server, database, dir, dump, context.CancellationToken).ConfigureAwait(false);
                 context.Output.WriteVerbose($"Backed up {service.Environment}/{service.Name}/{names[i]}: {backup.Path}, {backup.SizeBytes} bytes in {backup.Duration.TotalSeconds:0.0} s, SHA-256 {backup.Sha256}.");
                 made.Add(backup);
                 Prune(dir, backup, keep ?? service.Backup?.Keep, service.Backup?.MaxAgeSpan, context);
@@ -69,14 +82,27 @@ public sealed class DataBackups
     public async Task<AppBackup> RestoreAsync(AppBackup backup, EngineContext context)
     {
         await BackupFiles.VerifyAsync(backup, context.CancellationToken).ConfigureAwait(false);
-        var container = await RunningContainerAsync(backup.Environment, backup.Service, context.CancellationToken).ConfigureAwait(false);
+        await using var shell = backup.Server is null ? null
+            : await (_servers ?? throw new DevOpsToolsException(ErrorIds.DataPlacementNotSupported, ErrorKind.InvalidOperation, $"Backup {backup} was taken on server {backup.Server}, and this caller reaches no servers.", backup.Path))
+                .OpenAsync(backup, context).ConfigureAwait(false);
+        var container = shell is null ? await RunningContainerAsync(backup.Environment, backup.Service, context.CancellationToken).ConfigureAwait(false) : default;
         context.Output.WriteProgress(new ProgressUpdate(1, $"Restore-AppData {backup}", $"pg_restore {backup.Database}"));
         try
         {
             await using var input = new FileStream(backup.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-            var result = await _host.ExecFromStreamAsync(container.Name,
-                ["pg_restore", "--clean", "--if-exists", "--single-transaction", "--exit-on-error", "-h", "/run/postgresql", "-d", backup.Database],
-                input, context.CancellationToken).ConfigureAwait(false);
+            (bool Succeeded, int ExitCode, string StdErr) result;
+            if (shell is not null)
+            {
+                result = await ServerDumps.RestoreAsync(shell, backup.Port ?? 5432, backup.Database, input, context.CancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var r = await _host.ExecFromStreamAsync(container.Name,
+                    ["pg_restore", "--clean", "--if-exists", "--single-transaction", "--exit-on-error", "-h", "/run/postgresql", "-d", backup.Database],
+                    input, context.CancellationToken).ConfigureAwait(false);
+                result = (r.Succeeded, r.ExitCode, r.StdErr);
+            }
+
             if (!result.Succeeded)
             {
                 throw new DevOpsToolsException(ErrorIds.RestoreFailed, ErrorKind.InvalidOperation,
@@ -106,10 +132,10 @@ public sealed class DataBackups
         return (container, state.Image);
     }
 
-    private async Task<AppBackup> DumpAsync(DataServiceDefinition service, (string Name, string? Image) container, string database, string dir, CancellationToken cancellationToken)
+    private static async Task<AppBackup> DumpAsync(DataServiceDefinition service, string? image, Server? server, string database, string dir,
+        Func<Stream, CancellationToken, Task<(bool Succeeded, int ExitCode, string StdErr)>> dump, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
-        var image = container.Image;
         var id = $"{database}-{started.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}";
         var watch = Stopwatch.StartNew();
         var partial = string.Empty;
@@ -121,7 +147,7 @@ public sealed class DataBackups
             {
                 partial = file.Name;
                 await using var hashing = new HashingStream(file);
-                var result = await _host.ExecToStreamAsync(container.Name, ["pg_dump", "-Fc", "-h", "/run/postgresql", "-d", database], hashing, cancellationToken).ConfigureAwait(false);
+                var result = await dump(hashing, cancellationToken).ConfigureAwait(false);
                 if (!result.Succeeded)
                 {
                     throw new DevOpsToolsException(ErrorIds.BackupFailed, ErrorKind.InvalidOperation,
@@ -150,6 +176,9 @@ public sealed class DataBackups
                 Sha256 = sha,
                 Duration = watch.Elapsed,
                 Image = image,
+                Server = server?.Name,
+                Provider = server is null ? null : service.Provider,
+                Port = server is null ? null : service.Port,
                 Path = final,
                 ManifestPath = Path.Combine(dir, id + ".json"),
             };

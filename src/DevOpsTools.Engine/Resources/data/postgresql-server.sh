@@ -1,7 +1,7 @@
 #!/bin/sh
 # PostgreSQL 15 on a server of the environment (devopstools data services placed by role); runs as root.
 # Environment (data, never code; validated and rendered by the caller, PostgresServerNetwork):
-#   DS_ACTION    addresses | prepare | plan | login | sql
+#   DS_ACTION    addresses | prepare | plan | login | sql | dump | restore
 #   DS_CLUSTER   (prepare, plan) the cluster's name: the data service's name, an RFC 1123 label
 #   DS_PORT      (prepare, plan, login, sql) the port it listens on
 #   DS_DATA_DIR  (prepare, plan) the cluster's data directory, an absolute path
@@ -10,6 +10,8 @@
 #   DS_USER      (login, sql) a login role; DS_DB, DS_OWNER (sql) a database and its owner
 #   DS_PW        (login, sql) the user's password: reaches psql through its environment only
 #   DS_SQL       (sql) the psql script, run as postgres by socket with :user, :db and :owner set
+# dump writes pg_dump -Fc of database DS_DB to stdout; restore reads one from stdin and replaces
+# DS_DB's contents in one transaction (pg_restore --clean). Both run as postgres by peer.
 # addresses prints the server's global addresses, `ip -o addr show scope global`, one per line.
 # prepare is idempotent: Debian's postgresql-15 installed only when missing (no main cluster),
 # the cluster created once, its files written only when they differ, a restart only when the
@@ -23,7 +25,7 @@ export LC_ALL=C
 plan=0
 case "$DS_ACTION" in
   addresses) exec ip -o addr show scope global ;;
-  prepare|login|sql) ;;
+  prepare|login|sql|dump|restore) ;;
   plan) plan=1 ;;
   *) echo "unknown DS_ACTION: $DS_ACTION" >&2; exit 2 ;;
 esac
@@ -31,6 +33,14 @@ esac
 case "$DS_PORT" in ''|*[!0-9]*) echo "not a port: $DS_PORT" >&2; exit 2 ;; esac
 
 case "$DS_ACTION" in
+  dump|restore)
+    case "${DS_DB:-}" in ''|[!A-Za-z_]*|*[!A-Za-z0-9_]*) echo "not a database name: ${DS_DB:-}" >&2; exit 2 ;; esac
+    if [ "$DS_ACTION" = dump ]; then
+      exec runuser -u postgres -- pg_dump -Fc -h /var/run/postgresql -p "$DS_PORT" -d "$DS_DB"
+    fi
+    exec runuser -u postgres -- pg_restore --clean --if-exists --single-transaction --exit-on-error \
+      -h /var/run/postgresql -p "$DS_PORT" -d "$DS_DB"
+    ;;
   login)
     PGPASSWORD=$DS_PW; export PGPASSWORD
     exec psql -X -q -A -t -w -h 127.0.0.1 -p "$DS_PORT" -U "$DS_USER" -d postgres -c 'SELECT 1' >/dev/null 2>&1
