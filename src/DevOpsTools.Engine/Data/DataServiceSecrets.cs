@@ -65,4 +65,41 @@ public sealed class DataServiceSecrets
 
     /// <summary>Whether the file already holds exactly this content (for -WhatIf).</summary>
     public static bool Holds(string path, string content) => File.Exists(path) && File.ReadAllText(path).TrimEnd('\n') == content;
+
+    /// <summary>
+    /// A user's password (the kept one, or a new one when there is none) and its URL file for the
+    /// service at host: written when applying, else what would change is added to changes. Both
+    /// placements (a container here, a server) share it, so they keep secrets the same way.
+    /// </summary>
+    public (string Password, bool Generated) EnsureUserFiles(DataServiceDefinition service, string user, string host, bool apply, List<string> changes)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(changes);
+        var password = ReadPassword(user);
+        var generated = password is null;
+        password ??= NewPassword();
+        var database = service.Databases.FirstOrDefault(d => d.Owner == user)?.Name ?? "postgres";
+        // An IPv6 address goes in brackets in a URL's authority.
+        var url = Url(user, password, host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host, service.Port, database);
+        if (generated)
+        {
+            changes.Add($"generate the password of user {user} into {PasswordFile(user)}");
+        }
+
+        if (apply)
+        {
+            SecureFiles.EnsurePrivateDirectory(Directory);
+            WriteIfChanged(PasswordFile(user), password);
+            if (WriteIfChanged(UrlFile(user), url) && !generated)
+            {
+                changes.Add($"write {UrlFile(user)}");
+            }
+        }
+        else if (!generated && !Holds(UrlFile(user), url))
+        {
+            changes.Add($"write {UrlFile(user)}");
+        }
+
+        return (password, generated);
+    }
 }

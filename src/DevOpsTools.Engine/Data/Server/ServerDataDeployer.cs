@@ -173,29 +173,7 @@ public sealed class ServerDataDeployer
 
     private async Task EnsureUserAsync(IRemoteShell shell, DataServiceDefinition service, DataServiceSecrets secrets, string user, string address, bool apply, bool reachable, List<string> changes, CancellationToken token)
     {
-        var password = secrets.ReadPassword(user);
-        var generated = password is null;
-        password ??= DataServiceSecrets.NewPassword();
-        var database = service.Databases.FirstOrDefault(d => d.Owner == user)?.Name ?? "postgres";
-        var url = DataServiceSecrets.Url(user, password, address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address, service.Port, database);
-        if (generated)
-        {
-            changes.Add($"generate the password of user {user} into {secrets.PasswordFile(user)}");
-        }
-
-        if (apply)
-        {
-            SecureFiles.EnsurePrivateDirectory(secrets.Directory);
-            DataServiceSecrets.WriteIfChanged(secrets.PasswordFile(user), password);
-            if (DataServiceSecrets.WriteIfChanged(secrets.UrlFile(user), url) && !generated)
-            {
-                changes.Add($"write {secrets.UrlFile(user)}");
-            }
-        }
-        else if (!generated && !DataServiceSecrets.Holds(secrets.UrlFile(user), url))
-        {
-            changes.Add($"write {secrets.UrlFile(user)}");
-        }
+        var (password, generated) = secrets.EnsureUserFiles(service, user, address, apply, changes);
 
         // A login with the kept password proves role and password at once; only a failed one changes anything.
         if (reachable && !generated)
