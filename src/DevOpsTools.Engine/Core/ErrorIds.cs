@@ -116,4 +116,7 @@ public static class ErrorIds
     public const string ServiceDown = nameof(ServiceDown);
     public const string ServiceDegraded = nameof(ServiceDegraded);
     public const string SloBreached = nameof(SloBreached);
+    public const string WebhookUrlInvalid = nameof(WebhookUrlInvalid);
+    public const string WebhookPostFailed = nameof(WebhookPostFailed);
+    public const string WebhookStateInvalid = nameof(WebhookStateInvalid);
 }
