@@ -19,9 +19,13 @@ namespace DevOpsTools.StatsEndpoint;
 ///     n % 100 &gt;= 100 - S, else 200 after A ms. Over a multiple of 100 requests: exactly F % errors, S % slow.
 ///   GET /status/{code}: that status, body "status {code}".
 ///   GET /healthz: 200 "ok".
+///   POST /hook/{name}?answer=C: a webhook receiver; records the body and answers C (200 by default).
+///   POST /switch/{name}?fail=F, then GET /switch/{name}: like /mix, F % of each 100 requests
+///     answer 503, counted afresh after every POST (a service that turns unhealthy and back).
+///   GET /hook/{name}: what was posted there, as a JSON array of {answer, body}.
 /// Over HTTPS too, with a self-signed certificate of a known lifetime (TLS expiry tests).
 /// </summary>
-public static class StatsEndpointServer
+public static partial class StatsEndpointServer
 {
     /// <summary>Starts the server; with <paramref name="certificateDays"/> it serves HTTPS with a self-signed certificate valid that many days.</summary>
     public static async Task<(WebApplication App, string BaseUrl)> StartAsync(int port = 0, int? certificateDays = null, CancellationToken cancellationToken = default)
@@ -40,6 +44,29 @@ public static class StatsEndpointServer
 
         app.MapGet("/healthz", () => "ok");
         app.MapGet("/status/{code:int}", (int code) => Results.Text($"status {code}", statusCode: code));
+        var hooks = new ConcurrentDictionary<string, ConcurrentQueue<HookPost>>();
+        app.MapPost("/hook/{name}", async (HttpContext http, string name, int? answer) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            var body = await reader.ReadToEndAsync(http.RequestAborted);
+            hooks.GetOrAdd(name, _ => new ConcurrentQueue<HookPost>()).Enqueue(new HookPost(answer ?? 200, body));
+            return Results.Text("recorded", statusCode: answer ?? 200);
+        });
+        app.MapGet("/hook/{name}", (string name) =>
+            Results.Json(hooks.TryGetValue(name, out var posts) ? posts.ToArray() : [], HookJson.Default.HookPostArray));
+        var switches = new ConcurrentDictionary<string, StrongBox>();
+        var switchFail = new ConcurrentDictionary<string, int>();
+        app.MapPost("/switch/{name}", (string name, int? fail) =>
+        {
+            switchFail[name] = fail ?? 0;
+            switches[name] = new StrongBox();
+            return Results.Text("set");
+        });
+        app.MapGet("/switch/{name}", (string name) =>
+        {
+            var n = Interlocked.Increment(ref switches.GetOrAdd(name, _ => new StrongBox()).Value) - 1;
+            return n % 100 < switchFail.GetValueOrDefault(name) ? Results.Text("failed on purpose", statusCode: 503) : Results.Text("ok");
+        });
         app.MapGet("/mix", async (HttpContext http, string? key, int? fail, int? slow, int? fastMs, int? slowMs) =>
         {
             var box = counters.GetOrAdd(key ?? "", _ => new StrongBox());
@@ -74,6 +101,13 @@ public static class StatsEndpointServer
         using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(days));
         // Kestrel needs the private key in a form the platform's TLS can use: a PKCS#12 round trip.
         return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null);
+    }
+
+    internal sealed record HookPost(int Answer, string Body);
+
+    [System.Text.Json.Serialization.JsonSerializable(typeof(HookPost[]))]
+    internal sealed partial class HookJson : System.Text.Json.Serialization.JsonSerializerContext
+    {
     }
 
     private sealed class StrongBox

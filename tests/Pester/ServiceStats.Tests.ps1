@@ -234,6 +234,90 @@ monitoring:
         @($output | Where-Object { $_ -and $_.PSObject.TypeNames[0] -eq 'DevOpsTools.ServiceStats' }) | Should -BeNullOrEmpty
         $ps.Dispose()
     }
+
+    Context '-NotifyWebhook against a receiver on 127.0.0.1' {
+        BeforeAll {
+            Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+            $script:restoreHome = $env:DEVOPSTOOLS_HOME
+            $script:alertRoot = New-TestDataRoot
+            function script:Set-Failing([string] $Name, [int] $Percent) {
+                $null = Invoke-RestMethod -Method Post -Uri "$base/switch/$($Name)?fail=$Percent"
+            }
+            function script:Get-Posts([string] $Hook) { @(Invoke-RestMethod -Uri "$base/hook/$Hook") }
+        }
+
+        AfterAll { Remove-TestDataRoot -Path $alertRoot -Restore $restoreHome }
+
+        It 'posts fired once per change, nothing while it holds, resolved when healthy, nothing under -WhatIf' {
+            $url = "$base/switch/generic"
+            $hook = "$base/hook/generic?token=T0-B0-secret"
+            Set-Failing generic 50
+            $s = Get-ServiceStats -Url $url -Service api -Environment prod -Requests 100 -NotifyWebhook $hook -WhatIf
+            $s.Status | Should -Be 'Degraded'
+            Get-Posts 'generic' | Should -BeNullOrEmpty
+
+            $null = Get-ServiceStats -Url $url -Service api -Environment prod -Requests 100 -NotifyWebhook $hook
+            $posts = Get-Posts 'generic'
+            $posts.Count | Should -Be 1
+            $body = $posts[0].body | ConvertFrom-Json
+            $body.status | Should -Be 'fired'
+            $body.state | Should -Be 'Degraded'
+            $body.service | Should -Be 'api'
+            $body.environment | Should -Be 'prod'
+            $body.target | Should -Be $url
+            $body.figures.errorRate | Should -Be 0.5
+            $body.reason | Should -Match 'HTTP 503'
+            $posts[0].body | Should -Not -Match 'secret'
+
+            Set-Failing generic 50
+            $null = Get-ServiceStats -Url $url -Service api -Environment prod -Requests 100 -NotifyWebhook $hook
+            (Get-Posts 'generic').Count | Should -Be 1
+
+            Set-Failing generic 0
+            $s = Get-ServiceStats -Url $url -Service api -Environment prod -Requests 100 -NotifyWebhook $hook
+            $s.Status | Should -Be 'Healthy'
+            $posts = Get-Posts 'generic'
+            $posts.Count | Should -Be 2
+            ($posts[1].body | ConvertFrom-Json).status | Should -Be 'resolved'
+        }
+
+        It 'posts Slack and Teams bodies that parse with their fields' {
+            Set-Failing slack 50
+            $null = Get-ServiceStats -Url "$base/switch/slack" -Service web -Requests 100 -NotifyWebhook "$base/hook/slack" -WebhookFormat Slack
+            $slack = (Get-Posts 'slack')[0].body | ConvertFrom-Json
+            $slack.text | Should -Be '[FIRED] web is Degraded'
+            $slack.blocks.type | Should -Be @('header', 'section', 'context')
+
+            Set-Failing teams 100
+            $null = Get-ServiceStats -Url "$base/switch/teams" -Service web -Requests 100 -NotifyWebhook "$base/hook/teams" -WebhookFormat Teams
+            $teams = (Get-Posts 'teams')[0].body | ConvertFrom-Json
+            $teams.'@type' | Should -Be 'MessageCard'
+            $teams.summary | Should -Be '[FIRED] web is Down'
+            $teams.sections[0].facts.name | Should -Contain 'Availability'
+        }
+
+        It 'reports a receiver answering 500 by host and status, and retries on the next run' {
+            Set-Failing retry 50
+            $bad = "$base/hook/retry?answer=500&sig=secret-sig"
+            $null = Get-ServiceStats -Url "$base/switch/retry" -Service api -Requests 100 -NotifyWebhook $bad -ErrorVariable errs -ErrorAction SilentlyContinue
+            $errs.Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'WebhookPostFailed*'
+            $errs[0].Exception.Message | Should -Match '127\.0\.0\.1 answered HTTP 500'
+            $errs[0].Exception.Message | Should -Not -Match 'secret|hook/retry'
+
+            Set-Failing retry 50
+            $null = Get-ServiceStats -Url "$base/switch/retry" -Service api -Requests 100 -NotifyWebhook "$base/hook/retry" -ErrorVariable errs2
+            $errs2 | Should -BeNullOrEmpty
+            $posts = Get-Posts 'retry'
+            $posts.answer | Should -Be @(500, 200)
+            ($posts[1].body | ConvertFrom-Json).status | Should -Be 'fired'
+        }
+
+        It 'refuses a webhook that is not http or https without echoing it' {
+            { Get-ServiceStats -Url "$base/healthz" -Requests 1 -NotifyWebhook 'ftp://127.0.0.1/hook-token' -ErrorAction Stop } |
+                Should -Throw -ErrorId 'WebhookUrlInvalid*'
+        }
+    }
 }
 
 Describe 'Deploy-App | Get-ServiceStats and servers on this machine' -Tag 'Podman', 'Deploy', 'Monitoring' -Skip:(-not $hasPodman) {

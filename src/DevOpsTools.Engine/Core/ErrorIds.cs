@@ -119,4 +119,7 @@ public static class ErrorIds
     public const string ExportSettingsInvalid = nameof(ExportSettingsInvalid);
     public const string ExportTargetNotWritable = nameof(ExportTargetNotWritable);
     public const string ExportPushFailed = nameof(ExportPushFailed);
+    public const string WebhookUrlInvalid = nameof(WebhookUrlInvalid);
+    public const string WebhookPostFailed = nameof(WebhookPostFailed);
+    public const string WebhookStateInvalid = nameof(WebhookStateInvalid);
 }

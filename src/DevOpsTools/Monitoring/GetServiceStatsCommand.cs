@@ -2,6 +2,7 @@ using System.Management.Automation;
 using DevOpsTools.Commands.Infrastructure;
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Monitoring;
+using DevOpsTools.Engine.Monitoring.Alerts;
 using DevOpsTools.Engine.Monitoring.Slo;
 using DevOpsTools.Engine.Environments;
 
@@ -11,7 +12,7 @@ namespace DevOpsTools.Commands.Monitoring;
 /// Probes services (URLs, or the endpoints of deployments from the pipeline) with the built-in
 /// active probe engine and returns one ServiceStats per endpoint.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "ServiceStats", DefaultParameterSetName = UrlSet)]
+[Cmdlet(VerbsCommon.Get, "ServiceStats", DefaultParameterSetName = UrlSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ServiceStats))]
 public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
 {
@@ -121,6 +122,21 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     [ValidateSet(nameof(HealthGate.Degraded), nameof(HealthGate.Down), nameof(HealthGate.SloBreach))]
     public string? FailOn { get; set; }
 
+    /// <summary>
+    /// An http(s) URL that gets a JSON alert once per state change of each service: fired when it
+    /// becomes Degraded, Down or breaks an SLO, resolved when it is Healthy again.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? NotifyWebhook { get; set; }
+
+    /// <summary>The alert body's shape; a string for the same reason as -FailOn.</summary>
+    [Parameter]
+    [ValidateSet("Generic", "Slack", "Teams")]
+    public string WebhookFormat { get; set; } = "Generic";
+
+    private Uri? _webhook;
+
     private readonly List<ServiceStats> _results = [];
 
     protected override void BeginProcessingCore()
@@ -146,6 +162,17 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
             ThrowEngineError(Invalid("Objective", "-LatencyThresholdMs and -SloWindow describe an SLO: give its -Objective too (e.g. -Objective 99 -LatencyThresholdMs 300)."));
         }
 
+        if (NotifyWebhook is not null && (_webhook = WebhookNotifier.ParseUrl(NotifyWebhook)) is null)
+        {
+            // Not echoed: a webhook URL carries its token.
+            ThrowEngineError(new DevOpsToolsException(ErrorIds.WebhookUrlInvalid, ErrorKind.InvalidArgument,
+                "-NotifyWebhook must be an absolute http:// or https:// URL.", "NotifyWebhook"));
+        }
+        else if (NotifyWebhook is null && MyInvocation.BoundParameters.ContainsKey(nameof(WebhookFormat)))
+        {
+            ThrowEngineError(Invalid("WebhookFormat", "-WebhookFormat shapes the alerts of -NotifyWebhook: give the webhook URL too."));
+        }
+
         if (ServiceLevelObjective.ParseWindow(SloWindow) is null)
         {
             ThrowEngineError(Invalid("SloWindow", $"-SloWindow '{SloWindow}' is not a window such as 30d, 6h, 2w or 90m."));
@@ -154,9 +181,45 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
 
     protected override void EndProcessingCore()
     {
+        if (_webhook is not null)
+        {
+            Notify(_webhook);
+        }
+
         if (FailOn is not null && HealthGates.Check(_results, Enum.Parse<HealthGate>(FailOn, ignoreCase: true)) is { } failure)
         {
             ThrowEngineError(failure);
+        }
+    }
+
+    /// <summary>Posts an alert for every service whose state changed since the last one notified; records only the delivered ones.</summary>
+    private void Notify(Uri webhook)
+    {
+        var store = AlertStateStore.Load(ModuleData.Default);
+        var format = Enum.Parse<Engine.Monitoring.Alerts.WebhookFormat>(WebhookFormat, ignoreCase: true);
+        var delivered = 0;
+        foreach (var notice in AlertRules.Pending(_results, store))
+        {
+            var action = $"Post the {WebhookBodies.StatusOf(notice)} alert for {notice.Stats.Service} ({notice.Stats.Target})";
+            if (!ShouldProcess(webhook.Host, action))
+            {
+                continue;
+            }
+
+            if (RunEngine(context => WebhookNotifier.PostAsync(webhook, notice, format, context)) is { } failure)
+            {
+                WriteEngineError(failure, webhook.Host);
+                continue;
+            }
+
+            WriteVerbose($"Posted: {WebhookBodies.Headline(notice)} to {webhook.Host}.");
+            store.Record(notice);
+            delivered++;
+        }
+
+        if (delivered > 0)
+        {
+            store.Save();
         }
     }
 
