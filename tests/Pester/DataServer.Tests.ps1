@@ -226,6 +226,8 @@ data:
         ($done.Changes -join "`n") | Should -Not -Match ([regex]::Escape($password))
         $hba = Invoke-TestSsh -Server $db -Command 'sudo -n cat /etc/postgresql/15/main/pg_hba.conf'
         $hba | Should -Contain "host all all $(Get-Address $app)/32 scram-sha-256"
+        # The db server's definition now records that 5432 is for the app server alone (FW-001 applies it).
+        $done.Changes | Should -Contain "port 5432 open only to $(Get-Address $app) (firewall, Set-Hardening) on $envName/db"
     }
 
     It 'is reached from the app server''s address through the recorded endpoint and runs a query' {
@@ -298,13 +300,16 @@ data:
         Invoke-TestSsh -Server $db -Command 'sudo -n runuser -u postgres -- psql -X -q -h /var/run/postgresql -p 5432 -d shop -c "DELETE FROM t WHERE n = 10"' | Out-Null
     }
 
-    It 'keeps serving the app server and refusing this machine once the db server is hardened (Baseline)' {
+    It 'keeps serving the app server and drops this machine in the firewall once the db server is hardened (Baseline)' {
+        $appAddress = Get-Address $app
         $report = Get-Server -Environment $envName -Name db | Set-Hardening -Force -ErrorAction Stop
         $report.Failed | Should -Be 0
-        # Inbound default deny, with the declared port 5432 the one application port left open.
+        # Inbound default deny; the declared port 5432 open only to the app server's address (the
+        # record Deploy-DataService made), never to every source.
         $ruleset = (Invoke-TestSsh -Server $db -Command 'sudo -n nft list ruleset') -join "`n"
         $ruleset | Should -Match 'policy drop'
-        $ruleset | Should -Match 'tcp dport 5432 accept'
+        $ruleset | Should -Match ("ip saddr (\{ )?" + [regex]::Escape($appAddress) + "( \})? tcp dport 5432 accept")
+        $ruleset | Should -Not -Match '(?m)^\s*tcp dport 5432 accept'
 
         $address, $port = (Import-DevOpsEnvironment $envFile | Deploy-DataService -WhatIf).Endpoint -split ':'
         $local = New-AppTunnel $address ([int] $port)
@@ -314,10 +319,25 @@ data:
             $command.CommandText = 'SELECT sum(n) FROM t'
             $command.ExecuteScalar() | Should -Be 3
         } finally { $connection.Dispose() }
+        # This machine (through the published port, from the network's gateway) no longer reaches
+        # PostgreSQL at all: the firewall drops it before pg_hba.conf could reject it.
         $endpoint = $db.Endpoints | Where-Object Port -eq 5432
-        { Connect-Url (Join-Path $secrets 'shop.url') $endpoint.Address $endpoint.HostPort } | Should -Throw '*pg_hba.conf rejects connection*'
+        $dropped = { Connect-Url (Join-Path $secrets 'shop.url') $endpoint.Address $endpoint.HostPort } | Should -Throw -PassThru
+        $dropped.Exception.ToString() | Should -Not -Match 'pg_hba.conf'
 
         $after = Import-DevOpsEnvironment $envFile | Deploy-DataService
         $after.Status | Should -Be 'Unchanged'
+        (Get-Server -Environment $envName -Name db | Test-Hardening -Rule FW-001).Rules.Status | Should -Be 'Compliant'
+    }
+
+    It 'reports drift when the firewall rule is loosened by hand, and Set-Hardening closes it again' {
+        Invoke-TestSsh -Server $db -Command 'sudo -n nft add rule inet devopstools input tcp dport 5432 accept' | Out-Null
+        $drift = (Get-Server -Environment $envName -Name db | Test-Hardening -Rule FW-001).Rules
+        $drift.Status | Should -Be 'NonCompliant'
+        $drift.Detail | Should -Match 'port 5432 open to every source'
+        (Get-Server -Environment $envName -Name db | Set-Hardening -Rule FW-001 -Force -ErrorAction Stop).Failed | Should -Be 0
+        $ruleset = (Invoke-TestSsh -Server $db -Command 'sudo -n nft list ruleset') -join "`n"
+        $ruleset | Should -Not -Match '(?m)^\s*tcp dport 5432 accept'
+        (Get-Server -Environment $envName -Name db | Test-Hardening -Rule FW-001).Rules.Status | Should -Be 'Compliant'
     }
 }

@@ -55,7 +55,11 @@ public static partial class HardeningCatalog
         {
             Id = "FW-001", Title = "nftables denies inbound traffic by default (SSH and declared ports open)", Category = Firewall, Severity = HardeningSeverity.High, CisReference = "4.3", DevSecReference = "(not in dev-sec)",
             Scope = HardeningScope.Nftables, LockoutGroup = "firewall",
-            Parameters = [P("allowedPorts", "IntList", "", "Extra inbound TCP ports to allow (application ports); the ports sshd listens on are always allowed")],
+            Parameters =
+            [
+                P("allowedPorts", "IntList", "", "Extra inbound TCP ports to allow (application ports); the ports sshd listens on are always allowed"),
+                P("allowedSources", "PortSourceList", "", "Ports open only to some sources: port=address[,address...] items (IPv4/IPv6 addresses or CIDRs, e.g. 5432=10.0.0.5,fd00::/64); other ports stay open to all"),
+            ],
             ManagedFiles = ["/etc/devopstools/firewall.nft", "/etc/systemd/system/devopstools-firewall.service"],
         },
     ];

@@ -20,6 +20,9 @@ public sealed class HardeningRunOptions
 {
     public int ThrottleLimit { get; init; } = 16;
 
+    /// <summary>Where the servers' port sources are recorded (FW-001 applies them); null: none.</summary>
+    public DevOpsTools.Engine.Servers.PortSources? PortSources { get; init; }
+
     public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
     public TimeSpan FixTimeout { get; init; } = TimeSpan.FromMinutes(20);
@@ -87,7 +90,8 @@ public sealed class HardeningEngine
         var cancellationToken = context.CancellationToken;
         var clock = Stopwatch.StartNew();
         // Every parameter is validated before the server is even contacted.
-        var resolved = profile.Rules.Select(r => new ResolvedRule(r, profile.ValuesFor(r, server))).ToList();
+        var recorded = _options.PortSources?.Read(server.Environment, server.Name);
+        var resolved = profile.Rules.Select(r => new ResolvedRule(r, profile.ValuesFor(r, server, recorded))).ToList();
         await using var shell = await _shells.OpenAsync(server, cancellationToken).ConfigureAwait(false);
 
         var checkRun = await shell.RunAsync(ScriptBuilder.BuildCheckScript(resolved), sudo: true, _options.CheckTimeout, cancellationToken).ConfigureAwait(false);

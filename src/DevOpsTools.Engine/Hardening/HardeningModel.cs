@@ -77,7 +77,7 @@ public sealed class HardeningRuleParameter
 {
     public required string Name { get; init; }
 
-    /// <summary>String, Int, Bool, StringList or IntList (ports).</summary>
+    /// <summary>String, Int, Bool, StringList, IntList (ports) or PortSourceList (port=address[,address...]).</summary>
     public required string Type { get; init; }
 
     /// <summary>What the text must be beyond its type (user names, octal umask...); see HardeningParameterValidator.</summary>

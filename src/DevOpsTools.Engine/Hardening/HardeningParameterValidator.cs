@@ -48,6 +48,7 @@ public static partial class HardeningParameterValidator
         "Int" => IntProblem(p, item),
         "IntList" => PortPattern().IsMatch(item) && int.Parse(item, CultureInfo.InvariantCulture) is >= 1 and <= 65535
             ? null : $"expected port numbers (1-65535), found '{Show(item)}'.",
+        "PortSourceList" => PortSourceProblem(item),
         "Bool" => item is "true" or "false" ? null : $"expected true or false, found '{Show(item)}'.",
         _ => p.Format switch
         {
@@ -64,6 +65,30 @@ public static partial class HardeningParameterValidator
             _ => item.Length > 1000 ? $"'{Show(item)}...' is longer than 1000 characters." : null,
         },
     };
+
+    /// <summary>
+    /// One port=address[,address...] item: a port 1-65535 and IPv4 or IPv6 addresses or CIDRs,
+    /// parsed as such (IPv4 as four dotted numbers, no zone ids, no host bits beyond the prefix).
+    /// </summary>
+    private static string? PortSourceProblem(string item)
+    {
+        var eq = item.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0 || !PortPattern().IsMatch(item[..eq]) || int.Parse(item[..eq], CultureInfo.InvariantCulture) is < 1 or > 65535)
+        {
+            return $"expected port=address[,address...] with a port 1-65535, found '{Show(item)}'.";
+        }
+
+        var sources = item[(eq + 1)..].Split(',');
+        foreach (var source in sources)
+        {
+            if (DevOpsTools.Engine.Servers.PortSources.Problem(source) is { } problem)
+            {
+                return $"'{Show(item)}': {problem}";
+            }
+        }
+
+        return null;
+    }
 
     private static string? IntProblem(HardeningRuleParameter p, string item)
     {

@@ -92,8 +92,8 @@ public sealed class HardeningProfile
         return new HardeningProfile { Name = Name, Rules = rules.ToList(), Parameters = Parameters };
     }
 
-    /// <summary>Parameter values of one rule for one server: defaults, then profile overrides, "{admin}" expanded.</summary>
-    public IReadOnlyDictionary<string, string> ValuesFor(HardeningRule rule, Server server)
+    /// <summary>Parameter values of one rule for one server: defaults, then profile overrides, "{admin}" expanded; FW-001 adds the declared ports and recorded sources.</summary>
+    public IReadOnlyDictionary<string, string> ValuesFor(HardeningRule rule, Server server, IReadOnlyDictionary<int, IReadOnlyList<string>>? recordedSources = null)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var p in rule.Parameters)
@@ -122,6 +122,15 @@ public sealed class HardeningProfile
             var ports = server.Ports.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture));
             values["allowedPorts"] = string.Join(' ', (values.GetValueOrDefault("allowedPorts") ?? string.Empty)
                 .Split(' ', StringSplitOptions.RemoveEmptyEntries).Concat(ports).Distinct());
+        }
+
+        if (rule.Id == "FW-001" && recordedSources is { Count: > 0 })
+        {
+            // Sources recorded for the server's ports (PortSources) for ports the profile leaves unrestricted.
+            var given = (values.GetValueOrDefault("allowedSources") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+            var restricted = given.Select(i => i.Split('=')[0]).ToHashSet(StringComparer.Ordinal);
+            values["allowedSources"] = string.Join(' ', given.Concat(DevOpsTools.Engine.Servers.PortSources.AsItems(recordedSources)
+                .Where(i => !restricted.Contains(i.Split('=')[0]))));
         }
 
         // {admin} first, then every value is validated by its type: nothing unvalidated reaches a script.

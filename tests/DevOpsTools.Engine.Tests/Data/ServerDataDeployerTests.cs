@@ -83,6 +83,10 @@ public sealed class ServerDataDeployerTests : IDisposable
         Assert.DoesNotContain(first.Changes, c => c.Contains(password, StringComparison.Ordinal));
         Assert.Contains("create user shop", first.Changes);
         Assert.Contains("create database shop owned by shop", first.Changes);
+        // The db server's definition now says its port is for the app server only (FW-001 applies it).
+        Assert.Contains("port 5432 open only to 10.89.0.7 (firewall, Set-Hardening) on test/db", first.Changes);
+        var recorded = new DevOpsTools.Engine.Servers.PortSources(new ModuleData(_root)).Read("test", "db");
+        Assert.Equal(["10.89.0.7"], recorded[5432]);
 
         _shells.Prepared = true;
         var second = await Run(servers);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Servers;
 using DevOpsTools.Engine.Ssh;
 
 namespace DevOpsTools.Engine.Data;
@@ -83,6 +84,13 @@ public sealed class ServerDataDeployer
                 ? _preparer.PrepareAsync(shell, service.Name, service.Port, clients, context)
                 : _preparer.PlanAsync(shell, service.Name, service.Port, clients, context)).ConfigureAwait(false);
             changes.AddRange(prepared.Changes.Select(c => $"{c} on {server.Label}"));
+            // The server's definition records that the port is for the app servers only: a later
+            // Set-Hardening (FW-001) opens it in the firewall to these addresses alone.
+            if (clients.Count > 0 && new PortSources(_data).Record(service.Environment, server.Name, service.Port, clients, apply))
+            {
+                changes.Add($"port {service.Port.ToString(CultureInfo.InvariantCulture)} open only to {string.Join(", ", clients)} (firewall, Set-Hardening) on {server.Label}");
+            }
+
             var created = prepared.Changes.Any(c => c.StartsWith("cluster ", StringComparison.Ordinal));
             var reachable = apply || !prepared.Changes.Any(c => c.StartsWith("packages", StringComparison.Ordinal) || c.StartsWith("cluster ", StringComparison.Ordinal) || c.StartsWith("start ", StringComparison.Ordinal));
             var address = prepared.ListenAddresses.FirstOrDefault(a => a != "127.0.0.1") ?? "127.0.0.1";
