@@ -19,15 +19,18 @@ function Remove-TestDataRoot {
     if ($Restore) { $env:DEVOPSTOOLS_HOME = $Restore } else { Remove-Item Env:DEVOPSTOOLS_HOME -ErrorAction SilentlyContinue }
 }
 
-# The directories New-TestTempDirectory made in this session: the only ones Remove-TestTempDirectory deletes.
-$script:TempDirectories = [System.Collections.Generic.HashSet[string]]::new()
+# The directories New-TestTempDirectory made in this session: the only ones Remove-TestTempDirectory
+# deletes. Global, so that a suite that imports this module again with -Force keeps what it made.
+if ($null -eq $global:DevOpsToolsTestTempDirectories) {
+    $global:DevOpsToolsTestTempDirectories = [System.Collections.Generic.HashSet[string]]::new()
+}
 
 function New-TestTempDirectory {
     <# Creates <temp>/<Prefix>-<random> and returns its path; Remove-TestTempDirectory deletes it. #>
     param([Parameter(Mandatory)] [ValidatePattern('^[A-Za-z0-9][A-Za-z0-9_.-]*$')] [string] $Prefix)
     $path = Join-Path ([IO.Path]::GetFullPath([IO.Path]::GetTempPath())) ($Prefix + '-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
     $null = New-Item -ItemType Directory -Path $path
-    $null = $script:TempDirectories.Add($path)
+    $null = $global:DevOpsToolsTestTempDirectories.Add($path)
     $path
 }
 
@@ -36,11 +39,11 @@ function Remove-TestTempDirectory {
     param([string] $Path)
     if (-not $Path) { return }
     $full = [IO.Path]::GetFullPath($Path)
-    if (-not $script:TempDirectories.Contains($full)) {
+    if (-not $global:DevOpsToolsTestTempDirectories.Contains($full)) {
         throw "refusing to delete '$full': New-TestTempDirectory did not create it in this session"
     }
     if (Test-Path -LiteralPath $full) { Remove-Item -LiteralPath $full -Recurse -Force }
-    $null = $script:TempDirectories.Remove($full)
+    $null = $global:DevOpsToolsTestTempDirectories.Remove($full)
 }
 
 function Get-TestFreePort {
