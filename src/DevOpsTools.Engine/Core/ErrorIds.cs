@@ -113,4 +113,9 @@ public static class ErrorIds
     public const string ProbeUrlInvalid = nameof(ProbeUrlInvalid);
     public const string ProbeSettingsInvalid = nameof(ProbeSettingsInvalid);
     public const string ProbeNoEndpoint = nameof(ProbeNoEndpoint);
+
+    // Install-Monitoring
+    public const string MonitoringConfigInvalid = nameof(MonitoringConfigInvalid);
+    public const string MonitoringStartFailed = nameof(MonitoringStartFailed);
+    public const string MonitoringNotInstalled = nameof(MonitoringNotInstalled);
 }
