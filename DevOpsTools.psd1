@@ -32,6 +32,8 @@
         'Test-AppBackup'
         'Get-ServiceStats'
         'Export-ServiceStats'
+        'Install-Monitoring'
+        'Remove-Monitoring'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

