@@ -8,22 +8,12 @@ Describe 'Install-Monitoring on this machine' -Tag 'Monitoring' {
     BeforeAll {
         Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
         Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-        $repo = Join-Path $PSScriptRoot '../..'
         $script:previousHome = $env:DEVOPSTOOLS_HOME
         $script:root = New-TestDataRoot
         $script:envName = 'prom-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:serverDir = Join-Path $root 'stats-endpoint'
-        $out = & dotnet build (Join-Path $repo 'tests/DevOpsTools.StatsEndpoint/DevOpsTools.StatsEndpoint.csproj') -c Release -nologo -v:q -m:1 -o $serverDir 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "building the test server failed: $out" }
-        $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($a in @((Join-Path $serverDir 'DevOpsTools.StatsEndpoint.dll'), '--port', '0')) { $start.ArgumentList.Add($a) }
-        $start.RedirectStandardInput = $true
-        $start.RedirectStandardOutput = $true
-        $start.UseShellExecute = $false
-        $script:server = [System.Diagnostics.Process]::Start($start)
-        $line = $server.StandardOutput.ReadLine()
-        if ($line -notmatch '^listening (http://127\.0\.0\.1:\d+)$') { throw "the test server did not start: '$line'" }
-        $script:base = $Matches[1]
+        $script:endpoint = Start-TestStatsEndpoint -Directory $serverDir
+        $script:base = $endpoint.Url
 
         $file = Join-Path $root 'env.yaml'
         New-Item -ItemType Directory -Force $root | Out-Null
@@ -61,7 +51,7 @@ monitoring:
 
     AfterAll {
         Remove-Monitoring $envName -Force -ErrorAction SilentlyContinue | Out-Null
-        if ($server -and -not $server.HasExited) { $server.StandardInput.Close(); $server.WaitForExit(5000) | Out-Null; if (-not $server.HasExited) { $server.Kill() } }
+        Stop-TestStatsEndpoint $endpoint
         Remove-TestDataRoot -Path $root -Restore $previousHome
     }
 

@@ -11,22 +11,10 @@ BeforeDiscovery {
 Describe 'Get-ServiceStats against the test server' -Tag 'Monitoring' {
     BeforeAll {
         Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
-        $repo = Join-Path $PSScriptRoot '../..'
         Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
         $script:serverDir = New-TestTempDirectory -Prefix 'stats-endpoint'
-        $out = & dotnet build (Join-Path $repo 'tests/DevOpsTools.StatsEndpoint/DevOpsTools.StatsEndpoint.csproj') -c Release -nologo -v:q -m:1 -o $serverDir 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "building the test server failed: $out" }
-
-        # Port 0: the server picks a free one and says which; it stops when its stdin closes.
-        $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($a in @((Join-Path $serverDir 'DevOpsTools.StatsEndpoint.dll'), '--port', '0')) { $start.ArgumentList.Add($a) }
-        $start.RedirectStandardInput = $true
-        $start.RedirectStandardOutput = $true
-        $start.UseShellExecute = $false
-        $script:server = [System.Diagnostics.Process]::Start($start)
-        $line = $server.StandardOutput.ReadLine()
-        if ($line -notmatch '^listening (http://127\.0\.0\.1:\d+)$') { throw "the test server did not start: '$line'" }
-        $script:base = $Matches[1]
+        $script:endpoint = Start-TestStatsEndpoint -Directory $serverDir
+        $script:base = $endpoint.Url
         # Quantiles may read above the server's delay by the client's own scheduling (two shared
         # vCPUs, load average above 10 seen), never below it; less than the gap between the mix's
         # two delays, so a fast quantile can never pass for a slow one.
@@ -37,10 +25,7 @@ Describe 'Get-ServiceStats against the test server' -Tag 'Monitoring' {
     }
 
     AfterAll {
-        if ($server) {
-            $server.StandardInput.Close()
-            if (-not $server.WaitForExit(10000)) { $server.Kill() }
-        }
+        Stop-TestStatsEndpoint $endpoint
         Remove-TestTempDirectory $serverDir
     }
 

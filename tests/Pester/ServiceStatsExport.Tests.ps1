@@ -8,19 +8,10 @@ Describe 'Export-ServiceStats' -Tag 'Monitoring' {
     BeforeAll {
         Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
         Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-        $repo = Join-Path $PSScriptRoot '../..'
         $script:work = New-TestTempDirectory -Prefix 'stats-export'
         $serverDir = Join-Path $work 'endpoint'
-        $out = & dotnet build (Join-Path $repo 'tests/DevOpsTools.StatsEndpoint/DevOpsTools.StatsEndpoint.csproj') -c Release -nologo -v:q -m:1 -o $serverDir 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "building the test server failed: $out" }
-        $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($a in @((Join-Path $serverDir 'DevOpsTools.StatsEndpoint.dll'), '--port', '0')) { $start.ArgumentList.Add($a) }
-        $start.RedirectStandardInput = $true
-        $start.RedirectStandardOutput = $true
-        $start.UseShellExecute = $false
-        $script:server = [System.Diagnostics.Process]::Start($start)
-        if ($server.StandardOutput.ReadLine() -notmatch '^listening (http://127\.0\.0\.1:\d+)$') { throw 'the test server did not start' }
-        $script:base = $Matches[1]
+        $script:endpoint = Start-TestStatsEndpoint -Directory $serverDir
+        $script:base = $endpoint.Url
 
         # Debian's Pushgateway on a port of its own, no persistence: it holds only what this suite pushes.
         $script:gatewayPort = Get-TestFreePort
@@ -41,7 +32,7 @@ Describe 'Export-ServiceStats' -Tag 'Monitoring' {
     }
 
     AfterAll {
-        if ($server) { $server.StandardInput.Close(); if (-not $server.WaitForExit(10000)) { $server.Kill() } }
+        Stop-TestStatsEndpoint $endpoint
         if ($gateway -and -not $gateway.HasExited) { $gateway.Kill(); $null = $gateway.WaitForExit(10000) }
         Remove-TestTempDirectory $work
     }

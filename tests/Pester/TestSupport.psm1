@@ -53,6 +53,40 @@ function Get-TestFreePort {
     try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
 }
 
+function Start-TestStatsEndpoint {
+    <#
+    Builds tests/DevOpsTools.StatsEndpoint into Directory and starts it on a free 127.0.0.1 port (port
+    0: the server picks one and says which). Returns @{ Process; Url }; it stops when its stdin closes
+    (Stop-TestStatsEndpoint).
+    #>
+    param([Parameter(Mandatory)] [string] $Directory)
+    $project = Join-Path $PSScriptRoot '../DevOpsTools.StatsEndpoint/DevOpsTools.StatsEndpoint.csproj'
+    $out = & dotnet build $project -c Release -nologo -v:q -m:1 -o $Directory 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "building the test server failed: $out" }
+    $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in @((Join-Path $Directory 'DevOpsTools.StatsEndpoint.dll'), '--port', '0')) { $start.ArgumentList.Add($a) }
+    $start.RedirectStandardInput = $true
+    $start.RedirectStandardOutput = $true
+    $start.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($start)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch '^listening (http://127\.0\.0\.1:\d+)$') {
+        if (-not $process.HasExited) { $process.Kill() }
+        throw "the test server did not start: '$line'"
+    }
+    @{ Process = $process; Url = $Matches[1] }
+}
+
+function Stop-TestStatsEndpoint {
+    <# Stops a server from Start-TestStatsEndpoint: closes its stdin, and kills it if it lingers. #>
+    param($Endpoint)
+    $process = $Endpoint.Process
+    if ($process -and -not $process.HasExited) {
+        $process.StandardInput.Close()
+        if (-not $process.WaitForExit(10000)) { $process.Kill() }
+    }
+}
+
 function Remove-TestPodmanEnvironment {
     <# Safety net after Remove-Server and data tests: podman directly, only containers, networks and volumes that carry these environments' labels. #>
     param([string[]] $Environment)
@@ -85,4 +119,4 @@ function Test-CredentialLane {
     (Get-CredentialLane -Name $Name).Enabled
 }
 
-Export-ModuleMember -Function New-TestDataRoot, Remove-TestDataRoot, New-TestTempDirectory, Remove-TestTempDirectory, Get-TestFreePort, Remove-TestPodmanEnvironment, Invoke-TestSsh, Test-CredentialLane
+Export-ModuleMember -Function New-TestDataRoot, Remove-TestDataRoot, New-TestTempDirectory, Remove-TestTempDirectory, Get-TestFreePort, Start-TestStatsEndpoint, Stop-TestStatsEndpoint, Remove-TestPodmanEnvironment, Invoke-TestSsh, Test-CredentialLane
