@@ -34,6 +34,7 @@
         'Export-ServiceStats'
         'Install-Monitoring'
         'Remove-Monitoring'
+        'New-SupportReport'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

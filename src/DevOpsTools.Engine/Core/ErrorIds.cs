@@ -127,4 +127,7 @@ public static class ErrorIds
     public const string MonitoringConfigInvalid = nameof(MonitoringConfigInvalid);
     public const string MonitoringStartFailed = nameof(MonitoringStartFailed);
     public const string MonitoringNotInstalled = nameof(MonitoringNotInstalled);
+
+    // Support reports
+    public const string SupportReportExists = nameof(SupportReportExists);
 }

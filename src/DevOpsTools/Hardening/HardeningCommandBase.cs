@@ -57,7 +57,9 @@ public abstract class HardeningCommandBase : SshHostCmdletBase
             // One SSH connection per server for the whole run, closed when the cmdlet is done.
             await using var pool = login.NewPool(ModuleData.Default);
             var engine = new HardeningEngine(new SshRemoteShellFactory(pool), new SshFreshLoginProbe(pool), new HardeningRunOptions { ThrottleLimit = ThrottleLimit, PortSources = new DevOpsTools.Engine.Servers.PortSources(ModuleData.Default) });
-            return await engine.RunAsync(context, servers, profile, mode).ConfigureAwait(false);
+            var result = await engine.RunAsync(context, servers, profile, mode).ConfigureAwait(false);
+            new HardeningReportStore(ModuleData.Default).Save(result.Reports);
+            return result;
         });
     }
 

@@ -90,11 +90,27 @@ public abstract class DevOpsToolsCmdlet : PSCmdlet, IDisposable
 
     /// <summary>Writes a non-terminating error; the pipeline goes on with the next item.</summary>
     protected void WriteEngineError(Exception exception, object? target = null) =>
-        WriteError(ErrorMapping.ToErrorRecord(exception, target));
+        WriteError(Journal(ErrorMapping.ToErrorRecord(exception, target)));
 
     /// <summary>Stops the pipeline with an error (e.g. a failed threshold that a CI job must see).</summary>
     protected void ThrowEngineError(Exception exception, object? target = null) =>
-        throw new TerminatingError(ErrorMapping.ToErrorRecord(exception, target));
+        throw new TerminatingError(Journal(ErrorMapping.ToErrorRecord(exception, target)));
+
+    /// <summary>Keeps the error in the module's error journal (New-SupportReport reads it); never fails.</summary>
+    private ErrorRecord Journal(ErrorRecord record)
+    {
+        var environment = MyInvocation.BoundParameters.TryGetValue("Environment", out var bound) ? bound as string : null;
+        new ErrorJournal(ModuleData.Default).Record(new ErrorJournalEntry
+        {
+            Time = DateTimeOffset.UtcNow,
+            Command = MyInvocation.MyCommand?.Name ?? GetType().Name,
+            ErrorId = record.FullyQualifiedErrorId,
+            Category = record.CategoryInfo.Category.ToString(),
+            Environment = environment,
+            Message = record.ErrorDetails?.Message ?? record.Exception.Message,
+        });
+        return record;
+    }
 
     private void Guard(Action action)
     {
