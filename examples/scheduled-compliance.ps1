@@ -17,9 +17,9 @@
     Wrappers to schedule it: examples/scheduled/ (systemd service and timer, a cron line, a
     Windows Task Scheduler registration).
 .EXAMPLE
-    ./examples/scheduled-compliance.ps1 -Definition /etc/devopstools/prod.yaml -ReportDirectory /var/lib/devopstools/reports
+    ./examples/scheduled-compliance.ps1 -Definition ./examples/environments/test.yaml -ReportDirectory /var/lib/devopstools/reports
 .EXAMPLE
-    ./examples/scheduled-compliance.ps1 -Definition ./test.yaml -TextfileDirectory /var/lib/prometheus/node-exporter -NoHardening
+    ./examples/scheduled-compliance.ps1 -Definition ./examples/environments/test.yaml -TextfileDirectory /var/lib/prometheus/node-exporter -NoHardening
 #>
 [CmdletBinding()]
 param(
