@@ -23,6 +23,7 @@
         @{ Name = 'prometheus-alertmanager'; Why = 'the alert routing Install-Monitoring runs (and amtool, which checks alertmanager.yml)'; Check = 'command -v prometheus-alertmanager && command -v amtool' }
         @{ Name = 'prometheus-blackbox-exporter'; Why = 'the HTTP and TCP probes of every app endpoint Install-Monitoring sets up'; Check = 'command -v prometheus-blackbox-exporter' }
         @{ Name = 'prometheus-node-exporter'; Why = 'the host metrics Install-Monitoring scrapes'; Check = 'command -v prometheus-node-exporter' }
+        @{ Name = 'python3-yaml'; Why = 'PyYAML turns the example environment files into JSON for Test-Json against the shipped schema (tests/Pester/Examples.Tests.ps1)'; Check = 'python3 -c "import yaml"' }
         @{ Name = 'systemd'; Why = 'systemd-analyze verify checks the scheduled-compliance service and timer (tests/Pester/ScheduledCompliance.Tests.ps1)'; Check = 'command -v systemd-analyze' }
         @{ Name = 'prometheus-pushgateway'; Why = 'the real Pushgateway Export-ServiceStats -PushgatewayUrl pushes to (tests/Pester/ServiceStatsExport.Tests.ps1)'; Check = 'command -v prometheus-pushgateway' }
     )

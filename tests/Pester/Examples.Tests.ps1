@@ -13,6 +13,35 @@ Describe 'Example scripts' {
     }
 }
 
+Describe 'Example environment files' {
+    BeforeAll {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        $script:Schema = Get-Content -Raw (Join-Path $env:DEVOPSTOOLS_REPO_ROOT 'src/DevOpsTools.Engine/Resources/devopstools-environment.schema.json')
+        # YAML to JSON with a second, independent parser (PyYAML), so the shipped schema is checked
+        # by Test-Json on the files as an editor's YAML language server reads them.
+        function ConvertTo-JsonFromYaml([string] $Path) {
+            python3 -c 'import sys, json, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' $Path
+            if ($LASTEXITCODE -ne 0) { throw "PyYAML could not read $Path" }
+        }
+    }
+
+    It '<_> is valid for the module and for the shipped JSON schema' -ForEach @(Get-ChildItem (Join-Path $env:DEVOPSTOOLS_REPO_ROOT 'examples/environments') -Filter *.yaml | ForEach-Object Name) {
+        $path = Join-Path $Examples "environments/$_"
+        (Import-DevOpsEnvironment -Path $path -ErrorAction Stop).Name | Should -Be ([IO.Path]::GetFileNameWithoutExtension($_))
+        Test-Json -Json (ConvertTo-JsonFromYaml $path) -Schema $Schema -ErrorAction SilentlyContinue | Should -BeTrue
+    }
+
+    It 'ships test, preprod and prod' {
+        @(Get-ChildItem (Join-Path $Examples 'environments') -Filter *.yaml | ForEach-Object BaseName | Sort-Object) | Should -Be @('preprod', 'prod', 'test')
+    }
+
+    It 'the schema check catches a mistake' {
+        $bad = Join-Path $TestDrive 'bad.yaml'
+        (Get-Content -Raw (Join-Path $Examples 'environments/test.yaml')).Replace('    size: small', '    sise: small') | Set-Content $bad
+        Test-Json -Json (ConvertTo-JsonFromYaml $bad) -Schema $Schema -ErrorAction SilentlyContinue | Should -BeFalse
+    }
+}
+
 Describe 'examples/new-test-environment.ps1 (the main job)' -Tag 'Podman' {
     BeforeAll {
         $script:savedHome = $env:DEVOPSTOOLS_HOME

@@ -27,7 +27,7 @@ public sealed class DataServiceDefinition : IYamlLocated
     [YamlField("engine", Required = true, Description = "Database engine: postgresql")]
     public DataEngine Engine { get; set; } = DataEngine.Postgresql;
 
-    [YamlField("version", Description = "Engine major version; PostgreSQL 15 (Debian 12's packages) is the one available", Pattern = "^15$")]
+    [YamlField("version", Description = "Engine major version; PostgreSQL 15 (Debian 12's packages) is the one available", Pattern = "^15$", AllowInteger = true)]
     public string Version { get; set; } = SupportedVersion;
 
     [YamlField("role", Description = "Run it on the environment's server with this role (RFC 1123 label such as db); exactly one of role and container", Pattern = Validation.Rfc1123LabelPattern)]

@@ -30,7 +30,8 @@ public static class JsonSchemaGenerator
 
         if (underlying == typeof(string))
         {
-            node["type"] = "string";
+            // The pattern only constrains the string form; the loader checks the number's text.
+            node["type"] = field?.AllowInteger == true ? new JsonArray("string", "integer") : "string";
             if (field?.Pattern is not null)
             {
                 node["pattern"] = field.Pattern;

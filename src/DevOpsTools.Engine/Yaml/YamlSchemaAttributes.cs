@@ -20,6 +20,12 @@ public sealed class YamlFieldAttribute : Attribute
     /// <summary>Regular expression a string value (for a map: each value) must match.</summary>
     public string? Pattern { get; init; }
 
+    /// <summary>
+    /// A string field that people write as a bare number (version: 15): the loader reads any YAML
+    /// scalar as text, so the schema accepts an integer too, or editors would flag valid files.
+    /// </summary>
+    public bool AllowInteger { get; init; }
+
     /// <summary>For a map: regular expression each key must match.</summary>
     public string? KeyPattern { get; init; }
 
