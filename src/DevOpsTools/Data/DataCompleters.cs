@@ -34,3 +34,56 @@ public sealed class DataServiceNameCompleter : IArgumentCompleter
                 string.Join(", ", g.Select(s => $"{s.Environment}/{s.Name} ({(s.Running ? "running" : "stopped")})"))));
     }
 }
+
+/// <summary>
+/// Tab completion for app volume backups: environments and apps from the deployments on this
+/// machine (the local deploy state), volumes from podman's volumes of the bound app.
+/// </summary>
+public sealed class AppVolumeCompleter : IArgumentCompleter
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        static string? Bound(IDictionary bound, string name) => bound?[name] switch { PSObject o => o.BaseObject as string, string s => s, _ => null };
+        var environment = Bound(fakeBoundParameters, "Environment");
+        var app = Bound(fakeBoundParameters, "App");
+        IEnumerable<string> values;
+        try
+        {
+            var deployRoot = System.IO.Path.Combine(DevOpsTools.Engine.Core.ModuleData.Default.Root, "deploy");
+            values = parameterName switch
+            {
+                "Environment" => Names(deployRoot),
+                "App" => environment is null ? Names(deployRoot).SelectMany(e => Names(System.IO.Path.Combine(deployRoot, e))).Distinct() : Names(System.IO.Path.Combine(deployRoot, environment)),
+                _ => environment is null || app is null ? [] : Volumes(environment, app),
+            };
+        }
+        catch (Exception)
+        {
+            // Completion never fails the command line: no podman, a time-out, an unreadable directory.
+            return [];
+        }
+
+        return values.Where(v => v.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal).Select(v => new CompletionResult(v));
+    }
+
+    private static IEnumerable<string> Names(string directory) =>
+        Directory.Exists(directory) ? Directory.EnumerateDirectories(directory).Select(d => System.IO.Path.GetFileName(d)!) : [];
+
+    private static IReadOnlyList<string> Volumes(string environment, string app)
+    {
+        var prefix = DevOpsTools.Engine.Data.Volumes.VolumeBackupNames.PodmanVolume(environment, app, string.Empty);
+        using var budget = new CancellationTokenSource(Budget);
+        var listing = Task.Run(() => PodmanCli.Locate().RunAsync(["volume", "ls", "--format", "{{.Name}}"], budget.Token), budget.Token);
+        if (!listing.Wait(Budget) || !listing.Result.Succeeded)
+        {
+            return [];
+        }
+
+        return listing.Result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(v => v.StartsWith(prefix, StringComparison.Ordinal) && v.Length > prefix.Length)
+            .Select(v => v[prefix.Length..]).ToList();
+    }
+}
