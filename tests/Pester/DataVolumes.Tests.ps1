@@ -142,6 +142,31 @@ Describe 'Backups of app volumes on this machine' {
         $test.Reason | Should -BeLike "*$file*"
     }
 
+    It 'refuses a volume a running container mounts, naming the container, and leaves it unchanged' {
+        # No image is needed: a rootfs of this machine's own sleep and its libc (podman run --rootfs).
+        $rootfs = New-TestTempDirectory -Prefix 'dtvol-rootfs'
+        $container = "$EnvName-user"
+        try {
+            foreach ($file in '/usr/bin/sleep', '/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2') {
+                New-Item -ItemType Directory -Force (Join-Path $rootfs (Split-Path $file)) | Out-Null
+                Copy-Item -LiteralPath $file -Destination (Join-Path $rootfs $file)
+            }
+            & podman run -d --name $container --label "devopstools.environment=$EnvName" --network=none -v "${Fresh}:/data" --rootfs $rootfs /usr/bin/sleep 600 | Out-Null
+            $LASTEXITCODE | Should -Be 0
+            $before = Get-VolumeChecksum $Fresh
+            Restore-AppData -Backup $Backup -TargetVolume $Fresh -Force -ErrorVariable failed -ErrorAction SilentlyContinue
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'VolumeInUse*'
+            $failed[0].Exception.Message | Should -BeLike "*$container*"
+            Get-VolumeChecksum $Fresh | Should -Be $before
+        } finally {
+            & podman rm -f -t 0 -- $container 2>$null | Out-Null
+            # podman left etc/mtab -> /proc/mounts in the rootfs; the link goes first, as a link.
+            $mtab = Join-Path $rootfs 'etc/mtab'
+            if ([IO.File]::Exists($mtab) -or (Get-Item -LiteralPath $mtab -Force -ErrorAction SilentlyContinue)) { [IO.File]::Delete($mtab) }
+            Remove-TestTempDirectory $rootfs
+        }
+    }
+
     It 'refuses a volume that does not exist, naming it, and writes nothing' {
         Backup-AppData -Environment $EnvName -App $App -Volume nope -ErrorVariable failed -ErrorAction SilentlyContinue
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'VolumeNotFound*'
