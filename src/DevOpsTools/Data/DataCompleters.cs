@@ -37,7 +37,8 @@ public sealed class DataServiceNameCompleter : IArgumentCompleter
 
 /// <summary>
 /// Tab completion for app volume backups: environments and apps from the deployments on this
-/// machine (the local deploy state), volumes from podman's volumes of the bound app.
+/// machine (the local deploy state), an app's volumes from podman's volumes of the bound app, a
+/// restore's target from all of podman's volumes.
 /// </summary>
 public sealed class AppVolumeCompleter : IArgumentCompleter
 {
@@ -56,7 +57,9 @@ public sealed class AppVolumeCompleter : IArgumentCompleter
             {
                 "Environment" => Names(deployRoot),
                 "App" => environment is null ? Names(deployRoot).SelectMany(e => Names(System.IO.Path.Combine(deployRoot, e))).Distinct() : Names(System.IO.Path.Combine(deployRoot, environment)),
-                _ => environment is null || app is null ? [] : Volumes(environment, app),
+                "TargetVolume" => AllVolumes(),
+                _ => environment is null || app is null ? [] : AllVolumes().Where(v => v.StartsWith(VolumePrefix(environment, app), StringComparison.Ordinal) && v.Length > VolumePrefix(environment, app).Length)
+                    .Select(v => v[VolumePrefix(environment, app).Length..]),
             };
         }
         catch (Exception)
@@ -72,9 +75,11 @@ public sealed class AppVolumeCompleter : IArgumentCompleter
     private static IEnumerable<string> Names(string directory) =>
         Directory.Exists(directory) ? Directory.EnumerateDirectories(directory).Select(d => System.IO.Path.GetFileName(d)!) : [];
 
-    private static IReadOnlyList<string> Volumes(string environment, string app)
+    private static string VolumePrefix(string environment, string app) => DevOpsTools.Engine.Data.Volumes.VolumeBackupNames.PodmanVolume(environment, app, string.Empty);
+
+    /// <summary>The names of podman's volumes on this machine (none when it cannot answer in time).</summary>
+    private static IReadOnlyList<string> AllVolumes()
     {
-        var prefix = DevOpsTools.Engine.Data.Volumes.VolumeBackupNames.PodmanVolume(environment, app, string.Empty);
         using var budget = new CancellationTokenSource(Budget);
         var listing = Task.Run(() => PodmanCli.Locate().RunAsync(["volume", "ls", "--format", "{{.Name}}"], budget.Token), budget.Token);
         if (!listing.Wait(Budget) || !listing.Result.Succeeded)
@@ -82,8 +87,6 @@ public sealed class AppVolumeCompleter : IArgumentCompleter
             return [];
         }
 
-        return listing.Result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(v => v.StartsWith(prefix, StringComparison.Ordinal) && v.Length > prefix.Length)
-            .Select(v => v[prefix.Length..]).ToList();
+        return listing.Result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 }

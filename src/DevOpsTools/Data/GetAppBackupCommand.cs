@@ -37,6 +37,7 @@ public sealed class GetAppBackupCommand : DevOpsToolsCmdlet
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackupCompleter))]
     public string? Volume { get; set; }
 
     /// <summary>Only the backup with this id (wildcards).</summary>
@@ -86,8 +87,8 @@ public sealed class BackupCompleter : IArgumentCompleter
             return [];
         }
 
-        Func<AppBackup, string> value = parameterName switch { "Environment" => b => b.Environment, "Id" => b => b.Id, _ => b => b.Service };
-        return backups.Select(value).Distinct(StringComparer.Ordinal)
+        Func<AppBackup, string?> value = parameterName switch { "Environment" => b => b.Environment, "Id" => b => b.Id, "Volume" => b => b.Volume, _ => b => b.Service };
+        return backups.Select(value).OfType<string>().Distinct(StringComparer.Ordinal)
             .Where(v => v.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
             .Select(v => new CompletionResult(v));
     }

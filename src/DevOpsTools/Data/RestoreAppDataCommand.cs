@@ -20,6 +20,7 @@ public sealed class RestoreAppDataCommand : BackupCmdletBase
     /// <summary>For a volume backup: the Podman volume to restore into (created when missing; default: the volume it was taken of).</summary>
     [Parameter]
     [ValidatePattern(VolumeBackupNames.PodmanVolumePattern)]
+    [ArgumentCompleter(typeof(AppVolumeCompleter))]
     public string? TargetVolume { get; set; }
 
     protected override void ProcessRecordCore()
