@@ -32,7 +32,8 @@ BeforeAll {
         $root = Get-VolumeDirectory $Name
         $lines = Get-ChildItem -LiteralPath $root -Recurse -Force | ForEach-Object {
             $relative = [IO.Path]::GetRelativePath($root, $_.FullName)
-            if ($_.PSIsContainer) { "d $relative" } else { "f $relative $((Get-FileHash -LiteralPath $_.FullName -Algorithm SHA256).Hash)" }
+            if ($_.LinkType) { "l $relative $($_.LinkTarget)" }
+            elseif ($_.PSIsContainer) { "d $relative" } else { "f $relative $((Get-FileHash -LiteralPath $_.FullName -Algorithm SHA256).Hash)" }
         } | Sort-Object -CaseSensitive
         $bytes = [Text.Encoding]::UTF8.GetBytes(($lines -join "`n"))
         [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes))
@@ -47,12 +48,18 @@ BeforeAll {
     $random = [byte[]]::new(300000); [Random]::new(42).NextBytes($random)
     # Every byte value, NUL and 0xFF included, then random data: a binary file a text path would corrupt.
     [IO.File]::WriteAllBytes((Join-Path $root 'nested/blob.bin'), [byte[]](0..255) + $random)
+    # A link to a directory outside the volume: archived and restored as a link, never followed
+    # (a -Force restore empties the volume first, and must not empty what the link points at).
+    $script:Outside = New-TestTempDirectory -Prefix 'dtvol-outside'
+    Set-Content -LiteralPath (Join-Path $Outside 'sentinel.txt') -Value 'must survive'
+    New-Item -ItemType SymbolicLink -Path (Join-Path $root 'nested/outside') -Target $Outside | Out-Null
     $script:SourceChecksum = Get-VolumeChecksum $Source
 }
 
 AfterAll {
     foreach ($name in @($Created) + @($Fresh, $Other)) { & podman volume rm -f -- $name 2>$null | Out-Null }
     Remove-TestPodmanEnvironment -Environment $EnvName
+    Remove-TestTempDirectory $Outside
     Remove-TestDataRoot -Path $DataRoot -Restore $PreviousHome
 }
 
@@ -115,6 +122,8 @@ Describe 'Backups of app volumes on this machine' {
         Restore-AppData -Id $Backup.Id -Environment $EnvName -App $App -TargetVolume $Fresh -Force | Out-Null
         Get-VolumeChecksum $Fresh | Should -Be $SourceChecksum
         Test-Path -LiteralPath (Join-Path $root 'extra.txt') | Should -BeFalse
+        (Get-Item -LiteralPath (Join-Path $root 'nested/outside') -Force).LinkTarget | Should -Be $Outside
+        Get-Content -LiteralPath (Join-Path $Outside 'sentinel.txt') | Should -Be 'must survive'
     }
 
     It '-WhatIf restores nothing' {
