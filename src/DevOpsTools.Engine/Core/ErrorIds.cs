@@ -104,6 +104,9 @@ public static class ErrorIds
     public const string BackupTargetNotWritable = nameof(BackupTargetNotWritable);
     public const string BackupChecksumMismatch = nameof(BackupChecksumMismatch);
     public const string RestoreFailed = nameof(RestoreFailed);
+    public const string VolumeNotFound = nameof(VolumeNotFound);
+    public const string VolumeNotEmpty = nameof(VolumeNotEmpty);
+    public const string VolumeInUse = nameof(VolumeInUse);
 
     public const string ServerNotContainerHost = nameof(ServerNotContainerHost);
     public const string ContainerHostPrepareFailed = nameof(ContainerHostPrepareFailed);

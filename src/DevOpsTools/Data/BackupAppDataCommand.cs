@@ -3,27 +3,64 @@ using DevOpsTools.Commands.Infrastructure;
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Data;
 using DevOpsTools.Engine.Data.Backups;
+using DevOpsTools.Engine.Data.Volumes;
 using DevOpsTools.Engine.Servers.Podman;
 using DevOpsTools.Engine.Ssh;
 
 namespace DevOpsTools.Commands.Data;
 
-/// <summary>Backs up a data service's databases (pg_dump custom format) with checksum, manifest and retention.</summary>
-[Cmdlet(VerbsData.Backup, "AppData", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+/// <summary>
+/// Backs up a data service's databases (pg_dump custom format), or an app's volumes (tar archives
+/// of its Podman volumes), with checksum, manifest and retention.
+/// </summary>
+[Cmdlet(VerbsData.Backup, "AppData", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = DataSet)]
 [OutputType(typeof(AppBackup))]
-public sealed class BackupAppDataCommand : DataServiceCmdletBase
+public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
 {
+    private const string DataSet = "Data";
+    private const string VolumeSet = "Volume";
+
+    /// <summary>Data services from Import-DevOpsEnvironment: an environment's Data (by property name) or the services themselves.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = DataSet)]
+    [ValidateNotNull]
+    public DataServiceDefinition[] Data { get; set; } = [];
+
+    /// <summary>Only the services with these names (wildcards).</summary>
+    [Parameter(ParameterSetName = DataSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DataServiceNameCompleter))]
+    public string[]? Name { get; set; }
+
     /// <summary>Only these databases of the service (default: all of its databases).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = DataSet)]
     [ValidatePattern(DataServiceDefinition.IdentifierPattern)]
     public string[]? Database { get; set; }
 
-    /// <summary>The directory to write to (default: backups/&lt;environment&gt;/&lt;service&gt; in the module data directory).</summary>
+    /// <summary>The environment of the app whose volumes are backed up (a Deployment's Environment binds here).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = VolumeSet)]
+    [ValidatePattern(Validation.Rfc1123LabelPattern)]
+    [ArgumentCompleter(typeof(AppVolumeCompleter))]
+    public string Environment { get; set; } = string.Empty;
+
+    /// <summary>The app whose volumes are backed up (a Deployment's App binds here).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = VolumeSet)]
+    [ValidatePattern(Validation.Rfc1123LabelPattern)]
+    [ArgumentCompleter(typeof(AppVolumeCompleter))]
+    public string App { get; set; } = string.Empty;
+
+    /// <summary>The app's volumes to back up, by their names in the app spec (default: every volume its deployment on this machine mounts).</summary>
+    [Parameter(ParameterSetName = VolumeSet)]
+    [ValidatePattern(Validation.Rfc1123LabelPattern)]
+    [ArgumentCompleter(typeof(AppVolumeCompleter))]
+    public string[]? Volume { get; set; }
+
+    /// <summary>The directory to write to (default: backups/&lt;environment&gt;/&lt;service or app&gt; in the module data directory).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    /// <summary>Keep this many backups per database (the newest), overriding the service's backup.keep.</summary>
+    /// <summary>Keep this many backups per database or volume (the newest), overriding the service's backup.keep.</summary>
     [Parameter]
     [ValidateRange(1, 10000)]
     public int? Keep { get; set; }
@@ -31,7 +68,13 @@ public sealed class BackupAppDataCommand : DataServiceCmdletBase
     protected override void ProcessRecordCore()
     {
         var path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        foreach (var service in SelectedServices())
+        if (ParameterSetName == VolumeSet)
+        {
+            BackUpVolumes(path);
+            return;
+        }
+
+        foreach (var service in DataServiceCmdletBase.Select(Data, Name))
         {
             var label = $"{service.Environment}/{service.Name}";
             var databases = Database ?? service.Databases.Select(d => d.Name).ToArray();
@@ -56,6 +99,27 @@ public sealed class BackupAppDataCommand : DataServiceCmdletBase
                 // One service's failure is its own error; the others still get their backups.
                 WriteEngineError(error, service);
             }
+        }
+    }
+
+    private void BackUpVolumes(string? path)
+    {
+        var label = $"{Environment}/{App}";
+        var which = Volume is { Length: > 0 } ? $"volume(s) {string.Join(", ", Volume)}" : "every volume its deployment on this machine mounts";
+        if (!ShouldProcess(label, $"Back up {which} of app {label} to {path ?? "the module data directory"}{(Keep is null ? string.Empty : $", then keep the newest {Keep} per volume")}"))
+        {
+            return;
+        }
+
+        try
+        {
+            var host = new PodmanVolumeHost(PodmanCli.Locate(), ModuleData.Default);
+            WriteObject(RunEngine(context => new VolumeBackups(host, ModuleData.Default).BackupAsync(Environment, App, Volume, path, Keep, context)), enumerateCollection: true);
+        }
+        catch (DevOpsToolsException error)
+        {
+            // One app's failure is its own error; the next pipeline object still gets its backups.
+            WriteEngineError(error, label);
         }
     }
 }

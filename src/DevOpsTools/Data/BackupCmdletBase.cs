@@ -28,8 +28,9 @@ public abstract class BackupCmdletBase : DevOpsToolsCmdlet
     [ArgumentCompleter(typeof(BackupCompleter))]
     public string Environment { get; set; } = string.Empty;
 
-    /// <summary>With -Id: the data service the backup is of.</summary>
+    /// <summary>With -Id: the data service (or, for a volume backup, the app) the backup is of.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [Alias("App")]
     [ValidatePattern(Validation.Rfc1123LabelPattern)]
     [ArgumentCompleter(typeof(BackupCompleter))]
     public string Service { get; set; } = string.Empty;

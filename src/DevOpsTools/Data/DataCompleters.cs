@@ -34,3 +34,59 @@ public sealed class DataServiceNameCompleter : IArgumentCompleter
                 string.Join(", ", g.Select(s => $"{s.Environment}/{s.Name} ({(s.Running ? "running" : "stopped")})"))));
     }
 }
+
+/// <summary>
+/// Tab completion for app volume backups: environments and apps from the deployments on this
+/// machine (the local deploy state), an app's volumes from podman's volumes of the bound app, a
+/// restore's target from all of podman's volumes.
+/// </summary>
+public sealed class AppVolumeCompleter : IArgumentCompleter
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        static string? Bound(IDictionary bound, string name) => bound?[name] switch { PSObject o => o.BaseObject as string, string s => s, _ => null };
+        var environment = Bound(fakeBoundParameters, "Environment");
+        var app = Bound(fakeBoundParameters, "App");
+        IEnumerable<string> values;
+        try
+        {
+            var deployRoot = System.IO.Path.Combine(DevOpsTools.Engine.Core.ModuleData.Default.Root, "deploy");
+            values = parameterName switch
+            {
+                "Environment" => Names(deployRoot),
+                "App" => environment is null ? Names(deployRoot).SelectMany(e => Names(System.IO.Path.Combine(deployRoot, e))).Distinct() : Names(System.IO.Path.Combine(deployRoot, environment)),
+                "TargetVolume" => AllVolumes(),
+                _ => environment is null || app is null ? [] : AllVolumes().Where(v => v.StartsWith(VolumePrefix(environment, app), StringComparison.Ordinal) && v.Length > VolumePrefix(environment, app).Length)
+                    .Select(v => v[VolumePrefix(environment, app).Length..]),
+            };
+        }
+        catch (Exception)
+        {
+            // Completion never fails the command line: no podman, a time-out, an unreadable directory.
+            return [];
+        }
+
+        return values.Where(v => v.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal).Select(v => new CompletionResult(v));
+    }
+
+    private static IEnumerable<string> Names(string directory) =>
+        Directory.Exists(directory) ? Directory.EnumerateDirectories(directory).Select(d => System.IO.Path.GetFileName(d)!) : [];
+
+    private static string VolumePrefix(string environment, string app) => DevOpsTools.Engine.Data.Volumes.VolumeBackupNames.PodmanVolume(environment, app, string.Empty);
+
+    /// <summary>The names of podman's volumes on this machine (none when it cannot answer in time).</summary>
+    private static IReadOnlyList<string> AllVolumes()
+    {
+        using var budget = new CancellationTokenSource(Budget);
+        var listing = Task.Run(() => PodmanCli.Locate().RunAsync(["volume", "ls", "--format", "{{.Name}}"], budget.Token), budget.Token);
+        if (!listing.Wait(Budget) || !listing.Result.Succeeded)
+        {
+            return [];
+        }
+
+        return listing.Result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+}

@@ -20,9 +20,12 @@ public abstract class DataServiceCmdletBase : DevOpsToolsCmdlet
     public string[]? Name { get; set; }
 
     /// <summary>The services of this pipeline object that -Name selects (all when it is not given).</summary>
-    protected IEnumerable<DataServiceDefinition> SelectedServices()
+    protected IEnumerable<DataServiceDefinition> SelectedServices() => Select(Data, Name);
+
+    /// <summary>The services whose names match a pattern of <paramref name="names"/> (all when null).</summary>
+    internal static IEnumerable<DataServiceDefinition> Select(DataServiceDefinition[] data, string[]? names)
     {
-        var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
-        return Data.Where(d => patterns.Exists(p => p.IsMatch(d.Name)));
+        var patterns = (names ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+        return data.Where(d => patterns.Exists(p => p.IsMatch(d.Name)));
     }
 }

@@ -5,7 +5,7 @@ using DevOpsTools.Engine.Data.Backups;
 
 namespace DevOpsTools.Commands.Data;
 
-/// <summary>Lists the complete backups (those with a manifest) of data services, newest first.</summary>
+/// <summary>Lists the complete backups (those with a manifest) of data services and app volumes, newest first.</summary>
 [Cmdlet(VerbsCommon.Get, "AppBackup")]
 [OutputType(typeof(AppBackup))]
 public sealed class GetAppBackupCommand : DevOpsToolsCmdlet
@@ -16,9 +16,9 @@ public sealed class GetAppBackupCommand : DevOpsToolsCmdlet
     [ArgumentCompleter(typeof(BackupCompleter))]
     public string? Environment { get; set; }
 
-    /// <summary>Only backups of this data service (a DataService's Name binds here).</summary>
+    /// <summary>Only backups of this data service (a DataService's Name binds here), or of this app's volumes.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
-    [Alias("Name")]
+    [Alias("Name", "App")]
     [ValidatePattern(Validation.Rfc1123LabelPattern)]
     [ArgumentCompleter(typeof(BackupCompleter))]
     public string? Service { get; set; }
@@ -27,6 +27,18 @@ public sealed class GetAppBackupCommand : DevOpsToolsCmdlet
     [Parameter]
     [ValidatePattern(DataServiceDefinition.IdentifierPattern)]
     public string? Database { get; set; }
+
+    /// <summary>Only database backups or only volume backups.</summary>
+    [Parameter]
+    [ValidateSet(AppBackup.DatabaseKind, AppBackup.VolumeKind)]
+    public string? Kind { get; set; }
+
+    /// <summary>Only backups of this Podman volume (wildcards).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackupCompleter))]
+    public string? Volume { get; set; }
 
     /// <summary>Only the backup with this id (wildcards).</summary>
     [Parameter]
@@ -48,8 +60,11 @@ public sealed class GetAppBackupCommand : DevOpsToolsCmdlet
     {
         var path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         var id = Id is null ? null : new WildcardPattern(Id, WildcardOptions.IgnoreCase);
+        var volume = Volume is null ? null : new WildcardPattern(Volume, WildcardOptions.IgnoreCase);
         var found = BackupFiles.Find(ModuleData.Default, Environment, Service, path)
-            .Where(b => (Database is null || b.Database == Database) && (id is null || id.IsMatch(b.Id)));
+            .Where(b => (Database is null || b.Database == Database) && (id is null || id.IsMatch(b.Id))
+                && (Kind is null || string.Equals(b.Kind, Kind, StringComparison.OrdinalIgnoreCase))
+                && (volume is null || (b.Volume is not null && volume.IsMatch(b.Volume))));
         WriteObject(Last is { } n ? found.Take(n) : found, enumerateCollection: true);
     }
 }
@@ -72,8 +87,8 @@ public sealed class BackupCompleter : IArgumentCompleter
             return [];
         }
 
-        Func<AppBackup, string> value = parameterName switch { "Environment" => b => b.Environment, "Id" => b => b.Id, _ => b => b.Service };
-        return backups.Select(value).Distinct(StringComparer.Ordinal)
+        Func<AppBackup, string?> value = parameterName switch { "Environment" => b => b.Environment, "Id" => b => b.Id, "Volume" => b => b.Volume, _ => b => b.Service };
+        return backups.Select(value).OfType<string>().Distinct(StringComparer.Ordinal)
             .Where(v => v.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
             .Select(v => new CompletionResult(v));
     }

@@ -1,11 +1,12 @@
 using System.Management.Automation;
 using DevOpsTools.Engine.Data;
 using DevOpsTools.Engine.Data.Backups;
+using DevOpsTools.Engine.Data.Volumes;
 using DevOpsTools.Engine.Servers.Podman;
 
 namespace DevOpsTools.Commands.Data;
 
-/// <summary>Proves backups by restoring each into a throwaway PostgreSQL container and running a check query.</summary>
+/// <summary>Proves backups: a database backup restored into a throwaway PostgreSQL container and queried, a volume archive checked and read to its end.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "AppBackup", DefaultParameterSetName = ObjectSet)]
 [OutputType(typeof(AppBackupTest))]
 public sealed class TestAppBackupCommand : BackupCmdletBase
@@ -14,7 +15,9 @@ public sealed class TestAppBackupCommand : BackupCmdletBase
     {
         foreach (var backup in Selected())
         {
-            var result = RunEngine(context => new BackupVerifier(new PodmanDataHost(PodmanCli.Locate())).TestAsync(backup, context));
+            var result = backup.Kind == AppBackup.VolumeKind
+                ? RunEngine(context => VolumeArchiveCheck.TestAsync(backup, context.CancellationToken))
+                : RunEngine(context => new BackupVerifier(new PodmanDataHost(PodmanCli.Locate())).TestAsync(backup, context));
             WriteObject(result);
         }
     }

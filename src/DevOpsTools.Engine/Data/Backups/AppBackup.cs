@@ -4,26 +4,37 @@ using System.Text.Json.Serialization;
 namespace DevOpsTools;
 
 /// <summary>
-/// One backup of one database of a data service: a pg_dump custom-format file and its manifest
-/// (&lt;id&gt;.json beside &lt;id&gt;.dump). The manifest is written last, so a backup without one was
-/// never completed and is not listed.
+/// One backup of one database of a data service (a pg_dump custom-format file) or of one app
+/// volume (a tar archive of a Podman volume), and its manifest (&lt;id&gt;.json beside &lt;id&gt;.dump or
+/// &lt;id&gt;.tar). The manifest is written last, so a backup without one was never completed and is
+/// not listed.
 /// </summary>
 public sealed class AppBackup
 {
+    public const string DatabaseKind = "Database";
+    public const string VolumeKind = "Volume";
+
     public required string Id { get; init; }
+
+    /// <summary>"Database" (pg_dump) or "Volume" (a volume's tar archive); manifests without it are database backups.</summary>
+    public string Kind { get; init; } = DatabaseKind;
 
     public required string Environment { get; init; }
 
-    /// <summary>The data service's name.</summary>
+    /// <summary>The data service's name, or for a volume backup the app's.</summary>
     public required string Service { get; init; }
 
+    /// <summary>The database; empty for a volume backup.</summary>
     public required string Database { get; init; }
+
+    /// <summary>For a volume backup: the Podman volume it archives (dot-&lt;environment&gt;-&lt;app&gt;-&lt;name&gt; for an app's volume).</summary>
+    public string? Volume { get; init; }
 
     public required string Engine { get; init; }
 
     public required string Version { get; init; }
 
-    /// <summary>"pg_dump custom" (pg_dump -Fc; pg_restore reads it).</summary>
+    /// <summary>"pg_dump custom" (pg_dump -Fc; pg_restore reads it) or "tar" (podman volume export).</summary>
     public required string Format { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
@@ -45,7 +56,11 @@ public sealed class AppBackup
 
     public int? Port { get; init; }
 
-    /// <summary>The dump file (not stored in the manifest: it sits beside it).</summary>
+    /// <summary>The backup file's extension: .tar for a volume archive, .dump for a database.</summary>
+    [JsonIgnore]
+    public string FileExtension => Kind == VolumeKind ? ".tar" : ".dump";
+
+    /// <summary>The dump or archive file (not stored in the manifest: it sits beside it).</summary>
     [JsonIgnore]
     public string Path { get; set; } = string.Empty;
 

@@ -1,6 +1,6 @@
 namespace DevOpsTools;
 
-/// <summary>Test-AppBackup's verdict on one backup: restored into a throwaway PostgreSQL and queried.</summary>
+/// <summary>Test-AppBackup's verdict on one backup: a database restored into a throwaway PostgreSQL and queried; a volume archive read to its end.</summary>
 public sealed class AppBackupTest
 {
     public required string Id { get; init; }
@@ -20,6 +20,9 @@ public sealed class AppBackupTest
     public long Rows { get; init; }
 
     public required TimeSpan Duration { get; init; }
+
+    /// <summary>For a volume backup: the files, directories and links in its archive.</summary>
+    public long Files { get; init; }
 
     /// <summary>Why it failed (checksum, restore or query); null when it passed.</summary>
     public string? Reason { get; init; }

@@ -29,7 +29,7 @@ public static class BackupFiles
             if (AppBackup.FromJson(File.ReadAllText(manifest)) is { } backup && Path.GetFileNameWithoutExtension(manifest) == backup.Id)
             {
                 backup.ManifestPath = manifest;
-                backup.Path = Path.Combine(directory, backup.Id + ".dump");
+                backup.Path = Path.Combine(directory, backup.Id + backup.FileExtension);
                 backups.Add(backup);
             }
         }
@@ -64,7 +64,7 @@ public static class BackupFiles
     }
 
     /// <summary>Creates the partial file 0600 (refusing a directory it cannot write, by name).</summary>
-    public static FileStream CreatePartial(string directory, string id)
+    public static FileStream CreatePartial(string directory, string id, string extension = ".dump")
     {
         try
         {
@@ -75,7 +75,7 @@ public static class BackupFiles
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            return new FileStream(Path.Combine(directory, "." + id + ".dump" + PartialSuffix), options);
+            return new FileStream(Path.Combine(directory, "." + id + extension + PartialSuffix), options);
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
