@@ -24,5 +24,6 @@
         @{ Name = 'prometheus-blackbox-exporter'; Why = 'the HTTP and TCP probes of every app endpoint Install-Monitoring sets up'; Check = 'command -v prometheus-blackbox-exporter' }
         @{ Name = 'prometheus-node-exporter'; Why = 'the host metrics Install-Monitoring scrapes'; Check = 'command -v prometheus-node-exporter' }
         @{ Name = 'prometheus-pushgateway'; Why = 'the real Pushgateway Export-ServiceStats -PushgatewayUrl pushes to (tests/Pester/ServiceStatsExport.Tests.ps1)'; Check = 'command -v prometheus-pushgateway' }
+        @{ Name = 'tmux'; Why = 'the real terminal tests/Pester/WatchServiceStats.Tests.ps1 runs Watch-ServiceStats in (capture-pane, send-keys C-c, cursor and alternate-screen flags)'; Check = 'command -v tmux' }
     )
 }
