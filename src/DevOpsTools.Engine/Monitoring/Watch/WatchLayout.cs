@@ -5,8 +5,8 @@ namespace DevOpsTools.Engine.Monitoring.Watch;
 
 /// <summary>
 /// One service's row of Watch-ServiceStats: its latest sample, or nothing yet (Status null)
-/// before its first round ends. Replicas and Restarts are platform figures; a column is shown
-/// only when some row has them.
+/// before its first round ends. The replica counts and Restarts are a deployment's platform
+/// figures; their columns are shown only when some row has them.
 /// </summary>
 public sealed record WatchRow(
     string Service,
@@ -16,8 +16,9 @@ public sealed record WatchRow(
     double? LatencyP50 = null,
     double? LatencyP99 = null,
     double? Throughput = null,
-    int? Replicas = null,
-    int? Restarts = null,
+    int? ReplicasReady = null,
+    int? ReplicasDesired = null,
+    long? Restarts = null,
     string? Reason = null)
 {
     /// <summary>A service not probed yet: its name, and dashes.</summary>
@@ -32,10 +33,20 @@ public sealed record WatchRow(
         stats.LatencyP50,
         stats.LatencyP99,
         stats.Throughput,
-        // ServiceStats carries no replica or restart figures yet: the columns stay out until it does.
-        Replicas: null,
+        // ServiceStats carries no platform figures yet: these stay null, and their columns out,
+        // until it does (then: stats.ReplicasReady, stats.ReplicasDesired, stats.Restarts).
+        ReplicasReady: null,
+        ReplicasDesired: null,
         Restarts: null,
         Reason: stats.Reason);
+
+    /// <summary>"2/3" (ready of desired), "2" or "-/3" when only one is known, null when neither is.</summary>
+    public string? Replicas => (ReplicasReady, ReplicasDesired) switch
+    {
+        (null, null) => null,
+        ({ } ready, null) => ready.ToString(CultureInfo.InvariantCulture),
+        (var ready, { } desired) => $"{ready?.ToString(CultureInfo.InvariantCulture) ?? "-"}/{desired.ToString(CultureInfo.InvariantCulture)}",
+    };
 }
 
 /// <summary>What the title line says: which round, how often, when.</summary>
@@ -194,7 +205,7 @@ public static class WatchLayout
         var status = row.Status?.ToString() ?? "...";
         var line = Row(serviceWidth, platform, Fit(row.Service, serviceWidth), status,
             Percent(row.Availability), Percent(row.ErrorRate), Latency(row.LatencyP50), Latency(row.LatencyP99), Rate(row.Throughput),
-            row.Replicas?.ToString(CultureInfo.InvariantCulture) ?? Dash, row.Restarts?.ToString(CultureInfo.InvariantCulture) ?? Dash);
+            row.Replicas ?? Dash, row.Restarts?.ToString(CultureInfo.InvariantCulture) ?? Dash);
         line = Fit(line, width);
         if (!color || row.Status is not { } known)
         {

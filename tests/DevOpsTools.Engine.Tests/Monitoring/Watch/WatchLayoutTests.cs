@@ -65,15 +65,23 @@ public sealed class WatchLayoutTests
     {
         Assert.DoesNotContain("REPLICAS", WatchLayout.Lines(Heading, Rows, 80, 0, false)[1]);
 
-        var withPlatform = Rows.Append(new WatchRow("orders", ServiceStatus.Healthy, 1, 0, 5, 9, 20, Replicas: 3, Restarts: 12)).ToArray();
+        var withPlatform = Rows.Append(new WatchRow("orders", ServiceStatus.Healthy, 1, 0, 5, 9, 20, ReplicasReady: 2, ReplicasDesired: 3, Restarts: 12)).ToArray();
         var lines = WatchLayout.Lines(Heading, withPlatform, 80, 0, false);
 
         Assert.Equal("SERVICE       STATUS     AVAIL  ERRORS     P50     P99   REQ/S REPLICAS RESTARTS", lines[1]);
-        Assert.EndsWith("       3       12", lines[6]);
+        Assert.EndsWith("     2/3       12", lines[6]);
         Assert.EndsWith("       -        -", lines[2]);
         Assert.StartsWith("payments-ga.. ", lines[3]);
         Assert.All(lines, line => Assert.True(line.Length <= 80));
     }
+
+    [Theory]
+    [InlineData(null, null, null)]
+    [InlineData(2, null, "2")]
+    [InlineData(2, 3, "2/3")]
+    [InlineData(null, 3, "-/3")]
+    public void Replicas_read_ready_of_desired(int? ready, int? desired, string? expected) =>
+        Assert.Equal(expected, new WatchRow("x", ReplicasReady: ready, ReplicasDesired: desired).Replicas);
 
     [Fact]
     public void A_list_taller_than_the_window_shows_what_fits_and_counts_the_rest()
