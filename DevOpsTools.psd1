@@ -32,6 +32,7 @@
         'Test-AppBackup'
         'Get-ServiceStats'
         'Export-ServiceStats'
+        'Watch-ServiceStats'
         'Install-Monitoring'
         'Remove-Monitoring'
         'New-SupportReport'
