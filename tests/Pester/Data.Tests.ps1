@@ -4,9 +4,7 @@
 BeforeAll {
     Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
-    Add-Type -Path (Join-Path $packages 'microsoft.extensions.logging.abstractions/8.0.3/lib/net8.0/Microsoft.Extensions.Logging.Abstractions.dll')
-    Add-Type -Path (Join-Path $packages 'npgsql/8.0.5/lib/net8.0/Npgsql.dll')
+    Import-TestNpgsql
 
     $script:PreviousHome = $env:DEVOPSTOOLS_HOME
     $script:DataRoot = New-TestDataRoot
@@ -14,11 +12,7 @@ BeforeAll {
     $script:Work = Join-Path $DataRoot 'work'
     New-Item -ItemType Directory -Force $Work | Out-Null
 
-    function Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop(); $port
-    }
-    $script:Port = Get-FreePort
+    $script:Port = Get-TestFreePort
 
     function New-DataEnvFile([string] $Name, [string] $Services) {
         $path = Join-Path $Work $Name
@@ -274,7 +268,7 @@ Describe 'Deploy-DataService refuses what it cannot give, before changing anythi
     }
 
     It 'storage larger than the free space is DataStorageUnavailable naming file, line and field; no volume is made' {
-        $file = New-DataEnvFile 'big.yaml' "  - name: huge`n    engine: postgresql`n    container: true`n    port: $(Get-FreePort)`n    storage: 64Ti`n"
+        $file = New-DataEnvFile 'big.yaml' "  - name: huge`n    engine: postgresql`n    container: true`n    port: $(Get-TestFreePort)`n    storage: 64Ti`n"
         Import-DevOpsEnvironment $file | Deploy-DataService -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'DataStorageUnavailable,*'
         $errs[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'

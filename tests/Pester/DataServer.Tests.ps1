@@ -14,9 +14,7 @@ Describe 'PostgreSQL on a server (dsv)' -Tag 'Podman', 'Servers', 'Data' -Skip:$
     BeforeAll {
         Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
         Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-        $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
-        Add-Type -Path (Join-Path $packages 'microsoft.extensions.logging.abstractions/8.0.3/lib/net8.0/Microsoft.Extensions.Logging.Abstractions.dll')
-        Add-Type -Path (Join-Path $packages 'npgsql/8.0.5/lib/net8.0/Npgsql.dll')
+        Import-TestNpgsql
         $script:dataRoot = New-TestDataRoot
         $script:envName = 'dsv-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
 
@@ -124,9 +122,7 @@ Describe 'Deploy-DataService on a server by role (dsrv)' -Tag 'Podman', 'Servers
     BeforeAll {
         Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
         Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-        $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
-        Add-Type -Path (Join-Path $packages 'microsoft.extensions.logging.abstractions/8.0.3/lib/net8.0/Microsoft.Extensions.Logging.Abstractions.dll')
-        Add-Type -Path (Join-Path $packages 'npgsql/8.0.5/lib/net8.0/Npgsql.dll')
+        Import-TestNpgsql
         $script:dataRoot = New-TestDataRoot
         $script:envName = 'dsrv-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:tunnels = [Collections.Generic.List[Diagnostics.Process]]::new()

@@ -18,12 +18,8 @@ Describe 'Deploy-App migrations with automatic backups' -Tag 'Podman', 'Deploy',
         $script:work = Join-Path $dataRoot 'work'
         New-Item -ItemType Directory -Force $work | Out-Null
 
-        function Get-FreePort {
-            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-            $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop(); $port
-        }
-        $script:pgPort = Get-FreePort
-        $script:appPort = Get-FreePort
+        $script:pgPort = Get-TestFreePort
+        $script:appPort = Get-TestFreePort
         $script:url = "http://127.0.0.1:$appPort"
         $urlFile = Join-Path $dataRoot "data/$envName/main/notes.url"
 

@@ -53,6 +53,13 @@ function Get-TestFreePort {
     try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
 }
 
+function Import-TestNpgsql {
+    <# Loads Npgsql (and the logging abstractions it needs) from the NuGet cache the build restored, for tests that connect to PostgreSQL as an app would. #>
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    Add-Type -Path (Join-Path $packages 'microsoft.extensions.logging.abstractions/8.0.3/lib/net8.0/Microsoft.Extensions.Logging.Abstractions.dll')
+    Add-Type -Path (Join-Path $packages 'npgsql/8.0.5/lib/net8.0/Npgsql.dll')
+}
+
 function Start-TestStatsEndpoint {
     <#
     Builds tests/DevOpsTools.StatsEndpoint into Directory and starts it on a free 127.0.0.1 port (port
@@ -119,4 +126,4 @@ function Test-CredentialLane {
     (Get-CredentialLane -Name $Name).Enabled
 }
 
-Export-ModuleMember -Function New-TestDataRoot, Remove-TestDataRoot, New-TestTempDirectory, Remove-TestTempDirectory, Get-TestFreePort, Start-TestStatsEndpoint, Stop-TestStatsEndpoint, Remove-TestPodmanEnvironment, Invoke-TestSsh, Test-CredentialLane
+Export-ModuleMember -Function New-TestDataRoot, Remove-TestDataRoot, New-TestTempDirectory, Remove-TestTempDirectory, Get-TestFreePort, Import-TestNpgsql, Start-TestStatsEndpoint, Stop-TestStatsEndpoint, Remove-TestPodmanEnvironment, Invoke-TestSsh, Test-CredentialLane
