@@ -23,6 +23,7 @@
         @{ Name = 'prometheus-alertmanager'; Why = 'the alert routing Install-Monitoring runs (and amtool, which checks alertmanager.yml)'; Check = 'command -v prometheus-alertmanager && command -v amtool' }
         @{ Name = 'prometheus-blackbox-exporter'; Why = 'the HTTP and TCP probes of every app endpoint Install-Monitoring sets up'; Check = 'command -v prometheus-blackbox-exporter' }
         @{ Name = 'prometheus-node-exporter'; Why = 'the host metrics Install-Monitoring scrapes'; Check = 'command -v prometheus-node-exporter' }
+        @{ Name = 'chromium'; Why = 'the headless browser that opens the HTML report of Export-ServiceStats -Format Html and screenshots it (tests/Pester/ServiceStatsReport.Tests.ps1)'; Check = 'command -v chromium && chromium --version' }
         @{ Name = 'prometheus-pushgateway'; Why = 'the real Pushgateway Export-ServiceStats -PushgatewayUrl pushes to (tests/Pester/ServiceStatsExport.Tests.ps1)'; Check = 'command -v prometheus-pushgateway' }
     )
 }
