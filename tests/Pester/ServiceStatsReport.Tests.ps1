@@ -145,6 +145,17 @@ Describe 'Export-ServiceStats -Format Html in a headless browser' -Tag 'Monitori
         Get-RootTag $errors.Out | Should -Match 'data-last-script-error="[^"]*null[^"]*"'
     }
 
+    It 'draws one sample per service as a point, not an empty chart' {
+        $one = Join-Path $work 'one.html'
+        $stats | Where-Object Service -EQ shop | Select-Object -First 1 | Export-ServiceStats Html $one | Out-Null
+        $single = Invoke-Chromium @('--dump-dom', [Uri]::new($one, [UriKind]::Absolute).AbsoluteUri)
+        Get-RootTag $single.Out | Should -Be '<html lang="en" data-script-errors="0" data-ready="true">'
+        $oneCharts = @(Get-Chart $single.Out)
+        $oneCharts.Chart | Should -Be @('latency-1', 'availability-1', 'budget-1', 'burn-1')
+        $oneCharts[0].Drawn | Should -Be 3
+        foreach ($chart in $oneCharts[1..3]) { $chart.Drawn | Should -Be 1 -Because $chart.Chart }
+    }
+
     It 'takes a 1280x900 screenshot of the report' {
         $png = Join-Path $work 'report.png'
         $shot = Invoke-Chromium @("--screenshot=$png", '--window-size=1280,900', '--hide-scrollbars', $url)
