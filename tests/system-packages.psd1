@@ -25,6 +25,7 @@
         @{ Name = 'prometheus-node-exporter'; Why = 'the host metrics Install-Monitoring scrapes'; Check = 'command -v prometheus-node-exporter' }
         @{ Name = 'python3-yaml'; Why = 'PyYAML turns the example environment files into JSON for Test-Json against the shipped schema (tests/Pester/Examples.Tests.ps1)'; Check = 'python3 -c "import yaml"' }
         @{ Name = 'systemd'; Why = 'systemd-analyze verify checks the scheduled-compliance service and timer (tests/Pester/ScheduledCompliance.Tests.ps1)'; Check = 'command -v systemd-analyze' }
+        @{ Name = 'chromium'; Why = 'the headless browser that opens the HTML report of Export-ServiceStats -Format Html and screenshots it (tests/Pester/ServiceStatsReport.Tests.ps1)'; Check = 'command -v chromium && chromium --version' }
         @{ Name = 'prometheus-pushgateway'; Why = 'the real Pushgateway Export-ServiceStats -PushgatewayUrl pushes to (tests/Pester/ServiceStatsExport.Tests.ps1)'; Check = 'command -v prometheus-pushgateway' }
         @{ Name = 'tmux'; Why = 'the real terminal tests/Pester/WatchServiceStats.Tests.ps1 runs Watch-ServiceStats in (capture-pane, send-keys C-c, cursor and alternate-screen flags)'; Check = 'command -v tmux' }
     )

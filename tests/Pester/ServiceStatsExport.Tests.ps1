@@ -102,6 +102,8 @@ Describe 'Export-ServiceStats' -Tag 'Monitoring' {
         $file = Join-Path $work 'whatif.json'
         $stats | Export-ServiceStats Json $file -WhatIf
         Test-Path $file | Should -BeFalse
+        $stats | Export-ServiceStats Html (Join-Path $work 'whatif.html') -WhatIf
+        Test-Path (Join-Path $work 'whatif.html') | Should -BeFalse
         $stats | Export-ServiceStats -PushgatewayUrl $gatewayUrl -Job whatif -WhatIf
         (Invoke-RestMethod "$gatewayUrl/api/v1/metrics").data.labels.job | Should -Not -Contain 'whatif'
 

@@ -6,7 +6,7 @@ using DevOpsTools.Engine.Monitoring.Reports;
 namespace DevOpsTools.Commands.Monitoring;
 
 /// <summary>
-/// Writes service statistics from the pipeline as JSON, CSV or Prometheus text: to a file (written
+/// Writes service statistics from the pipeline as JSON, CSV, Prometheus text or an HTML report: to a file (written
 /// whole under a temporary name, then renamed), to a Pushgateway, or to the pipeline as text.
 /// </summary>
 [Cmdlet(VerbsData.Export, "ServiceStats", SupportsShouldProcess = true, DefaultParameterSetName = FileSet)]
@@ -21,9 +21,9 @@ public sealed class ExportServiceStatsCommand : DevOpsToolsCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public ServiceStats[] InputObject { get; set; } = [];
 
-    /// <summary>Json, Csv or Prometheus (text exposition format 0.0.4). A string set: see GetServiceStatsCommand.FailOn.</summary>
+    /// <summary>Json, Csv, Prometheus (text exposition format 0.0.4) or Html (a self-contained report page). A string set: see GetServiceStatsCommand.FailOn.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = FileSet)]
-    [ValidateSet("Json", "Csv", "Prometheus")]
+    [ValidateSet("Json", "Csv", "Prometheus", "Html")]
     public string Format { get; set; } = "Json";
 
     /// <summary>The file to write; without it the text goes to the pipeline.</summary>

@@ -17,6 +17,9 @@ public enum ServiceStatsFormat
 
     /// <summary>Prometheus text exposition format 0.0.4: node_exporter's textfile collector or a Pushgateway.</summary>
     Prometheus,
+
+    /// <summary>One self-contained HTML page: status tiles, charts over time of the samples, the latest figures.</summary>
+    Html,
 }
 
 /// <summary>
@@ -44,7 +47,8 @@ public static class ServiceStatsExport
         "CertificateExpiresAt", "CertificateDaysLeft",
     ];
 
-    public static string Render(IEnumerable<ServiceStats> stats, ServiceStatsFormat format)
+    /// <summary>Renders the stats; <paramref name="generatedAt"/> (default now) is the time an HTML report says it was made.</summary>
+    public static string Render(IEnumerable<ServiceStats> stats, ServiceStatsFormat format, DateTimeOffset? generatedAt = null)
     {
         ArgumentNullException.ThrowIfNull(stats);
         var list = stats.ToList();
@@ -53,6 +57,7 @@ public static class ServiceStatsExport
             ServiceStatsFormat.Json => ToJson(list),
             ServiceStatsFormat.Csv => ToCsv(list),
             ServiceStatsFormat.Prometheus => PrometheusText.Render(list),
+            ServiceStatsFormat.Html => HtmlReport.Render(list, generatedAt ?? DateTimeOffset.UtcNow),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
         };
     }
