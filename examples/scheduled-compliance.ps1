@@ -7,7 +7,7 @@
     Reads the environment file, audits every server of the environment with its hardening profile
     (read-only), probes every app the file declares where it is deployed (this machine, or with
     -AppServer the environment's servers as container hosts) and holds each to its SLOs.
-    Writes, under -ReportDirectory, hardening.json and service-stats.json (and, with
+    Writes, under -ReportDirectory, hardening.json, service-stats.json and the HTML report service-stats.html (and, with
     -TextfileDirectory, devopstools.prom for node_exporter's textfile collector; with
     -PushgatewayUrl, pushes the stats to a Pushgateway).
 
@@ -80,6 +80,7 @@ try {
     $stats = @($deployments | Where-Object { $_.Endpoints.Count -gt 0 } |
         Get-ServiceStats -Environment $environment -Duration $ProbeDuration -Concurrency 2)
     $stats | Export-ServiceStats -Format Json -Path (Join-Path $ReportDirectory 'service-stats.json') | Out-Null
+    $stats | Export-ServiceStats -Format Html -Path (Join-Path $ReportDirectory 'service-stats.html') | Out-Null
     $unhealthy = @($stats | Where-Object { $_.Status -ne 'Healthy' -or $_.SloBreached })
     if ($unhealthy.Count -gt 0 -or $missing.Count -gt 0) {
         $exitCode += 2

@@ -121,6 +121,7 @@ monitoring:
         $stats = Get-Content -Raw (Join-Path $reports 'service-stats.json') | ConvertFrom-Json
         $stats.service | Should -Be 'hello'
         $stats.status | Should -Be 'Healthy'
+        Get-Content -Raw (Join-Path $reports 'service-stats.html') | Should -Match '<html[^>]*>[\s\S]*hello'
         $prom = Join-Path $textfiles 'devopstools.prom'
         $check = Get-Content -Raw $prom | & promtool check metrics 2>&1 | Out-String
         $LASTEXITCODE | Should -Be 0 -Because $check
