@@ -10,11 +10,12 @@ namespace DevOpsTools.Commands.Monitoring;
 
 /// <summary>
 /// Probes services (URLs, or the endpoints of deployments from the pipeline) with the built-in
-/// active probe engine and returns one ServiceStats per endpoint.
+/// active probe engine, or reads their figures from Prometheus (GetServiceStatsCommand.Prometheus.cs),
+/// and returns one ServiceStats per endpoint and source.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "ServiceStats", DefaultParameterSetName = UrlSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.Get, "ServiceStats", DefaultParameterSetName = PrometheusSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ServiceStats))]
-public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
+public sealed partial class GetServiceStatsCommand : DevOpsToolsCmdlet
 {
     private const string UrlSet = "Url";
     private const string EndpointSet = "Endpoint";
@@ -177,10 +178,17 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
         {
             ThrowEngineError(Invalid("SloWindow", $"-SloWindow '{SloWindow}' is not a window such as 30d, 6h, 2w or 90m."));
         }
+
+        CheckPrometheusParameters();
     }
 
     protected override void EndProcessingCore()
     {
+        if (UsesPrometheus)
+        {
+            RunPrometheus();
+        }
+
         if (_webhook is not null)
         {
             Notify(_webhook);
@@ -269,6 +277,12 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     {
         var (environmentName, environment) = ResolveEnvironment();
         var targets = new List<ProbeTarget>();
+        if (ParameterSetName == PrometheusSet)
+        {
+            CollectPrometheusServices(environmentName, Service is null ? [] : [Service]);
+            return;
+        }
+
         if (ParameterSetName == UrlSet)
         {
             foreach (var url in Url)
@@ -310,7 +324,12 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
             }
         }
 
-        if (targets.Count == 0)
+        if (UsesPrometheus)
+        {
+            CollectPrometheusServices(environmentName, targets.Select(t => t.Service));
+        }
+
+        if (targets.Count == 0 || !UsesProbe)
         {
             return;
         }
