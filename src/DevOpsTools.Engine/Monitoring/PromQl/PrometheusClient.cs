@@ -95,13 +95,20 @@ public sealed class PrometheusClient : IDisposable
                 throw Unreachable(url, $"HTTP {httpStatus} with JSON that is not a query answer; is this a Prometheus?");
             }
 
-            return kind.GetString() switch
+            try
             {
-                "vector" => result.EnumerateArray().Select(item => new PromSample(Labels(item), Value(item.GetProperty("value")))).ToList(),
-                "scalar" => [new PromSample(new Dictionary<string, string>(), Value(result))],
-                var other => throw new DevOpsToolsException(ErrorIds.PrometheusQueryFailed, ErrorKind.InvalidData,
-                    $"Prometheus answered a {other} where an instant vector or a scalar was asked. Query: {expression}", expression),
-            };
+                return kind.GetString() switch
+                {
+                    "vector" => result.EnumerateArray().Select(item => new PromSample(Labels(item), Value(item.GetProperty("value")))).ToList(),
+                    "scalar" => [new PromSample(new Dictionary<string, string>(), Value(result))],
+                    var other => throw new DevOpsToolsException(ErrorIds.PrometheusQueryFailed, ErrorKind.InvalidData,
+                        $"Prometheus answered a {other} where an instant vector or a scalar was asked. Query: {expression}", expression),
+                };
+            }
+            catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
+            {
+                throw Unreachable(url, $"HTTP {httpStatus} with a result that is not a vector of [time, \"value\"] samples; is this a Prometheus?", ex);
+            }
         }
     }
 

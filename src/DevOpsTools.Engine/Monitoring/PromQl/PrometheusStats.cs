@@ -29,8 +29,13 @@ public sealed record PrometheusStatsRequest
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
+/// <summary>The answers of one run's queries, as Prometheus gave them (PrometheusQueries' order).</summary>
+public sealed record PrometheusAnswers(
+    IReadOnlyList<PromSample> Requests, IReadOnlyList<PromSample> Successes, IReadOnlyList<PromSample> FailuresByCode,
+    IReadOnlyList<IReadOnlyList<PromSample>> Quantiles, IReadOnlyList<PromSample> Probes, IReadOnlyList<PromSample> Up);
+
 /// <summary>
-/// Get-ServiceStats from Prometheus: seven instant queries (requests, successes, failures by code,
+/// Get-ServiceStats from Prometheus: nine instant queries (requests, successes, failures by code,
 /// four latency quantiles, probe_success, up) for all services at once, in parallel, then one
 /// ServiceStats per service, every figure it has data for sourced "prometheus".
 /// </summary>
@@ -49,7 +54,6 @@ public static class PrometheusStats
         using var client = new PrometheusClient(request.Url, request.Timeout);
         var token = context.CancellationToken;
         context.Output.WriteVerbose($"Querying Prometheus at {client.BaseUrl}: {queries.Requests}");
-        var label = request.Names.ServiceLabel;
 
         Task<IReadOnlyList<PromSample>> Q(string expression) => client.QueryAsync(expression, token);
         var requests = Q(queries.Requests);
@@ -58,34 +62,20 @@ public static class PrometheusStats
         var quantiles = PrometheusQueries.Quantiles.Select(q => Q(queries.Quantile(q))).ToArray();
         var probes = Q(queries.ProbeSuccess);
         var up = Q(queries.Up);
+        var all = new[] { requests, successes, failures }.Concat(quantiles).Append(probes).Append(up).ToArray();
         try
         {
-            await Task.WhenAll([requests, successes, failures, probes, up, .. quantiles]).ConfigureAwait(false);
+            await Task.WhenAll(all).ConfigureAwait(false);
         }
         catch (DevOpsToolsException)
         {
             // The first failure in query order, so the same fault always reports the same query.
-            foreach (var task in new[] { requests, successes, failures }.Concat(quantiles).Append(probes).Append(up))
-            {
-                if (task.IsFaulted)
-                {
-                    throw task.Exception!.InnerException!;
-                }
-            }
-
-            throw;
+            throw all.First(t => t.IsFaulted).Exception!.InnerException!;
         }
 
-        var answers = new Answers(
-            ByService(requests.Result, label), ByService(successes.Result, label),
-            failures.Result.Where(s => s.Labels.ContainsKey(label)).GroupBy(s => s.Labels[label], StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.ToDictionary(s => s.Labels.GetValueOrDefault(request.Names.CodeLabel) ?? "", s => s.Value, StringComparer.Ordinal), StringComparer.Ordinal),
-            quantiles.Select(t => ByService(t.Result, label)).ToArray(), ByService(probes.Result, label), ByService(up.Result, label));
-        var services = request.Services.Count > 0
-            ? request.Services.Distinct(StringComparer.Ordinal).ToList()
-            : answers.Requests.Keys.Concat(answers.Probes.Keys).Concat(answers.Up.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var now = DateTimeOffset.UtcNow;
-        var results = services.Select(s => Assemble(s, request, answers, now)).ToList();
+        var answers = new PrometheusAnswers(requests.Result, successes.Result, failures.Result,
+            quantiles.Select(t => t.Result).ToList(), probes.Result, up.Result);
+        var results = Summarize(request, answers, DateTimeOffset.UtcNow);
         foreach (var stats in results)
         {
             context.Output.WriteVerbose($"{stats.Service}: {stats.Requests} requests in Prometheus, {stats.Status}" + (stats.Reason is null ? "" : $": {stats.Reason}"));
@@ -93,6 +83,21 @@ public static class PrometheusStats
         }
 
         return results;
+    }
+
+    /// <summary>One ServiceStats per service asked (or, when none was, per service in the answers, by name).</summary>
+    public static IReadOnlyList<ServiceStats> Summarize(PrometheusStatsRequest request, PrometheusAnswers raw, DateTimeOffset now)
+    {
+        var label = request.Names.ServiceLabel;
+        var answers = new Answers(
+            ByService(raw.Requests, label), ByService(raw.Successes, label),
+            raw.FailuresByCode.Where(s => s.Labels.ContainsKey(label)).GroupBy(s => s.Labels[label], StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.ToDictionary(s => s.Labels.GetValueOrDefault(request.Names.CodeLabel) ?? "", s => s.Value, StringComparer.Ordinal), StringComparer.Ordinal),
+            raw.Quantiles.Select(q => ByService(q, label)).ToArray(), ByService(raw.Probes, label), ByService(raw.Up, label));
+        var services = request.Services.Count > 0
+            ? request.Services.Distinct(StringComparer.Ordinal).ToList()
+            : answers.Requests.Keys.Concat(answers.Probes.Keys).Concat(answers.Up.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return services.Select(s => Assemble(s, request, answers, now)).ToList();
     }
 
     private static Dictionary<string, double> ByService(IReadOnlyList<PromSample> samples, string label) =>
