@@ -135,6 +135,8 @@ apps:
         $odd.Reason | Should -Match ([regex]::Escape('no http_requests_total, probe_success or up series with app="sh\"op\\"'))
         $odd.Sources.ContainsKey('Requests') | Should -BeFalse
         $odd.LatencyP50 | Should -BeNullOrEmpty
+        # The table shows no figure for it, not 0.00 %.
+        ($odd | Format-Table | Out-String) | Should -Match 'Unknown\s+-\s+-\s+-\s+-\s+-'
         { Get-ServiceStats -Environment $envName -Source Prometheus -Service 'sh"op\' -Window 1m -FailOn Degraded -ErrorAction Stop } |
             Should -Throw -ErrorId 'ServiceDegraded,*'
     }
@@ -161,6 +163,13 @@ apps:
         $command = "Import-Module '$module'; Get-ServiceStats -Environment '$envName' -Service shop -Window 1m -Matcher 'handler=""/healthz""' -FailOn Down | Out-Null"
         $out = & dotnet pwsh -NoProfile -NonInteractive -c $command 2>&1 | Out-String
         $LASTEXITCODE | Should -Be 0 -Because $out
+    }
+
+    It 'refuses Prometheus parameters without a Prometheus source, and -Source Probe with nothing to probe' {
+        { Get-ServiceStats -Url "$base/healthz" -Requests 1 -Window 5m -ErrorAction Stop } | Should -Throw -ErrorId 'PrometheusSettingsInvalid,*'
+        { Get-ServiceStats -Environment $envName -Source Probe -ErrorAction Stop } | Should -Throw -ErrorId 'PrometheusSettingsInvalid,*'
+        { Get-ServiceStats -PrometheusUrl $prom -Matcher 'handler="/mix"} or vector(1)' -ErrorAction Stop } | Should -Throw -ErrorId 'PrometheusSettingsInvalid,*'
+        { Get-ServiceStats -PrometheusUrl $prom -ServiceLabel '__app' -ErrorAction Stop } | Should -Throw -ErrorId 'PrometheusSettingsInvalid,*'
     }
 
     It 'fails an environment whose monitoring is not installed with PrometheusNotFound' {

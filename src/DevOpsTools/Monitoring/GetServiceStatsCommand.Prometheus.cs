@@ -70,26 +70,9 @@ public sealed partial class GetServiceStatsCommand
     private string EffectiveSource => Source
         ?? (ParameterSetName == PrometheusSet ? "Prometheus" : PrometheusUrl is not null ? "All" : "Probe");
 
+    /// <summary>BeginProcessing: the values themselves (the parameter set may still change with pipeline input).</summary>
     private void CheckPrometheusParameters()
     {
-        if (!UsesPrometheus)
-        {
-            foreach (var name in new[] { nameof(Window), nameof(Matcher), nameof(RequestMetric), nameof(LatencyMetric), nameof(ServiceLabel), nameof(CodeLabel) })
-            {
-                if (MyInvocation.BoundParameters.ContainsKey(name))
-                {
-                    ThrowEngineError(PrometheusInvalid(name, $"-{name} shapes the PromQL of -Source Prometheus or All: give -PrometheusUrl or -Source too."));
-                }
-            }
-
-            return;
-        }
-
-        if (ParameterSetName == PrometheusSet && Source == "Probe")
-        {
-            ThrowEngineError(PrometheusInvalid("Source", "-Source Probe needs something to probe: give -Url or pipe deployments."));
-        }
-
         if (PromQlText.ParseWindow(Window) is null)
         {
             ThrowEngineError(PrometheusInvalid("Window", $"-Window '{Window}' is not a window such as 90s, 15m, 1h or 7d."));
@@ -111,6 +94,34 @@ public sealed partial class GetServiceStatsCommand
         catch (DevOpsToolsException ex)
         {
             ThrowEngineError(ex);
+        }
+    }
+
+    private bool _sourceChecked;
+
+    /// <summary>The first ProcessRecord, once the parameter set is known: the parameters fit the source.</summary>
+    private void CheckSource()
+    {
+        if (_sourceChecked)
+        {
+            return;
+        }
+
+        _sourceChecked = true;
+        if (ParameterSetName == PrometheusSet && Source == "Probe")
+        {
+            ThrowEngineError(PrometheusInvalid("Source", "-Source Probe needs something to probe: give -Url or pipe deployments."));
+        }
+
+        if (!UsesPrometheus)
+        {
+            foreach (var name in new[] { nameof(Window), nameof(Matcher), nameof(RequestMetric), nameof(LatencyMetric), nameof(ServiceLabel), nameof(CodeLabel) })
+            {
+                if (MyInvocation.BoundParameters.ContainsKey(name))
+                {
+                    ThrowEngineError(PrometheusInvalid(name, $"-{name} shapes the PromQL of -Source Prometheus or All: give -PrometheusUrl or -Source too."));
+                }
+            }
         }
     }
 

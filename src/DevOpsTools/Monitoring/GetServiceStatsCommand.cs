@@ -275,6 +275,7 @@ public sealed partial class GetServiceStatsCommand : DevOpsToolsCmdlet
 
     protected override void ProcessRecordCore()
     {
+        CheckSource();
         var (environmentName, environment) = ResolveEnvironment();
         var targets = new List<ProbeTarget>();
         if (ParameterSetName == PrometheusSet)

@@ -138,3 +138,20 @@ public sealed class PrometheusStatsTests
         Assert.Equal(100, s.LatencyObjective);
     }
 }
+
+/// <summary>Export-ServiceStats' Prometheus text of a service Prometheus had no data of: its status, no made-up figures.</summary>
+public sealed class PrometheusStatsExportTests
+{
+    [Fact]
+    public void An_unknown_service_exports_its_status_and_leaves_the_figures_out()
+    {
+        var request = new PrometheusStatsRequest { Url = new Uri("http://127.0.0.1:9090"), Services = ["ghost"] };
+        var answers = new PrometheusAnswers([], [], [], [[], [], [], []], [], []);
+        var unknown = Assert.Single(PrometheusStats.Summarize(request, answers, DateTimeOffset.UtcNow));
+        var text = DevOpsTools.Engine.Monitoring.Reports.PrometheusText.Render([unknown]);
+        Assert.Matches("devopstools_service_status\\{[^}]*status=\"Unknown\"\\} 1\n", text);
+        Assert.DoesNotContain("\ndevopstools_service_up{", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\ndevopstools_service_availability_ratio{", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\ndevopstools_service_probe_requests{", text, StringComparison.Ordinal);
+    }
+}
