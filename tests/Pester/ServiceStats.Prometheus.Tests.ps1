@@ -27,7 +27,10 @@ apps:
     image: localhost/shop:1
 "@ | Set-Content $file
         $definition = Import-DevOpsEnvironment $file
-        $ports = @(1..4 | ForEach-Object { Get-TestFreePort })
+        # Four listeners open at once, so the four free ports differ.
+        $listeners = @(1..4 | ForEach-Object { $l = [System.Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $l.Start(); $l })
+        $ports = @($listeners | ForEach-Object { $_.LocalEndpoint.Port })
+        $listeners | ForEach-Object { $_.Stop() }
         $script:stack = Install-Monitoring $definition -Probe @{ shop = "$base/healthz" } -ScrapeInterval ([TimeSpan]::FromSeconds(1)) `
             -PrometheusPort $ports[0] -AlertmanagerPort $ports[1] -BlackboxPort $ports[2] -NodeExporterPort $ports[3] -Confirm:$false
         $script:prom = $stack.PrometheusUrl
