@@ -19,6 +19,7 @@ namespace DevOpsTools.StatsEndpoint;
 ///     n % 100 &gt;= 100 - S, else 200 after A ms. Over a multiple of 100 requests: exactly F % errors, S % slow.
 ///   GET /status/{code}: that status, body "status {code}".
 ///   GET /healthz: 200 "ok".
+///   GET /metrics: the server's own request counter and latency histogram (RequestMetrics).
 ///   POST /hook/{name}?answer=C: a webhook receiver; records the body and answers C (200 by default).
 ///   POST /switch/{name}?fail=F, then GET /switch/{name}: like /mix, F % of each 100 requests
 ///     answer 503, counted afresh after every POST (a service that turns unhealthy and back).
@@ -40,6 +41,7 @@ public static partial class StatsEndpointServer
             }
         }));
         var app = builder.Build();
+        new RequestMetrics().Instrument(app);
         var counters = new ConcurrentDictionary<string, StrongBox>();
 
         app.MapGet("/healthz", () => "ok");

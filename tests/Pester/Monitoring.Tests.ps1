@@ -67,6 +67,7 @@ monitoring:
         $script:stack = Install-Monitoring $definition @params
         $stack.Status | Should -Be 'Installed'
         $stack.Targets | Should -Contain "blackbox-http: $base/healthz"
+        $stack.Targets | Should -Contain "app-metrics: $($base -replace '^http://')"
         & promtool check config (Join-Path $stackDir 'config/prometheus.yml') 2>&1 | Out-Null
         $LASTEXITCODE | Should -Be 0
         & promtool check rules (Join-Path $stackDir 'config/rules/slo.yml') 2>&1 | Out-Null
@@ -83,8 +84,9 @@ monitoring:
         do {
             Start-Sleep -Seconds 1
             $up = (Invoke-RestMethod $query).data.result
-        } until ((@($up).Count -ge 5 -and -not ($up | Where-Object { $_.value[1] -ne '1' })) -or (Get-Date) -gt $deadline)
-        @($up.metric.job) | Sort-Object | Should -Be @('alertmanager', 'blackbox-exporter', 'blackbox-http', 'node', 'prometheus')
+        } until ((@($up).Count -ge 6 -and -not ($up | Where-Object { $_.value[1] -ne '1' })) -or (Get-Date) -gt $deadline)
+        # app-metrics: the test server serves /metrics, so Install-Monitoring scrapes it too.
+        @($up.metric.job) | Sort-Object | Should -Be @('alertmanager', 'app-metrics', 'blackbox-exporter', 'blackbox-http', 'node', 'prometheus')
         @($up | Where-Object { $_.value[1] -eq '1' }).Count | Should -Be @($up).Count
         (Invoke-RestMethod "$($stack.PrometheusUrl)api/v1/query?query=probe_success").data.result[0].metric.instance | Should -Be "$base/healthz"
     }

@@ -126,6 +126,12 @@ public static class ErrorIds
     public const string WebhookPostFailed = nameof(WebhookPostFailed);
     public const string WebhookStateInvalid = nameof(WebhookStateInvalid);
 
+    // Get-ServiceStats -PrometheusUrl / -Source Prometheus
+    public const string PrometheusUnreachable = nameof(PrometheusUnreachable);
+    public const string PrometheusQueryFailed = nameof(PrometheusQueryFailed);
+    public const string PrometheusSettingsInvalid = nameof(PrometheusSettingsInvalid);
+    public const string PrometheusNotFound = nameof(PrometheusNotFound);
+
     // Install-Monitoring
     public const string MonitoringConfigInvalid = nameof(MonitoringConfigInvalid);
     public const string MonitoringStartFailed = nameof(MonitoringStartFailed);

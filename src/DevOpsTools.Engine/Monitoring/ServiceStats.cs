@@ -13,12 +13,17 @@ public enum ServiceStatus
 
     /// <summary>No request succeeded.</summary>
     Down,
+
+    /// <summary>No data to judge by: Prometheus has no series of the service over the window (Reason says which were looked for).</summary>
+    Unknown,
 }
 
 /// <summary>
 /// One service's statistics over one window: traffic, errors and latency (of successes apart
 /// from failures, as the golden signals ask). Latencies are in milliseconds; every figure names
-/// the source it came from in Sources ("probe": the built-in active probe engine).
+/// the source it came from in Sources ("probe": the built-in active probe engine; "prometheus":
+/// PromQL over the app's own metrics and blackbox probes). A figure without an entry in Sources
+/// had no data and its value is not a measurement.
 /// </summary>
 public sealed class ServiceStats
 {

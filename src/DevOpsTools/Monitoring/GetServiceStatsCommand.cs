@@ -8,11 +8,12 @@ namespace DevOpsTools.Commands.Monitoring;
 
 /// <summary>
 /// Probes services (URLs, or the endpoints of deployments from the pipeline) with the built-in
-/// active probe engine and returns one ServiceStats per endpoint.
+/// active probe engine, or reads their figures from Prometheus (GetServiceStatsCommand.Prometheus.cs),
+/// and returns one ServiceStats per endpoint and source.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "ServiceStats", DefaultParameterSetName = UrlSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.Get, "ServiceStats", DefaultParameterSetName = PrometheusSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ServiceStats))]
-public sealed class GetServiceStatsCommand : ServiceProbeCommandBase
+public sealed partial class GetServiceStatsCommand : ServiceProbeCommandBase
 {
     [Parameter]
     public TimeSpan? Duration { get; set; }
@@ -71,10 +72,17 @@ public sealed class GetServiceStatsCommand : ServiceProbeCommandBase
         {
             ThrowEngineError(Invalid("WebhookFormat", "-WebhookFormat shapes the alerts of -NotifyWebhook: give the webhook URL too."));
         }
+
+        CheckPrometheusParameters();
     }
 
     protected override void EndProcessingCore()
     {
+        if (UsesPrometheus)
+        {
+            RunPrometheus();
+        }
+
         if (_webhook is not null)
         {
             Notify(_webhook);
@@ -119,8 +127,20 @@ public sealed class GetServiceStatsCommand : ServiceProbeCommandBase
 
     protected override void ProcessRecordCore()
     {
+        CheckSource();
+        if (ParameterSetName == PrometheusSet)
+        {
+            CollectPrometheusServices(ResolveEnvironment().Name, Service is null ? [] : [Service]);
+            return;
+        }
+
         var targets = ResolveTargets();
-        if (targets.Count == 0)
+        if (UsesPrometheus)
+        {
+            CollectPrometheusServices(ResolveEnvironment().Name, targets.Select(t => t.Service));
+        }
+
+        if (targets.Count == 0 || !UsesProbe)
         {
             return;
         }

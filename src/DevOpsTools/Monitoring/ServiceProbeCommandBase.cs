@@ -218,7 +218,7 @@ public abstract class ServiceProbeCommandBase : DevOpsToolsCmdlet
     }
 
     /// <summary>-Environment as a name and, for a definition or its file, the definition.</summary>
-    private (string? Name, EnvironmentDefinition? Definition) ResolveEnvironment()
+    protected (string? Name, EnvironmentDefinition? Definition) ResolveEnvironment()
     {
         switch (Environment is PSObject wrapped ? wrapped.BaseObject : Environment)
         {

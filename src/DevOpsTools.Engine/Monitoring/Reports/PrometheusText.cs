@@ -20,16 +20,20 @@ public static class PrometheusText
 
     private static double? Seconds(double? milliseconds) => milliseconds / 1000;
 
+    // A figure its source had no data for (Get-ServiceStats from Prometheus: no series) is left out, not written as 0.
+    private static double? Measured(ServiceStats s, string name, double value) =>
+        s.Sources.Count > 0 && !s.Sources.ContainsKey(name) ? null : value;
+
     private static readonly Family[] Families =
     [
-        new("devopstools_service_up", "1 when the service answered in the window (Status Healthy or Degraded), 0 when Down.", s => One(s.Status == ServiceStatus.Down ? 0 : 1)),
+        new("devopstools_service_up", "1 when the service answered in the window (Status Healthy or Degraded), 0 when Down.", s => One(s.Status switch { ServiceStatus.Down => 0, ServiceStatus.Unknown => null, _ => 1 })),
         new("devopstools_service_status", "1 for the service's status over the window, 0 for the others.",
             s => Enum.GetValues<ServiceStatus>().Select(v => ((string?)"status", (string?)v.ToString(), (double?)(s.Status == v ? 1 : 0)))),
-        new("devopstools_service_availability_ratio", "Successful requests over requests in the window, 0 to 1.", s => One(s.Availability)),
-        new("devopstools_service_error_ratio", "Failed requests over requests in the window, 0 to 1.", s => One(s.ErrorRate)),
-        new("devopstools_service_probe_requests", "Requests the probe sent in the window.", s => One(s.Requests)),
-        new("devopstools_service_probe_failures", "Requests that failed in the window.", s => One(s.Failures)),
-        new("devopstools_service_throughput_requests_per_second", "Requests completed per second of the window.", s => One(s.Throughput)),
+        new("devopstools_service_availability_ratio", "Successful requests over requests in the window, 0 to 1.", s => One(Measured(s, "Availability", s.Availability))),
+        new("devopstools_service_error_ratio", "Failed requests over requests in the window, 0 to 1.", s => One(Measured(s, "ErrorRate", s.ErrorRate))),
+        new("devopstools_service_probe_requests", "Requests the probe sent in the window.", s => One(Measured(s, "Requests", s.Requests))),
+        new("devopstools_service_probe_failures", "Requests that failed in the window.", s => One(Measured(s, "Failures", s.Failures))),
+        new("devopstools_service_throughput_requests_per_second", "Requests completed per second of the window.", s => One(Measured(s, "Throughput", s.Throughput))),
         // Gauges may not carry the reserved "quantile" label (promtool refuses it outside a summary, and a
         // summary needs a running _sum and _count a window's snapshot does not have): "percentile" it is.
         new("devopstools_service_latency_seconds", "Latency percentiles of the successful requests in the window (100 is the max).",
