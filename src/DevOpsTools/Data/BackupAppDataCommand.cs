@@ -18,10 +18,18 @@ public sealed class BackupAppDataCommand : DataServiceCmdletBase
     [ValidatePattern(DataServiceDefinition.IdentifierPattern)]
     public string[]? Database { get; set; }
 
-    /// <summary>The directory to write to (default: backups/&lt;environment&gt;/&lt;service&gt; in the module data directory).</summary>
+    /// <summary>
+    /// The directory to write to, or an S3 bucket as s3://bucket/prefix (default: the service's
+    /// backup.destination, else backups/&lt;environment&gt;/&lt;service&gt; in the module data directory).
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
+
+    /// <summary>With an s3:// -Path: the URL of an S3-compatible server, addressed path-style (default: AWS S3 of AWS_REGION).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? S3EndpointUrl { get; set; }
 
     /// <summary>Keep this many backups per database (the newest), overriding the service's backup.keep.</summary>
     [Parameter]
@@ -30,12 +38,12 @@ public sealed class BackupAppDataCommand : DataServiceCmdletBase
 
     protected override void ProcessRecordCore()
     {
-        var path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var path = BackupLocations.Resolve(this, Path);
         foreach (var service in SelectedServices())
         {
             var label = $"{service.Environment}/{service.Name}";
             var databases = Database ?? service.Databases.Select(d => d.Name).ToArray();
-            if (!ShouldProcess(label, $"Back up database(s) {string.Join(", ", databases)} to {path ?? "the module data directory"}{(Keep is null && service.Backup is null ? string.Empty : ", then remove backups beyond the retention")}"))
+            if (!ShouldProcess(label, $"Back up database(s) {string.Join(", ", databases)} to {path ?? service.Backup?.Destination ?? "the module data directory"}{(Keep is null && service.Backup is null ? string.Empty : ", then remove backups beyond the retention")}"))
             {
                 continue;
             }
@@ -47,7 +55,7 @@ public sealed class BackupAppDataCommand : DataServiceCmdletBase
                 {
                     await using var pool = new SshConnectionPool(ModuleData.Default);
                     var servers = new SshDataServerShells(ModuleData.Default, new SshRemoteShellFactory(pool));
-                    return await new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default, servers).BackupAsync(service, Database, path, Keep, context).ConfigureAwait(false);
+                    return await new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default, servers).BackupAsync(service, Database, path, Keep, context, S3EndpointUrl).ConfigureAwait(false);
                 });
                 WriteObject(backups, enumerateCollection: true);
             }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Data;
 using DevOpsTools.Engine.Data.Backups;
 using DevOpsTools.Engine.Servers.Podman;
@@ -14,7 +15,7 @@ public sealed class TestAppBackupCommand : BackupCmdletBase
     {
         foreach (var backup in Selected())
         {
-            var result = RunEngine(context => new BackupVerifier(new PodmanDataHost(PodmanCli.Locate())).TestAsync(backup, context));
+            var result = RunEngine(context => new BackupVerifier(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default).TestAsync(backup, context));
             WriteObject(result);
         }
     }
