@@ -132,6 +132,32 @@ Describe 'Backups in an S3 bucket (s3rver on loopback, through AWSSDK.S3)' {
         } finally { Invoke-Psql 'DROP TABLE IF EXISTS bulk;' | Out-Null }
     }
 
+    It 'stopped midway (Ctrl+C), an upload leaves nothing in the bucket that looks like a backup' {
+        Invoke-Psql "CREATE TABLE bulk AS SELECT i, md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text) AS pad FROM generate_series(1, 600000) i;" | Out-Null
+        $before = Get-BucketKeys $ServicePrefix
+        $partsBefore = @(Select-String -Path $S3.Log -Pattern 'partNumber=').Count
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({ param($Module, $File) Import-Module $Module; (Import-DevOpsEnvironment $File).Data | Backup-AppData }).
+                AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddArgument($EnvFile)
+            $run = $ps.BeginInvoke()
+            # Stopped once the server has received a part of this upload (the log's part lines grew).
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (@(Select-String -Path $S3.Log -Pattern 'partNumber=').Count -le $partsBefore -and -not $run.IsCompleted -and [DateTime]::UtcNow -lt $deadline) {
+                Start-Sleep -Milliseconds 20
+            }
+            $run.IsCompleted | Should -BeFalse -Because 'the upload must still be running when it is stopped'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'Ctrl+C stops promptly'
+        } finally {
+            $ps.Dispose()
+            Invoke-Psql 'DROP TABLE IF EXISTS bulk;' | Out-Null
+        }
+        Get-BucketKeys $ServicePrefix | Should -Be $before
+        (Get-AppBackup $EnvName main -Path $Store -S3EndpointUrl $Endpoint).Count | Should -Be (@($before | Where-Object { $_ -like '*.json' }).Count)
+    }
+
     It 'Test-AppBackup proves a backup from the bucket in a throwaway container' {
         $result = Get-AppBackup $EnvName main -Path $Store -S3EndpointUrl $Endpoint -Last 1 | Test-AppBackup
         $result.Reason | Should -BeNullOrEmpty
