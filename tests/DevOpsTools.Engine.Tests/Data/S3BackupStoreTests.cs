@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Data;
 using DevOpsTools.Engine.Data.Backups;
 using DevOpsTools.Engine.Data.Backups.S3;
 using DevOpsTools.Engine.Tests.Servers.Aws;
@@ -38,6 +39,24 @@ public sealed class S3LocationTests
         Assert.Equal(ErrorIds.InvalidParameter, error.ErrorId);
         Assert.Contains($"-Path '{text}'", error.Message, StringComparison.Ordinal);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_restore_command_after_a_failed_migration_names_the_bucket_and_endpoint()
+    {
+        var service = new DevOpsTools.DataServiceDefinition { Name = "main", Environment = "test" };
+        var guard = new MigrationBackup(service, new DataBackups(null!, new ModuleData(Path.GetTempPath())));
+        var backup = new AppBackup
+        {
+            Id = "shop-1", Environment = "test", Service = "main", Database = "shop", Engine = "PostgreSQL", Version = "15", Format = "pg_dump custom",
+            CreatedAt = DateTimeOffset.UnixEpoch, SizeBytes = 1, Sha256 = new string('a', 64), Duration = TimeSpan.Zero,
+            Path = "s3://team-backups/p/test/main/shop-1.dump", Store = "s3://team-backups/p", EndpointUrl = "http://127.0.0.1:9000",
+        };
+        Assert.Equal("Restore-AppData -Id shop-1 -Environment test -Service main -Path 's3://team-backups/p' -S3EndpointUrl 'http://127.0.0.1:9000' -Force", guard.RestoreCommand(backup));
+        backup.Path = "/var/backups/shop-1.dump";
+        backup.Store = null;
+        backup.EndpointUrl = null;
+        Assert.Equal("Restore-AppData -Id shop-1 -Environment test -Service main -Force", guard.RestoreCommand(backup));
     }
 
     [Fact]
