@@ -88,6 +88,11 @@ Describe 'Backups in an S3 bucket (s3rver on loopback, through AWSSDK.S3)' {
         ($head | Where-Object { $_ -match '^Content-Length:' }) -replace '\D' | Should -Be $backup.SizeBytes
         # Nothing was written to the module data directory.
         Test-Path (Join-Path $DataRoot "backups/$EnvName") | Should -BeFalse
+        # AWSSDK.S3 did the work from the module's private load context, like AWSSDK.EC2.
+        $s3 = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AWSSDK.S3' }
+        $s3 | Should -HaveCount 1
+        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($s3).Name | Should -Be 'DevOpsTools'
+        $s3.GetName().Version.Major | Should -Be 4
     }
 
     It 'Get-AppBackup lists from the bucket; a dump without its manifest is not a backup' {
