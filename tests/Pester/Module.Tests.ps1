@@ -25,7 +25,7 @@ Describe 'Module manifest and layout' {
     It 'keeps the engine and third-party assemblies in Dependencies/' {
         Test-Path (Join-Path $ModuleDir 'DevOpsTools.dll') | Should -BeTrue
         Get-ChildItem $ModuleDir -Filter *.dll | ForEach-Object Name | Should -Be @('DevOpsTools.dll')
-        foreach ($dll in 'DevOpsTools.Engine.dll', 'YamlDotNet.dll', 'Renci.SshNet.dll', 'AWSSDK.EC2.dll') {
+        foreach ($dll in 'DevOpsTools.Engine.dll', 'YamlDotNet.dll', 'Renci.SshNet.dll', 'AWSSDK.EC2.dll', 'AWSSDK.S3.dll') {
             Test-Path (Join-Path $ModuleDir "Dependencies/$dll") | Should -BeTrue -Because "$dll ships in Dependencies/"
         }
     }

@@ -103,6 +103,10 @@ public static class ErrorIds
     public const string BackupNotFound = nameof(BackupNotFound);
     public const string BackupTargetNotWritable = nameof(BackupTargetNotWritable);
     public const string BackupChecksumMismatch = nameof(BackupChecksumMismatch);
+    public const string BackupStoreNotFound = nameof(BackupStoreNotFound);
+    public const string BackupStoreAccessDenied = nameof(BackupStoreAccessDenied);
+    public const string BackupStoreUnreachable = nameof(BackupStoreUnreachable);
+    public const string BackupStoreFailed = nameof(BackupStoreFailed);
     public const string RestoreFailed = nameof(RestoreFailed);
     public const string VolumeNotFound = nameof(VolumeNotFound);
     public const string VolumeNotEmpty = nameof(VolumeNotEmpty);

@@ -48,7 +48,7 @@ public sealed class DataServiceDefinition : IYamlLocated
     [YamlField("databases", Description = "Databases, each owned by one of the users")]
     public List<DataDatabase> Databases { get; set; } = [];
 
-    [YamlField("backup", Description = "Backup retention: how many backups to keep and/or for how long")]
+    [YamlField("backup", Description = "Backups: how many to keep and/or for how long, and where they go (destination)")]
     public DataBackupSettings? Backup { get; set; }
 
     public YamlLocation? Location { get; set; }
@@ -95,6 +95,12 @@ public sealed class DataBackupSettings : IYamlLocated
 
     [YamlField("maxAge", Description = "Remove backups older than this, e.g. 30d (h, d or w)", Pattern = @"^[0-9]{1,5}[hdw]$")]
     public string? MaxAge { get; set; }
+
+    [YamlField("destination", Description = "Where backups go: s3://bucket/prefix (an S3 or S3-compatible bucket); default: the module data directory")]
+    public string? Destination { get; set; }
+
+    [YamlField("endpointUrl", Description = "With an s3:// destination: the URL of an S3-compatible server (path-style requests); default: AWS S3 of the region")]
+    public string? EndpointUrl { get; set; }
 
     public YamlLocation? Location { get; set; }
 

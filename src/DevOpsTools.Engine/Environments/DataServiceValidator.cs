@@ -1,4 +1,5 @@
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Data.Backups.S3;
 
 namespace DevOpsTools.Engine.Environments;
 
@@ -45,9 +46,36 @@ internal static class DataServiceValidator
             }
 
             ValidateUsers(service, errors);
-            if (service.Backup is { Keep: null, MaxAge: null })
+            if (service.Backup is { Keep: null, MaxAge: null, Destination: null })
             {
                 errors.Add(Error(service, "backup", $"data service '{service.Name}': backup needs keep (a count) or maxAge (e.g. 30d), or both."));
+            }
+
+            ValidateBackupDestination(service, errors);
+        }
+    }
+
+    private static void ValidateBackupDestination(DataServiceDefinition service, List<DevOpsToolsException> errors)
+    {
+        if (service.Backup is not { } backup)
+        {
+            return;
+        }
+
+        if (backup.Destination is not null && S3Location.Check(backup.Destination) is { } wrong)
+        {
+            errors.Add(Error(backup, "destination", $"data service '{service.Name}': backup.destination {wrong}"));
+        }
+
+        if (backup.EndpointUrl is not null)
+        {
+            if (backup.Destination is null)
+            {
+                errors.Add(Error(backup, "endpointUrl", $"data service '{service.Name}': backup.endpointUrl needs an s3:// backup.destination."));
+            }
+            else if (S3ClientFactory.CheckEndpoint(backup.EndpointUrl) is { } bad)
+            {
+                errors.Add(Error(backup, "endpointUrl", $"data service '{service.Name}': backup.endpointUrl {bad}"));
             }
         }
     }

@@ -55,10 +55,19 @@ public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
     [ArgumentCompleter(typeof(AppVolumeCompleter))]
     public string[]? Volume { get; set; }
 
-    /// <summary>The directory to write to (default: backups/&lt;environment&gt;/&lt;service or app&gt; in the module data directory).</summary>
+    /// <summary>
+    /// The directory to write to, or (database backups only) an S3 bucket as s3://bucket/prefix
+    /// (default: the service's backup.destination, else backups/&lt;environment&gt;/&lt;service or app&gt;
+    /// in the module data directory).
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
+
+    /// <summary>With an s3:// -Path: the URL of an S3-compatible server, addressed path-style (default: AWS S3 of AWS_REGION).</summary>
+    [Parameter(ParameterSetName = DataSet)]
+    [ValidateNotNullOrEmpty]
+    public string? S3EndpointUrl { get; set; }
 
     /// <summary>Keep this many backups per database or volume (the newest), overriding the service's backup.keep.</summary>
     [Parameter]
@@ -67,7 +76,7 @@ public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
 
     protected override void ProcessRecordCore()
     {
-        var path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var path = BackupLocations.Resolve(this, Path);
         if (ParameterSetName == VolumeSet)
         {
             BackUpVolumes(path);
@@ -78,7 +87,7 @@ public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
         {
             var label = $"{service.Environment}/{service.Name}";
             var databases = Database ?? service.Databases.Select(d => d.Name).ToArray();
-            if (!ShouldProcess(label, $"Back up database(s) {string.Join(", ", databases)} to {path ?? "the module data directory"}{(Keep is null && service.Backup is null ? string.Empty : ", then remove backups beyond the retention")}"))
+            if (!ShouldProcess(label, $"Back up database(s) {string.Join(", ", databases)} to {path ?? service.Backup?.Destination ?? "the module data directory"}{(Keep is null && service.Backup is null ? string.Empty : ", then remove backups beyond the retention")}"))
             {
                 continue;
             }
@@ -90,7 +99,7 @@ public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
                 {
                     await using var pool = new SshConnectionPool(ModuleData.Default);
                     var servers = new SshDataServerShells(ModuleData.Default, new SshRemoteShellFactory(pool));
-                    return await new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default, servers).BackupAsync(service, Database, path, Keep, context).ConfigureAwait(false);
+                    return await new DataBackups(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default, servers).BackupAsync(service, Database, path, Keep, context, S3EndpointUrl).ConfigureAwait(false);
                 });
                 WriteObject(backups, enumerateCollection: true);
             }
@@ -105,6 +114,14 @@ public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
     private void BackUpVolumes(string? path)
     {
         var label = $"{Environment}/{App}";
+        if (BackupStores.IsS3(path))
+        {
+            // Volume archives are written by the volume engine straight to a directory; no store yet.
+            WriteEngineError(new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
+                $"-Path '{path}': volume archives are written to a directory for now, not to S3. Give -Path a directory, or leave it out for the module data directory.", path), label);
+            return;
+        }
+
         var which = Volume is { Length: > 0 } ? $"volume(s) {string.Join(", ", Volume)}" : "every volume its deployment on this machine mounts";
         if (!ShouldProcess(label, $"Back up {which} of app {label} to {path ?? "the module data directory"}{(Keep is null ? string.Empty : $", then keep the newest {Keep} per volume")}"))
         {

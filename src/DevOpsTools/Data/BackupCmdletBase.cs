@@ -35,10 +35,15 @@ public abstract class BackupCmdletBase : DevOpsToolsCmdlet
     [ArgumentCompleter(typeof(BackupCompleter))]
     public string Service { get; set; } = string.Empty;
 
-    /// <summary>With -Id: the directory the backup was written to with Backup-AppData -Path.</summary>
+    /// <summary>With -Id: the directory or s3://bucket/prefix the backup was written to with Backup-AppData -Path.</summary>
     [Parameter(ParameterSetName = IdSet)]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
+
+    /// <summary>With -Id and an s3:// -Path: the URL of the S3-compatible server (default: AWS S3).</summary>
+    [Parameter(ParameterSetName = IdSet)]
+    [ValidateNotNullOrEmpty]
+    public string? S3EndpointUrl { get; set; }
 
     /// <summary>The backups this call is about; a missing id is a BackupNotFound error.</summary>
     protected IEnumerable<AppBackup> Selected()
@@ -48,15 +53,31 @@ public abstract class BackupCmdletBase : DevOpsToolsCmdlet
             return Backup;
         }
 
-        var path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        var found = BackupFiles.Find(ModuleData.Default, Environment, Service, path).FirstOrDefault(b => b.Id == Id);
-        if (found is null)
+        var path = BackupLocations.Resolve(this, Path);
+        try
         {
-            WriteEngineError(new DevOpsToolsException(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
-                $"No complete backup {Id} of {Environment}/{Service} in {path ?? BackupFiles.DefaultDirectory(ModuleData.Default, Environment, Service)}.", Id));
+            var store = BackupStores.Open(ModuleData.Default, path, S3EndpointUrl);
+            var found = RunEngine(context => store.ListAsync(Environment, Service, context.CancellationToken)).FirstOrDefault(b => b.Id == Id);
+            if (found is null)
+            {
+                WriteEngineError(new DevOpsToolsException(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
+                    $"No complete backup {Id} of {Environment}/{Service} in {(path is null ? BackupFiles.DefaultDirectory(ModuleData.Default, Environment, Service) : store.Label)}.", Id));
+                return [];
+            }
+
+            return [found];
+        }
+        catch (DevOpsToolsException error)
+        {
+            WriteEngineError(error, Id);
             return [];
         }
-
-        return [found];
     }
+}
+
+/// <summary>A -Path as the engine takes it: an s3:// location as given, a directory resolved against the current location.</summary>
+internal static class BackupLocations
+{
+    public static string? Resolve(PSCmdlet cmdlet, string? path) =>
+        path is null ? null : BackupStores.IsS3(path) ? path : cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 }

@@ -46,10 +46,15 @@ public sealed class GetAppBackupCommand : DevOpsToolsCmdlet
     [ArgumentCompleter(typeof(BackupCompleter))]
     public string? Id { get; set; }
 
-    /// <summary>A directory backups were written to with Backup-AppData -Path.</summary>
+    /// <summary>A directory or s3://bucket/prefix that backups were written to with Backup-AppData -Path.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
+
+    /// <summary>With an s3:// -Path: the URL of the S3-compatible server (default: AWS S3).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? S3EndpointUrl { get; set; }
 
     /// <summary>Only the newest this many (after the other filters).</summary>
     [Parameter]
@@ -58,32 +63,48 @@ public sealed class GetAppBackupCommand : DevOpsToolsCmdlet
 
     protected override void ProcessRecordCore()
     {
-        var path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var path = BackupLocations.Resolve(this, Path);
         var id = Id is null ? null : new WildcardPattern(Id, WildcardOptions.IgnoreCase);
         var volume = Volume is null ? null : new WildcardPattern(Volume, WildcardOptions.IgnoreCase);
-        var found = BackupFiles.Find(ModuleData.Default, Environment, Service, path)
-            .Where(b => (Database is null || b.Database == Database) && (id is null || id.IsMatch(b.Id))
-                && (Kind is null || string.Equals(b.Kind, Kind, StringComparison.OrdinalIgnoreCase))
-                && (volume is null || (b.Volume is not null && volume.IsMatch(b.Volume))));
+        IReadOnlyList<AppBackup> listed;
+        try
+        {
+            var store = BackupStores.Open(ModuleData.Default, path, S3EndpointUrl);
+            listed = RunEngine(context => store.ListAsync(Environment, Service, context.CancellationToken));
+        }
+        catch (DevOpsToolsException error)
+        {
+            WriteEngineError(error, Path);
+            return;
+        }
+
+        var found = listed.Where(b => (Database is null || b.Database == Database) && (id is null || id.IsMatch(b.Id))
+            && (Kind is null || string.Equals(b.Kind, Kind, StringComparison.OrdinalIgnoreCase))
+            && (volume is null || (b.Volume is not null && volume.IsMatch(b.Volume))));
         WriteObject(Last is { } n ? found.Take(n) : found, enumerateCollection: true);
     }
 }
 
-/// <summary>Completes environments, services and ids from the backups in the module data directory.</summary>
+/// <summary>Completes environments, services and ids from the backups in the module data directory, or in the -Path given (a bucket within a few seconds).</summary>
 public sealed class BackupCompleter : IArgumentCompleter
 {
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
     {
         static string? Bound(System.Collections.IDictionary bound, string name) => bound?[name] switch { PSObject o => o.BaseObject as string, string s => s, _ => null };
         IReadOnlyList<AppBackup> backups;
+        using var budget = new CancellationTokenSource(Budget);
         try
         {
-            backups = BackupFiles.Find(ModuleData.Default, parameterName == "Environment" ? null : Bound(fakeBoundParameters, "Environment"),
-                parameterName is "Service" or "Name" ? null : Bound(fakeBoundParameters, "Service") ?? Bound(fakeBoundParameters, "Name"), Bound(fakeBoundParameters, "Path"));
+            var store = BackupStores.Open(ModuleData.Default, Bound(fakeBoundParameters, "Path"), Bound(fakeBoundParameters, "S3EndpointUrl"));
+            var listing = Task.Run(() => store.ListAsync(parameterName == "Environment" ? null : Bound(fakeBoundParameters, "Environment"),
+                parameterName is "Service" or "Name" ? null : Bound(fakeBoundParameters, "Service") ?? Bound(fakeBoundParameters, "Name"), budget.Token), budget.Token);
+            backups = listing.Wait(Budget) ? listing.Result : [];
         }
         catch (Exception)
         {
-            // Completion never fails the command line (an unreadable directory, a bad path).
+            // Completion never fails the command line (an unreadable directory, a bad path, an unreachable bucket).
             return [];
         }
 

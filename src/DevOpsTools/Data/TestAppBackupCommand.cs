@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Data;
 using DevOpsTools.Engine.Data.Backups;
 using DevOpsTools.Engine.Data.Volumes;
@@ -17,7 +18,7 @@ public sealed class TestAppBackupCommand : BackupCmdletBase
         {
             var result = backup.Kind == AppBackup.VolumeKind
                 ? RunEngine(context => VolumeArchiveCheck.TestAsync(backup, context.CancellationToken))
-                : RunEngine(context => new BackupVerifier(new PodmanDataHost(PodmanCli.Locate())).TestAsync(backup, context));
+                : RunEngine(context => new BackupVerifier(new PodmanDataHost(PodmanCli.Locate()), ModuleData.Default).TestAsync(backup, context));
             WriteObject(result);
         }
     }

@@ -67,6 +67,18 @@ public sealed class AppBackup
     [JsonIgnore]
     public string ManifestPath { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The store it was listed from or written to (not in the manifest): s3://bucket/prefix, a
+    /// directory given with -Path, or null for the module data directory. Restore-AppData and
+    /// Test-AppBackup read a piped backup from there.
+    /// </summary>
+    [JsonIgnore]
+    public string? Store { get; set; }
+
+    /// <summary>The S3-compatible endpoint of an S3 store (null: AWS S3 itself); never credentials.</summary>
+    [JsonIgnore]
+    public string? EndpointUrl { get; set; }
+
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);

@@ -14,10 +14,13 @@ public sealed class BackupVerifier
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
     private static readonly IReadOnlyDictionary<string, string> NoSecrets = new Dictionary<string, string>();
     private readonly IDataServiceHost _host;
+    private readonly ModuleData _data;
 
-    public BackupVerifier(IDataServiceHost host)
+    /// <param name="data">Where a bucket's dump is downloaded to (and verified) before it is restored.</param>
+    public BackupVerifier(IDataServiceHost host, ModuleData data)
     {
         _host = host;
+        _data = data;
     }
 
     public async Task<AppBackupTest> TestAsync(AppBackup backup, EngineContext context)
@@ -30,14 +33,17 @@ public sealed class BackupVerifier
             Passed = passed, Tables = tables, Rows = rows, Reason = reason, Duration = watch.Elapsed, Path = backup.Path,
         };
 
+        VerifiedDump dump;
         try
         {
-            await BackupFiles.VerifyAsync(backup, token).ConfigureAwait(false);
+            dump = await BackupStores.Of(backup, _data).FetchVerifiedAsync(backup, context).ConfigureAwait(false);
         }
         catch (DevOpsToolsException error) when (error.ErrorId is ErrorIds.BackupChecksumMismatch or ErrorIds.BackupNotFound)
         {
             return Verdict(false, reason: error.Message);
         }
+
+        await using var verified = dump;
 
         if (backup.Server is not null && backup.Image is not null && !await _host.ImageExistsAsync(backup.Image, token).ConfigureAwait(false))
         {
@@ -78,7 +84,7 @@ public sealed class BackupVerifier
             }
 
             // No owners or grants: the throwaway server has none of the service's roles.
-            await using (var input = new FileStream(backup.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
+            await using (var input = verified.OpenRead())
             {
                 var restore = await _host.ExecFromStreamAsync(name, ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "-h", "/run/postgresql", "-d", backup.Database], input, token).ConfigureAwait(false);
                 if (!restore.Succeeded)

@@ -26,7 +26,10 @@ public sealed class DataBackups
     public static string ContainerName(string environment, string service) => $"devopstools-data-{environment}-{service}";
 
     /// <summary>One backup per database (all of the service's, or <paramref name="databases"/>), then retention.</summary>
-    public async Task<IReadOnlyList<AppBackup>> BackupAsync(DataServiceDefinition service, IReadOnlyList<string>? databases, string? directory, int? keep, EngineContext context)
+    /// <param name="location">A directory or s3://bucket/prefix; null: the service's backup.destination, else the module data directory.</param>
+    /// <param name="endpointUrl">An S3-compatible server for an s3:// location; null: the service's backup.endpointUrl, else AWS S3.</param>
+    public async Task<IReadOnlyList<AppBackup>> BackupAsync(DataServiceDefinition service, IReadOnlyList<string>? databases, string? location, int? keep, EngineContext context,
+        string? endpointUrl = null)
     {
         if (service.Role is not null && _servers is null)
         {
@@ -48,7 +51,7 @@ public sealed class DataBackups
             ? await RunningContainerAsync(service.Environment, service.Name, context.CancellationToken).ConfigureAwait(false)
             // Test-AppBackup restores it into the module's local image of the same PostgreSQL 15.
             : (Name: string.Empty, Image: DataResources.ImageReference(await _host.BaseImageAsync(false, context).ConfigureAwait(false)));
-        var dir = Path.GetFullPath(directory ?? BackupFiles.DefaultDirectory(_data, service.Environment, service.Name));
+        var store = BackupStores.Open(_data, location, endpointUrl, service);
         var made = new List<AppBackup>();
         var progress = new ProgressUpdate(1, $"Backup-AppData {service.Environment}/{service.Name}", "pg_dump", 0);
         try
@@ -64,10 +67,10 @@ public sealed class DataBackups
                         return (r.Succeeded, r.ExitCode, r.StdErr);
                     }
                     : (output, token) => ServerDumps.DumpAsync(shell, service.Port, database, output, token);
-                var backup = await DumpAsync(service, container.Image, shell?.Server, database, dir, dump, context.CancellationToken).ConfigureAwait(false);
+                var backup = await DumpAsync(service, container.Image, shell?.Server, database, store, dump, context.CancellationToken).ConfigureAwait(false);
                 context.Output.WriteVerbose($"Backed up {service.Environment}/{service.Name}/{names[i]}: {backup.Path}, {backup.SizeBytes} bytes in {backup.Duration.TotalSeconds:0.0} s, SHA-256 {backup.Sha256}.");
                 made.Add(backup);
-                Prune(dir, backup, keep ?? service.Backup?.Keep, service.Backup?.MaxAgeSpan, context);
+                await PruneAsync(store, backup, keep ?? service.Backup?.Keep, service.Backup?.MaxAgeSpan, context).ConfigureAwait(false);
             }
         }
         finally
@@ -81,7 +84,8 @@ public sealed class DataBackups
     /// <summary>Restores a backup into its service's database, replacing what is there, in one transaction; the checksum is checked first.</summary>
     public async Task<AppBackup> RestoreAsync(AppBackup backup, EngineContext context)
     {
-        await BackupFiles.VerifyAsync(backup, context.CancellationToken).ConfigureAwait(false);
+        // Verified before anything is touched: a bucket's dump is downloaded and hashed first.
+        await using var dump = await BackupStores.Of(backup, _data).FetchVerifiedAsync(backup, context).ConfigureAwait(false);
         await using var shell = backup.Server is null ? null
             : await (_servers ?? throw new DevOpsToolsException(ErrorIds.DataPlacementNotSupported, ErrorKind.InvalidOperation, $"Backup {backup} was taken on server {backup.Server}, and this caller reaches no servers.", backup.Path))
                 .OpenAsync(backup, context).ConfigureAwait(false);
@@ -89,7 +93,7 @@ public sealed class DataBackups
         context.Output.WriteProgress(new ProgressUpdate(1, $"Restore-AppData {backup}", $"pg_restore {backup.Database}"));
         try
         {
-            await using var input = new FileStream(backup.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await using var input = dump.OpenRead();
             (bool Succeeded, int ExitCode, string StdErr) result;
             if (shell is not null)
             {
@@ -132,82 +136,52 @@ public sealed class DataBackups
         return (container, state.Image);
     }
 
-    private static async Task<AppBackup> DumpAsync(DataServiceDefinition service, string? image, Server? server, string database, string dir,
+    private static async Task<AppBackup> DumpAsync(DataServiceDefinition service, string? image, Server? server, string database, IBackupStore store,
         Func<Stream, CancellationToken, Task<(bool Succeeded, int ExitCode, string StdErr)>> dump, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
         var id = $"{database}-{started.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}";
         var watch = Stopwatch.StartNew();
-        var partial = string.Empty;
-        try
+        return await store.WriteAsync(service.Environment, service.Name, id, async (output, token) =>
         {
-            string sha;
-            long size;
-            await using (var file = BackupFiles.CreatePartial(dir, id))
+            var result = await dump(output, token).ConfigureAwait(false);
+            if (!result.Succeeded)
             {
-                partial = file.Name;
-                await using var hashing = new HashingStream(file);
-                var result = await dump(hashing, cancellationToken).ConfigureAwait(false);
-                if (!result.Succeeded)
-                {
-                    throw new DevOpsToolsException(ErrorIds.BackupFailed, ErrorKind.InvalidOperation,
-                        $"pg_dump of {service.Environment}/{service.Name}/{database} failed (exit code {result.ExitCode}): {ExternalProcess.Tail(result.StdErr, 6)}", database);
-                }
-
-                await hashing.FlushAsync(cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
-                sha = hashing.HexDigest();
-                size = hashing.Written;
+                throw new DevOpsToolsException(ErrorIds.BackupFailed, ErrorKind.InvalidOperation,
+                    $"pg_dump of {service.Environment}/{service.Name}/{database} failed (exit code {result.ExitCode}): {ExternalProcess.Tail(result.StdErr, 6)}", database);
             }
-
-            var final = Path.Combine(dir, id + ".dump");
-            File.Move(partial, final);
-            var backup = new AppBackup
-            {
-                Id = id,
-                Environment = service.Environment,
-                Service = service.Name,
-                Database = database,
-                Engine = "PostgreSQL",
-                Version = service.Version,
-                Format = "pg_dump custom",
-                CreatedAt = started,
-                SizeBytes = size,
-                Sha256 = sha,
-                Duration = watch.Elapsed,
-                Image = image,
-                Server = server?.Name,
-                Provider = server is null ? null : service.Provider,
-                Port = server is null ? null : service.Port,
-                Path = final,
-                ManifestPath = Path.Combine(dir, id + ".json"),
-            };
-
-            // The manifest last: only now is the backup complete, and listed.
-            SecureFiles.WritePrivateFile(backup.ManifestPath, backup.ToJson());
-            return backup;
-        }
-        finally
+        }, written => new AppBackup
         {
-            if (partial.Length > 0 && File.Exists(partial))
-            {
-                File.Delete(partial);
-            }
-        }
+            Id = id,
+            Environment = service.Environment,
+            Service = service.Name,
+            Database = database,
+            Engine = "PostgreSQL",
+            Version = service.Version,
+            Format = "pg_dump custom",
+            CreatedAt = started,
+            SizeBytes = written.SizeBytes,
+            Sha256 = written.Sha256,
+            Duration = watch.Elapsed,
+            Image = image,
+            Server = server?.Name,
+            Provider = server is null ? null : service.Provider,
+            Port = server is null ? null : service.Port,
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    private static void Prune(string dir, AppBackup made, int? keep, TimeSpan? maxAge, EngineContext context)
+    private static async Task PruneAsync(IBackupStore store, AppBackup made, int? keep, TimeSpan? maxAge, EngineContext context)
     {
         if (keep is null && maxAge is null)
         {
             return;
         }
 
-        var same = BackupFiles.List(dir).Where(b => b.Environment == made.Environment && b.Service == made.Service && b.Database == made.Database);
+        var same = (await store.ListAsync(made.Environment, made.Service, context.CancellationToken).ConfigureAwait(false)).Where(b => b.Database == made.Database);
         foreach (var old in BackupRetention.ToRemove(same, keep, maxAge, DateTimeOffset.UtcNow))
         {
-            BackupFiles.Remove(old);
-            context.Output.WriteVerbose($"Retention ({(keep is null ? string.Empty : $"keep {keep}")}{(keep is not null && maxAge is not null ? ", " : string.Empty)}{(maxAge is null ? string.Empty : $"max age {maxAge}")}): removed backup {old.Id}.");
+            await store.RemoveAsync(old, context.CancellationToken).ConfigureAwait(false);
+            context.Output.WriteVerbose($"Retention ({(keep is null ? string.Empty : $"keep {keep}")}{(keep is not null && maxAge is not null ? ", " : string.Empty)}{(maxAge is null ? string.Empty : $"max age {maxAge}")}): removed backup {old.Id} from {store.Label}.");
         }
     }
 }

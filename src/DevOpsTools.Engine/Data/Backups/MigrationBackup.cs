@@ -27,6 +27,10 @@ public sealed class MigrationBackup : IMigrationBackup
     public Task RestoreAsync(AppBackup backup, EngineContext context) => _backups.RestoreAsync(backup, context);
 
     // Ids, environments and service names are validated labels and identifiers: no quoting needed.
+    // A bucket's location and endpoint were validated too; quoted as PowerShell literals all the same.
     public string RestoreCommand(AppBackup backup) =>
-        $"Restore-AppData -Id {backup.Id} -Environment {backup.Environment} -Service {backup.Service} -Force";
+        $"Restore-AppData -Id {backup.Id} -Environment {backup.Environment} -Service {backup.Service}" +
+        (BackupStores.IsS3(backup.Path) ? $" -Path '{backup.Store?.Replace("'", "''", StringComparison.Ordinal)}'" : string.Empty) +
+        (backup.EndpointUrl is null ? string.Empty : $" -S3EndpointUrl '{backup.EndpointUrl.Replace("'", "''", StringComparison.Ordinal)}'") +
+        " -Force";
 }

@@ -87,7 +87,8 @@ internal static class AwsClientFactory
         }
     }
 
-    private static AWSCredentials ResolveCredentials(AwsSettings settings, AmazonEC2Config config)
+    /// <summary>The credentials of the standard chain (or the named profile) for any AWS client (EC2 here, S3 for backups).</summary>
+    internal static AWSCredentials ResolveCredentials(AwsSettings settings, ClientConfig config)
     {
         if (settings.Profile is not null)
         {
