@@ -183,6 +183,14 @@ Describe 'Backups of app volumes on this machine' {
         @(Get-AppBackup -Environment $EnvName -App $App).Count | Should -Be 1
     }
 
+    It 'refuses an s3:// -Path (volume archives go to a directory for now), naming -Path, and writes nothing' {
+        Backup-AppData -Environment $EnvName -App $App -Volume data -Path 's3://dtvol-bucket/archives' -ErrorVariable failed -ErrorAction SilentlyContinue |
+            Should -BeNullOrEmpty
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'InvalidParameter*'
+        $failed[0].Exception.Message | Should -BeLike "*-Path 's3://dtvol-bucket/archives'*directory*"
+        @(Get-AppBackup -Environment $EnvName -App $App).Count | Should -Be 1
+    }
+
     It 'keeps the newest -Keep backups of the volume' {
         $made = 1..3 | ForEach-Object { Backup-AppData -Environment $EnvName -App $App -Volume data -Keep 2; Start-Sleep -Milliseconds 20 }
         $left = Get-AppBackup -Environment $EnvName -App $App -Kind Volume

@@ -214,6 +214,32 @@ public sealed class S3BackupStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_volume_manifest_is_listed_with_its_tar_archive_beside_it()
+    {
+        // Backup-AppData writes no volume archives to S3 yet; a bucket can still hold one (copied
+        // there by hand), and the store must then name the archive, not a .dump that is not there.
+        var archive = RandomNumberGenerator.GetBytes(4096);
+        var manifest = new AppBackup
+        {
+            Id = "vol-data-1", Kind = AppBackup.VolumeKind, Environment = "dts3", Service = "notes", Database = string.Empty,
+            Volume = "dot-dts3-notes-data", Engine = "Podman volume", Version = "5", Format = "tar", CreatedAt = DateTimeOffset.UtcNow,
+            SizeBytes = archive.Length, Sha256 = Convert.ToHexString(SHA256.HashData(archive)).ToLowerInvariant(), Duration = TimeSpan.FromSeconds(1),
+        };
+        foreach (var (key, content) in new[] { ("vol-data-1.tar", archive), ("vol-data-1.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJson())) })
+        {
+            using var put = await _http.PutAsync($"{_endpoint}/dts3-unit/unit/dts3/notes/{key}", new ByteArrayContent(content));
+            put.EnsureSuccessStatusCode();
+        }
+
+        var store = Store();
+        var listed = Assert.Single(await store.ListAsync("dts3", "notes", CancellationToken.None));
+        Assert.Equal(AppBackup.VolumeKind, listed.Kind);
+        Assert.Equal("s3://dts3-unit/unit/dts3/notes/vol-data-1.tar", listed.Path);
+        await using var fetched = await store.FetchVerifiedAsync(listed, EngineContext.Silent());
+        Assert.Equal(archive, await File.ReadAllBytesAsync(fetched.Path));
+    }
+
+    [Fact]
     public async Task An_unknown_bucket_is_BackupStoreNotFound()
     {
         var store = S3BackupStore.Create(new ModuleData(Path.Combine(_scratch.Path, "home")), S3Location.Parse("s3://dts3-missing", "-Path"), _endpoint);
