@@ -2,7 +2,11 @@ using System.Management.Automation;
 using DevOpsTools.Commands.Infrastructure;
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Monitoring;
+using DevOpsTools.Engine.Deploy;
+using DevOpsTools.Engine.Deploy.ContainerHost;
+using DevOpsTools.Engine.Deploy.Kubernetes;
 using DevOpsTools.Engine.Monitoring.Alerts;
+using DevOpsTools.Engine.Monitoring.Platform;
 using DevOpsTools.Engine.Monitoring.Slo;
 using DevOpsTools.Engine.Environments;
 
@@ -10,7 +14,9 @@ namespace DevOpsTools.Commands.Monitoring;
 
 /// <summary>
 /// Probes services (URLs, or the endpoints of deployments from the pipeline) with the built-in
-/// active probe engine and returns one ServiceStats per endpoint.
+/// active probe engine and returns one ServiceStats per endpoint; a deployment's also carry its
+/// platform's figures (replicas, restarts, CPU, memory), and -Environment alone probes every app
+/// the environment has deployed.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "ServiceStats", DefaultParameterSetName = UrlSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ServiceStats))]
@@ -21,9 +27,11 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
 
     /// <summary>
     /// http://, https:// or tcp://host:port URLs. By property name only: binding whole pipeline
-    /// objects here would turn a deployment into its ToString() and probe that.
+    /// objects here would turn a deployment into its ToString() and probe that. Not mandatory:
+    /// -Environment alone probes the environment's deployments instead (a parameter set of its
+    /// own would make piped deployments ambiguous, as Environment binds from them too).
     /// </summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = UrlSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ParameterSetName = UrlSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string[] Url { get; set; } = [];
 
@@ -46,9 +54,29 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     /// environment definition (Import-DevOpsEnvironment) or the path of its .yaml file, whose
     /// monitoring.slos hold each service to the SLOs declared for its app.
     /// </summary>
+    /// <remarks>Without -Url or endpoints: every app recorded in the environment, on this machine or with -KubeConfig/-Context in its cluster namespace.</remarks>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public object? Environment { get; set; }
+
+    /// <summary>
+    /// The deployment itself, from the pipeline (Deploy-App, Get-AppDeployment): its platform's
+    /// figures (replicas, restarts, CPU, memory) join the probe's, and weigh on the status.
+    /// </summary>
+    [Parameter(ParameterSetName = EndpointSet, ValueFromPipeline = true)]
+    public Deployment? Deployment { get; set; }
+
+    /// <summary>The kubeconfig of the cluster whose deployments are probed (default: KUBECONFIG, else ~/.kube/config).</summary>
+    [Parameter(ParameterSetName = UrlSet)]
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string? KubeConfig { get; set; }
+
+    /// <summary>With -Environment alone: the kubeconfig context of the cluster (its namespace for the environment is read instead of this machine).</summary>
+    [Parameter(ParameterSetName = UrlSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Commands.Deploy.KubeContextCompleter))]
+    public string? Context { get; set; }
 
     private readonly Dictionary<string, EnvironmentDefinition> _environmentFiles = new(StringComparer.Ordinal);
 
@@ -268,6 +296,22 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     protected override void ProcessRecordCore()
     {
         var (environmentName, environment) = ResolveEnvironment();
+        if (ParameterSetName == UrlSet && Url.Length == 0)
+        {
+            if (environmentName is null)
+            {
+                ThrowEngineError(Invalid("Url", "Give the URLs to probe (-Url), pipe deployments or servers, or name an -Environment to probe every app it has deployed."));
+            }
+
+            ProbeEnvironment(environmentName!, environment);
+            return;
+        }
+
+        if (ParameterSetName == UrlSet && (Context ?? KubeConfig) is not null)
+        {
+            ThrowEngineError(Invalid(Context is null ? "KubeConfig" : "Context", "-KubeConfig and -Context name the cluster whose deployments -Environment probes: give -Environment without -Url."));
+        }
+
         var targets = new List<ProbeTarget>();
         if (ParameterSetName == UrlSet)
         {
@@ -315,8 +359,58 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
             return;
         }
 
+        var settings = Settings();
+        // -Objective holds every service to one SLO; else the environment's SLOs for its app.
+        targets = targets.Select(t => t.WithSlos(SlosOf(t.Service, environment))).ToList();
+        var deployment = ParameterSetName == EndpointSet ? Deployment : null;
+        var kubeconfig = KubeConfig is null ? null : GetUnresolvedProviderPathFromPSPath(KubeConfig);
+        _results.AddRange(RunEngine(async context =>
+        {
+            if (deployment is not null && await DeployedServices.ReadAsync(deployment, kubeconfig, context).ConfigureAwait(false) is { } figures)
+            {
+                targets = targets.Select(t => t.WithPlatform(figures)).ToList();
+            }
+
+            return await ServiceProbe.RunAsync(context, targets, settings, ThrottleLimit).ConfigureAwait(false);
+        }));
+    }
+
+    /// <summary>-Objective for every service, else the environment's SLOs of its app.</summary>
+    private IEnumerable<ServiceLevelObjective> SlosOf(string service, EnvironmentDefinition? environment) =>
+        Objective is not null || environment is null ? ParameterSlos(service) : ServiceLevelObjective.OfApp(environment, service);
+
+    /// <summary>-Environment alone: every app the environment has deployed, on this machine or on the cluster of -KubeConfig/-Context.</summary>
+    private void ProbeEnvironment(string name, EnvironmentDefinition? environment)
+    {
+        if (!Validation.IsRfc1123Label(name))
+        {
+            ThrowEngineError(Invalid("Environment", $"-Environment '{name}' is not an environment name (lower-case letters, digits, '-'), a definition or its .yaml file."));
+        }
+
+        var settings = Settings();
+        var byCluster = KubeConfig is not null || Context is not null;
+        var kubeconfig = KubeConfig is null ? null : GetUnresolvedProviderPathFromPSPath(KubeConfig);
+        var kubeContext = Context;
+        try
+        {
+            _results.AddRange(RunEngine(async context =>
+            {
+                await using IDeployTargetFactory factory = byCluster ? KubernetesTargetFactory.FromKubeconfig(kubeconfig, kubeContext) : new ContainerHostTargetFactory(ModuleData.Default);
+                IDeployTarget[] targets = [byCluster ? factory.ForCluster(name) : factory.ForThisMachine()];
+                return await DeployedServices.ProbeEnvironmentAsync(context, targets, name, app => SlosOf(app, environment), settings, ThrottleLimit).ConfigureAwait(false);
+            }));
+        }
+        catch (DevOpsToolsException ex) when (ex.ErrorId == ErrorIds.ProbeNoDeployment)
+        {
+            // Not silence, and not the end of a pipeline of several environments either.
+            WriteEngineError(ex, name);
+        }
+    }
+
+    private ProbeSettings Settings()
+    {
         var range = SuccessStatus.Split('-');
-        var settings = new ProbeSettings
+        return new ProbeSettings
         {
             Requests = Requests,
             Duration = Duration,
@@ -329,11 +423,6 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
             LatencyObjective = LatencyObjective,
             MaxErrorRate = MaxErrorRate,
         };
-        // -Objective holds every service to one SLO; else the environment's SLOs for its app.
-        targets = targets.Select(t => t.WithSlos(Objective is not null || environment is null
-            ? ParameterSlos(t.Service)
-            : ServiceLevelObjective.OfApp(environment, t.Service))).ToList();
-        _results.AddRange(RunEngine(context => ServiceProbe.RunAsync(context, targets, settings, ThrottleLimit)));
     }
 
     private static DevOpsToolsException Invalid(string name, string message) =>
