@@ -2,7 +2,8 @@
 # Get-ServiceStats' platform figures: the hello sample app deployed on this machine's Podman with
 # two replicas (and a second app beside it), its ReplicasReady/Desired, Restarts and memory read
 # back from podman; the app's process killed so podman restarts it, a replica stopped so it is
-# Degraded; -Environment alone probing every app of the environment. Then on Kubernetes through
+# Degraded; -Environment alone probing every app of the environment. A container-host server
+# (New-Server -ContainerHost) read over its SSH session. Then on Kubernetes through
 # the local API endpoint (tests/DevOpsTools.KubeEndpoint), whose Services' cluster IPs are on
 # 127.96.0.0/16 and answer nothing: the replicas come from the cluster, the probe finds no listener.
 
@@ -147,6 +148,41 @@ monitoring:
 
     It 'asks for -Url, endpoints or -Environment when given none' {
         { Get-ServiceStats -Requests 1 -ErrorAction Stop } | Should -Throw -ErrorId 'ProbeSettingsInvalid*'
+    }
+}
+
+Describe 'Get-ServiceStats on a container host over SSH' -Tag 'Podman', 'Deploy', 'Monitoring' -Skip:(-not $hasPodman) {
+    BeforeAll {
+        Import-Module $env:DEVOPSTOOLS_TEST_MODULE -Force
+        Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+        $script:savedHome = $env:DEVOPSTOOLS_HOME
+        $script:dataRoot = New-TestDataRoot
+        $script:envName = 'dtplats' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $repo = Join-Path $PSScriptRoot '../..'
+        $script:server = New-Server -Name web-1 -Environment $envName -ContainerHost -Port 8080 -ErrorAction Stop
+        & (Join-Path $repo 'examples/apps/hello/build.ps1')
+        $script:deployment = $server | Deploy-App -Path (Join-Path $repo 'examples/apps/hello/app.yaml') -TimeoutSec 300 -ErrorAction Stop
+    }
+
+    AfterAll {
+        Get-Server -Environment $envName -ErrorAction SilentlyContinue | Remove-Server -Force -ErrorAction SilentlyContinue
+        Remove-TestPodmanEnvironment -Environment $envName
+        Remove-TestDataRoot -Path $dataRoot -Restore $savedHome
+    }
+
+    It 'reads the replicas, restarts and memory through the server''s SSH session' {
+        $deployment.Status | Should -Be 'Healthy'
+        $s = $server | Get-AppDeployment hello | Get-ServiceStats -Requests 5 -ErrorAction Stop
+        $s.Status | Should -Be 'Healthy' -Because $s.Reason
+        $s.ReplicasReady | Should -Be 1
+        $s.ReplicasDesired | Should -Be 1
+        $s.Restarts | Should -BeGreaterOrEqual 0
+        $s.Sources['ReplicasReady'] | Should -Be 'ssh'
+        $s.Sources['Restarts'] | Should -Be 'ssh'
+        # The server's podman runs without cgroups: memory from podman stats or else /proc, CPU only from podman.
+        $s.MemoryBytes | Should -BeGreaterThan 0
+        $s.Sources['MemoryBytes'] | Should -BeIn 'ssh', 'proc'
+        if ($null -eq $s.CpuPercent) { $s.Unavailable['CpuPercent'] | Should -Not -BeNullOrEmpty }
     }
 }
 

@@ -69,6 +69,18 @@ public sealed class PlatformStatsTests
     }
 
     [Fact]
+    public void Podman_stats_memory_wins_over_proc_s_one_process_figure()
+    {
+        var output = Output(State(1, "dot-t-api-r1-0"), Inspect(("dot-t-api-r1-0", true, 0)),
+            Stats(("dot-t-api-r1-0", "0.50%", "20MB / 1GB")), proc: "dot-t-api-r1-0 1000\n");
+
+        var figures = PodmanStatsOutput.Figures(output, "podman");
+
+        Assert.Equal((0.5, 20_000_000L), (figures.CpuPercent, figures.MemoryBytes));
+        Assert.Null(figures.UsageSource);
+    }
+
+    [Fact]
     public void No_container_left_is_zero_ready_and_no_usage()
     {
         var figures = PodmanStatsOutput.Figures(Output(State(2, "dot-t-w-r1-0", "dot-t-w-r1-1"), inspect: null, stats: null), "podman");

@@ -5,7 +5,8 @@ using System.Text.RegularExpressions;
 namespace DevOpsTools.Engine.Monitoring.Platform;
 
 /// <summary>One container as the stats step of container-host.sh reports it.</summary>
-public sealed record PodmanContainerFigures(string Name, bool Running, long RestartCount, double? CpuPercent, long? MemoryBytes);
+/// <param name="MemoryFromProc">The memory is the main process's VmRSS (podman stats gave none).</param>
+public sealed record PodmanContainerFigures(string Name, bool Running, long RestartCount, double? CpuPercent, long? MemoryBytes, bool MemoryFromProc = false);
 
 /// <summary>
 /// Reads the output of container-host.sh's stats step: "--- inspect" with podman container
@@ -18,7 +19,7 @@ public static partial class PodmanStatsOutput
     public static IReadOnlyList<PodmanContainerFigures> Parse(string output)
     {
         var sections = Sections(output);
-        var usage = new Dictionary<string, (double? Cpu, long? Memory)>(StringComparer.Ordinal);
+        var usage = new Dictionary<string, (double? Cpu, long? Memory, bool FromProc)>(StringComparer.Ordinal);
         if (sections.TryGetValue("stats", out var stats) && stats.TrimStart().StartsWith('['))
         {
             using var json = JsonDocument.Parse(stats);
@@ -27,7 +28,7 @@ public static partial class PodmanStatsOutput
                 var name = Text(entry, "name");
                 if (name is not null)
                 {
-                    usage[name] = (Percent(Text(entry, "cpu_percent")), Size(Text(entry, "mem_usage")?.Split('/')[0]));
+                    usage[name] = (Percent(Text(entry, "cpu_percent")), Size(Text(entry, "mem_usage")?.Split('/')[0]), false);
                 }
             }
         }
@@ -37,9 +38,11 @@ public static partial class PodmanStatsOutput
             foreach (var line in proc.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length == 2 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var kb) && kb > 0)
+                // Only where podman stats gave no memory: its figure is the cgroup's, /proc's one process's.
+                if (parts.Length == 2 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var kb) && kb > 0
+                    && usage.GetValueOrDefault(parts[0]).Memory is null)
                 {
-                    usage[parts[0]] = (null, kb * 1024);
+                    usage[parts[0]] = (usage.GetValueOrDefault(parts[0]).Cpu, kb * 1024, true);
                 }
             }
         }
@@ -54,8 +57,8 @@ public static partial class PodmanStatsOutput
                 var name = Text(entry, "Name")?.TrimStart('/') ?? string.Empty;
                 var running = entry.TryGetProperty("State", out var state) && state.TryGetProperty("Running", out var r) && r.ValueKind == JsonValueKind.True;
                 var restarts = entry.TryGetProperty("RestartCount", out var rc) && rc.TryGetInt64(out var count) ? count : 0;
-                var (cpu, memory) = usage.GetValueOrDefault(name);
-                containers.Add(new PodmanContainerFigures(name, running, restarts, running ? cpu : null, running ? memory : null));
+                var (cpu, memory, fromProc) = usage.GetValueOrDefault(name);
+                containers.Add(new PodmanContainerFigures(name, running, restarts, running ? cpu : null, running ? memory : null, running && fromProc));
             }
         }
 
@@ -79,12 +82,12 @@ public static partial class PodmanStatsOutput
         var mine = Parse(output).Where(c => wanted.Contains(c.Name)).ToList();
         var running = mine.Where(c => c.Running).ToList();
         var unavailable = new Dictionary<string, string>(StringComparer.Ordinal);
-        var podmanStats = HasPodmanStats(output);
+        var fromProc = running.Any(c => c.MemoryFromProc);
         double? cpu = running.Count > 0 && running.All(c => c.CpuPercent is not null) ? running.Sum(c => c.CpuPercent!.Value) : null;
         long? memory = running.Count > 0 && running.All(c => c.MemoryBytes is not null) ? running.Sum(c => c.MemoryBytes!.Value) : null;
         if (cpu is null)
         {
-            unavailable["CpuPercent"] = running.Count == 0 ? "no instance is running" : "podman cannot read the containers' cgroups on this host (cgroups disabled)";
+            unavailable["CpuPercent"] = running.Count == 0 ? "no instance is running" : "podman stats gives no CPU figure on this host (its podman runs without cgroups)";
         }
 
         if (memory is null)
@@ -95,7 +98,7 @@ public static partial class PodmanStatsOutput
         return new PlatformFigures
         {
             Source = source,
-            UsageSource = podmanStats || memory is null ? null : "proc",
+            UsageSource = fromProc && memory is not null ? "proc" : null,
             ReplicasReady = running.Count,
             ReplicasDesired = current.Spec.Replicas,
             Restarts = mine.Sum(c => c.RestartCount),
@@ -104,9 +107,6 @@ public static partial class PodmanStatsOutput
             Unavailable = unavailable,
         };
     }
-
-    /// <summary>True when the output carries podman stats' figures (else CPU and memory came from /proc or not at all).</summary>
-    public static bool HasPodmanStats(string output) => Sections(output).TryGetValue("stats", out var s) && s.TrimStart().StartsWith('[');
 
     /// <summary>"593.9kB", "1.2MB", "25.28GB", "0B" (decimal, as podman's go-units prints them; binary "MiB" too) in bytes.</summary>
     public static long? Size(string? text)

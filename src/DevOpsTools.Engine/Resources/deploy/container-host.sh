@@ -262,7 +262,7 @@ proxy_image() {
 # stats: the platform's view of the app, in one run (one SSH round trip on a server): "--- state"
 # then the state file (the current revision's containers and replicas), "--- inspect" then
 # podman's JSON of the app's containers, "--- stats" then podman stats' JSON of the running ones,
-# and when podman cannot read their cgroups (a nested container host runs podman with cgroups
+# and when podman gives no memory figure (a nested container host runs podman with cgroups
 # disabled) "--- proc" with "<name> <VmRSS kB>" lines of each one's main process.
 container_stats() {
     echo '--- state'
@@ -278,14 +278,18 @@ container_stats() {
     echo '--- stats'
     [ -n "$running" ] || return 0
     # shellcheck disable=SC2086
-    if ! podman stats --no-stream --no-reset --format json -- $running 2>/dev/null; then
-        echo '--- proc'
-        for name in $running; do
-            pid=$(podman inspect --format '{{.State.Pid}}' -- "$name" 2>/dev/null || echo 0)
-            rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
-            echo "$name ${rss:-0}"
-        done
-    fi
+    usage=$(podman stats --no-stream --no-reset --format json -- $running 2>/dev/null || true)
+    printf '%s\n' "$usage"
+    case $usage in
+        *'"mem_usage": "'[1-9]*) ;;
+        *)
+            echo '--- proc'
+            # shellcheck disable=SC2086
+            podman inspect --format '{{.Name}} {{.State.Pid}}' -- $running | while read -r name pid; do
+                rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+                echo "$name ${rss:-0}"
+            done ;;
+    esac
 }
 
 write_state() {
