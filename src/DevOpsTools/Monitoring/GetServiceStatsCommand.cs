@@ -2,11 +2,7 @@ using System.Management.Automation;
 using DevOpsTools.Commands.Infrastructure;
 using DevOpsTools.Engine.Core;
 using DevOpsTools.Engine.Monitoring;
-using DevOpsTools.Engine.Deploy;
-using DevOpsTools.Engine.Deploy.ContainerHost;
-using DevOpsTools.Engine.Deploy.Kubernetes;
 using DevOpsTools.Engine.Monitoring.Alerts;
-using DevOpsTools.Engine.Monitoring.Platform;
 using DevOpsTools.Engine.Monitoring.Slo;
 using DevOpsTools.Engine.Environments;
 
@@ -20,7 +16,7 @@ namespace DevOpsTools.Commands.Monitoring;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "ServiceStats", DefaultParameterSetName = UrlSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ServiceStats))]
-public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
+public sealed partial class GetServiceStatsCommand : DevOpsToolsCmdlet
 {
     private const string UrlSet = "Url";
     private const string EndpointSet = "Endpoint";
@@ -58,25 +54,6 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public object? Environment { get; set; }
-
-    /// <summary>
-    /// The deployment itself, from the pipeline (Deploy-App, Get-AppDeployment): its platform's
-    /// figures (replicas, restarts, CPU, memory) join the probe's, and weigh on the status.
-    /// </summary>
-    [Parameter(ParameterSetName = EndpointSet, ValueFromPipeline = true)]
-    public Deployment? Deployment { get; set; }
-
-    /// <summary>The kubeconfig of the cluster whose deployments are probed (default: KUBECONFIG, else ~/.kube/config).</summary>
-    [Parameter(ParameterSetName = UrlSet)]
-    [Parameter(ParameterSetName = EndpointSet)]
-    [ValidateNotNullOrEmpty]
-    public string? KubeConfig { get; set; }
-
-    /// <summary>With -Environment alone: the kubeconfig context of the cluster (its namespace for the environment is read instead of this machine).</summary>
-    [Parameter(ParameterSetName = UrlSet)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(Commands.Deploy.KubeContextCompleter))]
-    public string? Context { get; set; }
 
     private readonly Dictionary<string, EnvironmentDefinition> _environmentFiles = new(StringComparer.Ordinal);
 
@@ -307,10 +284,7 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
             return;
         }
 
-        if (ParameterSetName == UrlSet && (Context ?? KubeConfig) is not null)
-        {
-            ThrowEngineError(Invalid(Context is null ? "KubeConfig" : "Context", "-KubeConfig and -Context name the cluster whose deployments -Environment probes: give -Environment without -Url."));
-        }
+        RefuseClusterWithUrls();
 
         var targets = new List<ProbeTarget>();
         if (ParameterSetName == UrlSet)
@@ -362,49 +336,7 @@ public sealed class GetServiceStatsCommand : DevOpsToolsCmdlet
         var settings = Settings();
         // -Objective holds every service to one SLO; else the environment's SLOs for its app.
         targets = targets.Select(t => t.WithSlos(SlosOf(t.Service, environment))).ToList();
-        var deployment = ParameterSetName == EndpointSet ? Deployment : null;
-        var kubeconfig = KubeConfig is null ? null : GetUnresolvedProviderPathFromPSPath(KubeConfig);
-        _results.AddRange(RunEngine(async context =>
-        {
-            if (deployment is not null && await DeployedServices.ReadAsync(deployment, kubeconfig, context).ConfigureAwait(false) is { } figures)
-            {
-                targets = targets.Select(t => t.WithPlatform(figures)).ToList();
-            }
-
-            return await ServiceProbe.RunAsync(context, targets, settings, ThrottleLimit).ConfigureAwait(false);
-        }));
-    }
-
-    /// <summary>-Objective for every service, else the environment's SLOs of its app.</summary>
-    private IEnumerable<ServiceLevelObjective> SlosOf(string service, EnvironmentDefinition? environment) =>
-        Objective is not null || environment is null ? ParameterSlos(service) : ServiceLevelObjective.OfApp(environment, service);
-
-    /// <summary>-Environment alone: every app the environment has deployed, on this machine or on the cluster of -KubeConfig/-Context.</summary>
-    private void ProbeEnvironment(string name, EnvironmentDefinition? environment)
-    {
-        if (!Validation.IsRfc1123Label(name))
-        {
-            ThrowEngineError(Invalid("Environment", $"-Environment '{name}' is not an environment name (lower-case letters, digits, '-'), a definition or its .yaml file."));
-        }
-
-        var settings = Settings();
-        var byCluster = KubeConfig is not null || Context is not null;
-        var kubeconfig = KubeConfig is null ? null : GetUnresolvedProviderPathFromPSPath(KubeConfig);
-        var kubeContext = Context;
-        try
-        {
-            _results.AddRange(RunEngine(async context =>
-            {
-                await using IDeployTargetFactory factory = byCluster ? KubernetesTargetFactory.FromKubeconfig(kubeconfig, kubeContext) : new ContainerHostTargetFactory(ModuleData.Default);
-                IDeployTarget[] targets = [byCluster ? factory.ForCluster(name) : factory.ForThisMachine()];
-                return await DeployedServices.ProbeEnvironmentAsync(context, targets, name, app => SlosOf(app, environment), settings, ThrottleLimit).ConfigureAwait(false);
-            }));
-        }
-        catch (DevOpsToolsException ex) when (ex.ErrorId == ErrorIds.ProbeNoDeployment)
-        {
-            // Not silence, and not the end of a pipeline of several environments either.
-            WriteEngineError(ex, name);
-        }
+        _results.AddRange(Probe(targets, settings));
     }
 
     private ProbeSettings Settings()

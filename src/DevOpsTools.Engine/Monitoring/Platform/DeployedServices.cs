@@ -13,6 +13,15 @@ namespace DevOpsTools.Engine.Monitoring.Platform;
 /// </summary>
 public static class DeployedServices
 {
+    /// <summary>Probes every app recorded in <paramref name="environment"/> where <paramref name="place"/> says: this machine or a cluster's namespace.</summary>
+    public static async Task<IReadOnlyList<ServiceStats>> ProbeEnvironmentAsync(EngineContext context, DeploymentPlace place, string environment,
+        Func<string, IEnumerable<ServiceLevelObjective>> slosOf, ProbeSettings settings, int throttleLimit)
+    {
+        await using IDeployTargetFactory factory = place.IsCluster ? KubernetesTargetFactory.FromKubeconfig(place.KubeConfig, place.Context) : new ContainerHostTargetFactory(ModuleData.Default);
+        IDeployTarget[] targets = [place.IsCluster ? factory.ForCluster(environment) : factory.ForThisMachine()];
+        return await ProbeEnvironmentAsync(context, targets, environment, slosOf, settings, throttleLimit).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Probes every app recorded in <paramref name="environment"/> on the targets. None recorded is
     /// ProbeNoDeployment (ObjectNotFound); an app without endpoints is a warning, the others are probed.
@@ -101,4 +110,14 @@ public static class DeployedServices
                 return null;
         }
     }
+}
+
+/// <summary>Where -Environment's deployments are looked for: this machine's Podman, or a kubeconfig context's cluster.</summary>
+public sealed record DeploymentPlace(bool IsCluster, string? KubeConfig = null, string? Context = null)
+{
+    public static DeploymentPlace ThisMachine { get; } = new(false);
+
+    /// <param name="kubeConfig">Null: KUBECONFIG, else ~/.kube/config.</param>
+    /// <param name="context">Null: the kubeconfig's current-context.</param>
+    public static DeploymentPlace Cluster(string? kubeConfig, string? context) => new(true, kubeConfig, context);
 }
