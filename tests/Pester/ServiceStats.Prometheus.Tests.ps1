@@ -170,7 +170,9 @@ apps:
 
     It 'refuses Prometheus parameters without a Prometheus source, and -Source Probe with nothing to probe' {
         { Get-ServiceStats -Url "$base/healthz" -Requests 1 -Window 5m -ErrorAction Stop } | Should -Throw -ErrorId 'PrometheusSettingsInvalid,*'
-        { Get-ServiceStats -Environment $envName -Source Probe -ErrorAction Stop } | Should -Throw -ErrorId 'PrometheusSettingsInvalid,*'
+        # -Source Probe with nothing to probe probes the environment's deployments; it has none.
+        Get-ServiceStats -Environment $envName -Source Probe -ErrorVariable none -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $none[0].FullyQualifiedErrorId | Should -BeLike 'ProbeNoDeployment,*'
         { Get-ServiceStats -PrometheusUrl $prom -Matcher 'handler="/mix"} or vector(1)' -ErrorAction Stop } | Should -Throw -ErrorId 'PrometheusSettingsInvalid,*'
         { Get-ServiceStats -PrometheusUrl $prom -ServiceLabel '__app' -ErrorAction Stop } | Should -Throw -ErrorId 'PrometheusSettingsInvalid,*'
     }

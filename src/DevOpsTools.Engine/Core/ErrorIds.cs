@@ -120,6 +120,7 @@ public static class ErrorIds
     public const string ProbeUrlInvalid = nameof(ProbeUrlInvalid);
     public const string ProbeSettingsInvalid = nameof(ProbeSettingsInvalid);
     public const string ProbeNoEndpoint = nameof(ProbeNoEndpoint);
+    public const string ProbeNoDeployment = nameof(ProbeNoDeployment);
     public const string ServiceDown = nameof(ServiceDown);
     public const string ServiceDegraded = nameof(ServiceDegraded);
     public const string SloBreached = nameof(SloBreached);

@@ -16,6 +16,26 @@ public static class AppDeployments
         return result.Results.OfType<Deployment>().ToList();
     }
 
+    /// <summary>Every app recorded in <paramref name="environment"/> on the targets, read as GetAsync reads one (one Deployment per app and target).</summary>
+    public static async Task<IReadOnlyList<(IDeployTarget Target, Deployment Deployment)>> ListAsync(string environment, IReadOnlyList<IDeployTarget> targets, EngineContext context)
+    {
+        var result = await FanOut.RunAsync(context, targets, new FanOutOptions { Activity = $"Reading the apps of {environment}", DoneWord = "read" },
+            t => t.Name, async (target, _) =>
+            {
+                var found = new List<(IDeployTarget, Deployment)>();
+                foreach (var app in (await target.ListAppsAsync(environment, context).ConfigureAwait(false)).Order(StringComparer.Ordinal))
+                {
+                    if (await target.GetAsync(app, environment, context).ConfigureAwait(false) is { } deployment)
+                    {
+                        found.Add((target, deployment));
+                    }
+                }
+
+                return found;
+            }).ConfigureAwait(false);
+        return result.Results.SelectMany(r => r).ToList();
+    }
+
     public static async Task<IReadOnlyList<Deployment>> UndoAsync(string app, string environment, int? toRevision, IReadOnlyList<IDeployTarget> targets, DeployOptions options, EngineContext context)
     {
         // Undo is a rollout of an older revision: the same batches as a deploy keep the app serving.

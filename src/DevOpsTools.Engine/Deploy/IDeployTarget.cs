@@ -50,6 +50,12 @@ public interface IDeployTarget
     /// <summary>The current state with its revision history, or null when the app is not on this target.</summary>
     Task<Deployment?> GetAsync(string app, string environment, EngineContext context);
 
+    /// <summary>
+    /// The names of the apps deployed in <paramref name="environment"/> on this target, as recorded
+    /// there (state files, the managed Deployments), for GetAsync one by one. Default: none.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListAppsAsync(string environment, EngineContext context) => Task.FromResult<IReadOnlyList<string>>([]);
+
     /// <summary>Restores <paramref name="toRevision"/> (default: the one before the current), with the same zero-downtime switch as Apply.</summary>
     Task<Deployment> UndoAsync(string app, string environment, int? toRevision, DeployOptions options, EngineContext context);
 

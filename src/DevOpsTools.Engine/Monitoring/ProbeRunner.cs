@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DevOpsTools.Engine.Monitoring.Platform;
 using DevOpsTools.Engine.Monitoring.Slo;
 
 namespace DevOpsTools.Engine.Monitoring;
@@ -183,7 +184,8 @@ internal sealed class ProbeRunner
             + (slo.LatencyThresholdMs is { } ms ? slow[Array.IndexOf(_thresholds, TimeSpan.FromMilliseconds(ms))] : 0))).ToArray();
         // The SLO shown: the one with the least budget left (the first of equals, as declared).
         var held = slos.OrderBy(r => r.ErrorBudgetRemaining ?? double.MaxValue).FirstOrDefault();
-        var (status, reason) = ServiceStatsRules.Judge(figures, _settings, slos);
+        var platform = _target.Platform;
+        var (status, reason) = PlatformRules.Combine(ServiceStatsRules.Judge(figures, _settings, slos), platform);
         return new ServiceStats
         {
             Service = _target.Service,
@@ -216,7 +218,14 @@ internal sealed class ProbeRunner
             CertificateExpiresAt = expires,
             CertificateDaysLeft = expires is { } e ? (int)Math.Floor((e - DateTimeOffset.UtcNow).TotalDays) : null,
             Errors = errors,
-            Sources = ServiceStatsRules.ProbeSources(expires is not null, slos.Length > 0),
+            ReplicasReady = platform?.ReplicasReady,
+            ReplicasDesired = platform?.ReplicasDesired,
+            Restarts = platform?.Restarts,
+            CpuPercent = platform?.CpuPercent,
+            MemoryBytes = platform?.MemoryBytes,
+            Unavailable = platform?.Unavailable ?? new Dictionary<string, string>(),
+            Sources = platform is null ? ServiceStatsRules.ProbeSources(expires is not null, slos.Length > 0)
+                : ServiceStatsRules.ProbeSources(expires is not null, slos.Length > 0).Concat(PlatformRules.Sources(platform)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
         };
     }
 }

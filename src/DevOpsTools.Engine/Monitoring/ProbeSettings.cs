@@ -1,4 +1,5 @@
 using DevOpsTools.Engine.Core;
+using DevOpsTools.Engine.Monitoring.Platform;
 using DevOpsTools.Engine.Monitoring.Slo;
 
 namespace DevOpsTools.Engine.Monitoring;
@@ -114,9 +115,16 @@ public sealed class ProbeTarget
     /// <summary>The SLOs the service is held to (an environment's for its app, or the cmdlet's -Objective).</summary>
     public IReadOnlyList<ServiceLevelObjective> Slos { get; private init; } = [];
 
+    /// <summary>What the deployment's platform said about it, read before the probe; null for a URL or a server.</summary>
+    public PlatformFigures? Platform { get; private init; }
+
     /// <summary>This target held to these SLOs.</summary>
     public ProbeTarget WithSlos(IEnumerable<ServiceLevelObjective> slos) =>
-        new(Uri, Kind, Service, Environment) { Slos = slos.ToArray() };
+        new(Uri, Kind, Service, Environment) { Slos = slos.ToArray(), Platform = Platform };
+
+    /// <summary>This target with its deployment's platform figures (ServiceStats shows them, and they weigh on its status).</summary>
+    public ProbeTarget WithPlatform(PlatformFigures? platform) =>
+        new(Uri, Kind, Service, Environment) { Slos = Slos, Platform = platform };
 
     /// <summary>The URL as shown in ServiceStats.Target.</summary>
     public string Display => Kind == ProbeKind.Tcp ? $"tcp://{Uri.Authority}" : Uri.AbsoluteUri;

@@ -102,6 +102,24 @@ public sealed class ServiceStats
     /// <summary>HTTPS: whole days until the certificate expires (negative once expired).</summary>
     public int? CertificateDaysLeft { get; init; }
 
+    /// <summary>Deployments: instances ready to serve, as the platform reports them (running containers, the Deployment's readyReplicas); null for URLs and servers.</summary>
+    public int? ReplicasReady { get; init; }
+
+    /// <summary>Deployments: instances the current revision asks for. Fewer ready makes the service Degraded, none Down, whatever the probe saw.</summary>
+    public int? ReplicasDesired { get; init; }
+
+    /// <summary>Deployments: restarts of the current revision's instances, summed (podman's RestartCount, the pods' restartCount).</summary>
+    public long? Restarts { get; init; }
+
+    /// <summary>Deployments: CPU of the instances in percent of one core, summed (150: one and a half cores).</summary>
+    public double? CpuPercent { get; init; }
+
+    /// <summary>Deployments: memory in use by the instances, summed, in bytes.</summary>
+    public long? MemoryBytes { get; init; }
+
+    /// <summary>Why a platform figure is null (no metrics API, host unreachable), by property name.</summary>
+    public IReadOnlyDictionary<string, string> Unavailable { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Each failure reason ("HTTP 503", "connection refused", "timed out after 10s") and how often it happened.</summary>
     public IReadOnlyDictionary<string, long> Errors { get; init; } = new Dictionary<string, long>();
 

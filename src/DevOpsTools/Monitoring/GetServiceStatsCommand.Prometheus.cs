@@ -22,8 +22,9 @@ public sealed partial class GetServiceStatsCommand
 
     /// <summary>
     /// Probe (the active probe engine), Prometheus (PromQL, nothing is sent to the services) or All
-    /// (one row of each per service). By default Prometheus when there is nothing to probe, All
-    /// when -PrometheusUrl comes with URLs or endpoints, else Probe.
+    /// (one row of each per service). By default Prometheus when there is nothing to probe and a
+    /// Prometheus parameter is given (-PrometheusUrl, -Window, -Matcher...), All when -PrometheusUrl
+    /// comes with URLs or endpoints, else Probe (-Environment alone: its deployed apps).
     /// </summary>
     [Parameter]
     [ValidateSet("Probe", "Prometheus", "All")]
@@ -67,8 +68,13 @@ public sealed partial class GetServiceStatsCommand
 
     private bool UsesPrometheus => EffectiveSource is "Prometheus" or "All";
 
+    // With nothing to probe, a Prometheus parameter asks for Prometheus; else the environment's
+    // deployments are probed. With URLs or endpoints, -PrometheusUrl adds Prometheus rows.
     private string EffectiveSource => Source
-        ?? (ParameterSetName == PrometheusSet ? "Prometheus" : PrometheusUrl is not null ? "All" : "Probe");
+        ?? (ParameterSetName == PrometheusSet ? (AsksForPrometheus ? "Prometheus" : "Probe") : PrometheusUrl is not null ? "All" : "Probe");
+
+    private bool AsksForPrometheus => PrometheusUrl is not null
+        || new[] { nameof(Window), nameof(Matcher), nameof(RequestMetric), nameof(LatencyMetric), nameof(ServiceLabel), nameof(CodeLabel) }.Any(MyInvocation.BoundParameters.ContainsKey);
 
     /// <summary>BeginProcessing: the values themselves (the parameter set may still change with pipeline input).</summary>
     private void CheckPrometheusParameters()
@@ -108,11 +114,6 @@ public sealed partial class GetServiceStatsCommand
         }
 
         _sourceChecked = true;
-        if (ParameterSetName == PrometheusSet && Source == "Probe")
-        {
-            ThrowEngineError(PrometheusInvalid("Source", "-Source Probe needs something to probe: give -Url or pipe deployments."));
-        }
-
         if (!UsesPrometheus)
         {
             foreach (var name in new[] { nameof(Window), nameof(Matcher), nameof(RequestMetric), nameof(LatencyMetric), nameof(ServiceLabel), nameof(CodeLabel) })

@@ -9,7 +9,9 @@ namespace DevOpsTools.Commands.Monitoring;
 /// <summary>
 /// Probes services (URLs, or the endpoints of deployments from the pipeline) with the built-in
 /// active probe engine, or reads their figures from Prometheus (GetServiceStatsCommand.Prometheus.cs),
-/// and returns one ServiceStats per endpoint and source.
+/// and returns one ServiceStats per endpoint and source; a deployment's also carry its platform's
+/// figures (replicas, restarts, CPU, memory), and -Environment alone probes every app the
+/// environment has deployed (GetServiceStatsCommand.Deployments.cs).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "ServiceStats", DefaultParameterSetName = PrometheusSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ServiceStats))]
@@ -130,7 +132,20 @@ public sealed partial class GetServiceStatsCommand : ServiceProbeCommandBase
         CheckSource();
         if (ParameterSetName == PrometheusSet)
         {
-            CollectPrometheusServices(ResolveEnvironment().Name, Service is null ? [] : [Service]);
+            // Nothing to probe was given: Prometheus, or every app the environment has deployed.
+            var (environmentName, environment) = ResolveEnvironment();
+            if (UsesPrometheus)
+            {
+                CollectPrometheusServices(environmentName, Service is null ? [] : [Service]);
+                return;
+            }
+
+            if (environmentName is null)
+            {
+                ThrowEngineError(Invalid("Url", "Give the URLs to probe (-Url), pipe deployments or servers, or name an -Environment to probe every app it has deployed."));
+            }
+
+            ProbeEnvironment(environmentName!, environment);
             return;
         }
 
@@ -145,7 +160,6 @@ public sealed partial class GetServiceStatsCommand : ServiceProbeCommandBase
             return;
         }
 
-        var settings = SettingsWith(Requests, Duration, Rate);
-        _results.AddRange(RunEngine(context => ServiceProbe.RunAsync(context, targets, settings, ThrottleLimit)));
+        _results.AddRange(Probe(targets, SettingsWith(Requests, Duration, Rate)));
     }
 }

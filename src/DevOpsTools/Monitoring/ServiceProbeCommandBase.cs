@@ -204,7 +204,7 @@ public abstract class ServiceProbeCommandBase : DevOpsToolsCmdlet
         new(ErrorIds.ProbeSettingsInvalid, ErrorKind.InvalidArgument, message, name);
 
     /// <summary>The -Objective SLO, named after its kind ("availability 99.9%", "latency 99% under 300ms").</summary>
-    private ServiceLevelObjective[] ParameterSlos(string service)
+    protected ServiceLevelObjective[] ParameterSlos(string service)
     {
         if (Objective is not { } objective)
         {

@@ -64,6 +64,14 @@ public sealed class ContainerHostTarget : IDeployTarget
 
     public string Name => _runner.Name;
 
+    /// <summary>The host's steps (Get-ServiceStats reads the containers' figures through them).</summary>
+    internal HostSteps Steps => _steps;
+
+    /// <summary>This machine (null) or the server.</summary>
+    internal Server? Server => _runner.Server;
+
+    public Task<IReadOnlyList<string>> ListAppsAsync(string environment, EngineContext context) => _steps.ListAppsAsync(environment, context);
+
     /// <summary>The proxy's image this host runs.</summary>
     public string ProxyImage => _options.ProxyImage;
 

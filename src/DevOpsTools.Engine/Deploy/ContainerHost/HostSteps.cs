@@ -54,6 +54,26 @@ internal sealed class HostSteps
             : throw new DevOpsToolsException(ErrorIds.DeployStepFailed, ErrorKind.InvalidData, $"{environment}/{app}: {Name} reports '{Validation.Printable(digest)}' as the id of {image}, not a sha256 digest.", image);
     }
 
+    /// <summary>The apps with a state file in the environment's directory (the script's apps step).</summary>
+    public async Task<IReadOnlyList<string>> ListAppsAsync(string environment, EngineContext context)
+    {
+        if (!Validation.IsRfc1123Label(environment))
+        {
+            throw new ArgumentException($"Environment '{Validation.Printable(environment)}' must be an RFC 1123 label (lower-case letters, digits, '-').");
+        }
+
+        var result = await _runner.RunAsync(["apps"], new Dictionary<string, string> { ["DEPLOY_DIR"] = $"{_options.StateRoot}/{environment}", ["APP"] = "-", ["ENV_NAME"] = environment },
+            StepTimeout, null, context.CancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new DevOpsToolsException(ErrorIds.DeployStepFailed, ErrorKind.InvalidOperation,
+                $"{environment} on {Name}: step 'apps' failed (exit {result.ExitCode}): {ExternalProcess.Tail(result.StdErr, 4).Trim()}", environment);
+        }
+
+        // Only names the other steps accept: a stray directory is not an app.
+        return result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(Validation.IsRfc1123Label).ToList();
+    }
+
     public async Task<HostState?> ReadStateAsync(string app, string environment, EngineContext context) =>
         HostState.Parse((await RunAsync(app, environment, ["read-state"], context).ConfigureAwait(false)).StdOut);
 

@@ -33,6 +33,11 @@ public sealed class ServerDeployTarget : IDeployTarget
 
     public string Name => _inner.Name;
 
+    /// <summary>The container host the server runs (Get-ServiceStats reads its containers' figures).</summary>
+    internal ContainerHostTarget Host => _inner;
+
+    public Task<IReadOnlyList<string>> ListAppsAsync(string environment, EngineContext context) => _inner.ListAppsAsync(environment, context);
+
     public Task<DeployPlan> PlanAsync(ResolvedApp app, EngineContext context) => _inner.PlanAsync(app, context);
 
     public Task StageAsync(ResolvedApp app, EngineContext context) => ReadyAsync(app, context);

@@ -45,6 +45,30 @@ public sealed class KubernetesTarget : IDeployTarget
 
     private string Ns(string environment) => KubernetesManifests.NamespaceFor(_prefix, environment);
 
+    /// <summary>The cluster's API (Get-ServiceStats reads replicas, restarts and metrics through it).</summary>
+    internal KubernetesObjects Api => _api;
+
+    /// <summary>The namespace of an environment.</summary>
+    internal string NamespaceOf(string environment) => Ns(environment);
+
+    /// <summary>The Deployments the module applied in the environment's namespace (none when the namespace does not exist).</summary>
+    public async Task<IReadOnlyList<string>> ListAppsAsync(string environment, EngineContext context)
+    {
+        var ns = Ns(environment);
+        var list = await KubernetesErrors.CallAsync(_api.Server, $"list the Deployments of namespace {ns}", async () =>
+        {
+            try
+            {
+                return (await _api.Client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: $"{KubernetesManifests.ManagedByLabel}={KubernetesManifests.ManagedBy}", cancellationToken: context.CancellationToken).ConfigureAwait(false)).Items;
+            }
+            catch (Exception ex) when (KubernetesErrors.IsNotFound(ex))
+            {
+                return [];
+            }
+        }).ConfigureAwait(false);
+        return list.Where(KubernetesObjects.IsManaged).Select(d => d.Metadata.Name).ToList();
+    }
+
     private string TargetOf(string ns) => $"{_context}/{ns}";
 
     private List<IKubernetesObject<V1ObjectMeta>> Render(ResolvedApp app, string ns, TimeSpan timeout, IReadOnlyList<SecretValue> values)

@@ -33,11 +33,10 @@ public sealed record WatchRow(
         stats.LatencyP50,
         stats.LatencyP99,
         stats.Throughput,
-        // ServiceStats carries no platform figures yet: these stay null, and their columns out,
-        // until it does (then: stats.ReplicasReady, stats.ReplicasDesired, stats.Restarts).
-        ReplicasReady: null,
-        ReplicasDesired: null,
-        Restarts: null,
+        // Null for URLs and servers (no platform): the columns are shown only when a row has them.
+        ReplicasReady: stats.ReplicasReady,
+        ReplicasDesired: stats.ReplicasDesired,
+        Restarts: stats.Restarts,
         Reason: stats.Reason);
 
     /// <summary>"2/3" (ready of desired), "2" or "-/3" when only one is known, null when neither is.</summary>

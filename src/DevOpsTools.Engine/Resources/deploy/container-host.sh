@@ -9,6 +9,17 @@
 set -eu
 cmd=${1:?command}
 shift
+# apps: the apps with a state file under DEPLOY_DIR, here the environment's directory (the
+# recorded deployments Get-ServiceStats -Environment reads back one by one). APP is not needed.
+if [ "$cmd" = apps ]; then
+    : "${DEPLOY_DIR:?}"
+    for state in "$DEPLOY_DIR"/*/state.json; do
+        [ -f "$state" ] || continue
+        dir=${state%/state.json}
+        echo "${dir##*/}"
+    done
+    exit 0
+fi
 : "${DEPLOY_DIR:?}" "${APP:?}" "${ENV_NAME:?}"
 SUPERVISOR=${SUPERVISOR:-restart}
 unit_dir=/etc/systemd/system
@@ -248,6 +259,39 @@ proxy_image() {
         | podman build --quiet --pull=never --network=host --tag "$1" -f - >/dev/null
 }
 
+# stats: the platform's view of the app, in one run (one SSH round trip on a server): "--- state"
+# then the state file (the current revision's containers and replicas), "--- inspect" then
+# podman's JSON of the app's containers, "--- stats" then podman stats' JSON of the running ones,
+# and when podman gives no memory figure (a nested container host runs podman with cgroups
+# disabled) "--- proc" with "<name> <VmRSS kB>" lines of each one's main process.
+container_stats() {
+    echo '--- state'
+    [ ! -f "$DEPLOY_DIR/state.json" ] || cat -- "$DEPLOY_DIR/state.json"
+    present=$(podman ps -a --filter "label=devopstools.app=$APP" --filter "label=devopstools.environment=$ENV_NAME" \
+        --filter label=devopstools.role=app --format '{{.Names}} {{.State}}')
+    found=$(printf '%s\n' "$present" | awk 'NF { print $1 }')
+    # .State is "Up 3 minutes ago" in podman 4.3 and "running" in later releases.
+    running=$(printf '%s\n' "$present" | awk '$2 == "running" || $2 == "Up" { print $1 }')
+    echo '--- inspect'
+    # shellcheck disable=SC2086 # container names are one word each (ContainerHostLayout)
+    [ -z "$found" ] || podman container inspect -- $found
+    echo '--- stats'
+    [ -n "$running" ] || return 0
+    # shellcheck disable=SC2086
+    usage=$(podman stats --no-stream --no-reset --format json -- $running 2>/dev/null || true)
+    printf '%s\n' "$usage"
+    case $usage in
+        *'"mem_usage": "'[1-9]*) ;;
+        *)
+            echo '--- proc'
+            # shellcheck disable=SC2086
+            podman inspect --format '{{.Name}} {{.State.Pid}}' -- $running | while read -r name pid; do
+                rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+                echo "$name ${rss:-0}"
+            done ;;
+    esac
+}
+
 write_state() {
     : "${STATE_JSON:?}"
     mkdir -p -- "$DEPLOY_DIR" && chmod 0700 -- "$DEPLOY_DIR"
@@ -276,6 +320,7 @@ case $cmd in
     proxy-check) proxy_check "$@" ;;
     proxy) proxy "$@" ;;
     proxy-image) proxy_image "$@" ;;
+    stats) container_stats "$@" ;;
     running)
         podman ps --filter "label=devopstools.app=$APP" --filter "label=devopstools.environment=$ENV_NAME" \
             --filter label=devopstools.role=app --format '{{.Names}}' ;;
