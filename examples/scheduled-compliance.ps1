@@ -49,7 +49,9 @@ $exitCode = 0
 try {
     $environment = Import-DevOpsEnvironment -Path $Definition -Name ($Name ? $Name : '*') | Select-Object -First 1
     New-Item -ItemType Directory -Force $ReportDirectory | Out-Null
-    $servers = @(Get-Server -Environment $environment.Name -Provider $environment.Provider.Type)
+    # An environment that declares no servers (apps on a cluster or this machine only) is not
+    # listed at its provider: there is nothing to audit, and the runner image has no provider CLI.
+    $servers = @(if ($environment.Servers.Count -gt 0) { Get-Server -Environment $environment.Name -Provider $environment.Provider.Type })
     $started = [DateTimeOffset]::UtcNow
 
     # 1. Hardening drift: read-only audit with the environment's own profile and rule selection.

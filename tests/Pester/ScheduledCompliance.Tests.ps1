@@ -153,3 +153,62 @@ monitoring:
         $out | Should -Match 'bad\.yaml:5:5'
     }
 }
+
+Describe 'The Kubernetes CronJob and its runner image' -Tag 'Podman' {
+    BeforeAll {
+        $script:manifestPath = Join-Path $Scheduled 'kubernetes/compliance-cronjob.yaml'
+        $script:docs = @(python3 -c 'import sys, json, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))' $manifestPath | ConvertFrom-Json)
+        $script:cronJob = $docs | Where-Object kind -eq 'CronJob'
+        $script:configMap = $docs | Where-Object kind -eq 'ConfigMap'
+        $script:container = $cronJob.spec.jobTemplate.spec.template.spec.containers[0]
+        $script:version = (Import-PowerShellDataFile (Join-Path $env:DEVOPSTOOLS_REPO_ROOT 'DevOpsTools.psd1')).ModuleVersion
+        # A tag of this run's own, removed after; the manifest names the release tag.
+        $script:tag = 'localhost/devopstools-runner:test-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $script:work = New-TestTempDirectory -Prefix 'dtsched-cron'
+        $build = & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Scheduled 'kubernetes/Build-RunnerImage.ps1') -Tag $tag 2>&1 | Out-String
+        if ($LASTEXITCODE -ne 0) { throw "Build-RunnerImage.ps1 failed: $build" }
+    }
+
+    AfterAll {
+        & podman rmi -f $tag *> $null
+        Remove-TestTempDirectory -Path $work
+    }
+
+    It 'declares a nightly CronJob that never overlaps, runs the runner image unprivileged and mounts what the script reads' {
+        $cronJob.apiVersion | Should -Be 'batch/v1'
+        $cronJob.spec.schedule | Should -Match '^\S+ \S+ \S+ \S+ \S+$'
+        $cronJob.spec.concurrencyPolicy | Should -Be 'Forbid'
+        $cronJob.spec.jobTemplate.spec.template.spec.restartPolicy | Should -Be 'Never'
+        $cronJob.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot | Should -BeTrue
+        $container.image | Should -Be "localhost/devopstools-runner:$version"
+        $container.securityContext.readOnlyRootFilesystem | Should -BeTrue
+        $container.args[0..1] | Should -Be @('-File', '/opt/devopstools/examples/scheduled-compliance.ps1')
+        $definition = $container.args[[array]::IndexOf($container.args, '-Definition') + 1]
+        $mount = $container.volumeMounts | Where-Object { $definition.StartsWith($_.mountPath + '/') -and -not $_.subPath }
+        $mount.name | Should -Be 'environment'
+        $configMap.data.PSObject.Properties.Name | Should -Contain (Split-Path -Leaf $definition)
+    }
+
+    It 'the image runs the CronJob''s command as its user, with a read-only root, and the job succeeds' {
+        # The pod as podman runs it: the ConfigMap's files, an emptyDir the pod's user owns
+        # (fsGroup), tmpfs /tmp, the container's env and args exactly as the manifest gives them.
+        $config = New-Item -ItemType Directory (Join-Path $work 'config')
+        foreach ($p in $configMap.data.PSObject.Properties) { [IO.File]::WriteAllText((Join-Path $config $p.Name), $p.Value) }
+        $data = New-Item -ItemType Directory (Join-Path $work 'data')
+        $uid = $cronJob.spec.jobTemplate.spec.template.spec.securityContext.runAsUser
+        & chown "${uid}:${uid}" $data; & chmod 0700 $data
+        $envArgs = @($container.env | ForEach-Object { '-e'; "$($_.name)=$($_.value)" })
+        $out = & podman run --rm --user $uid --read-only --tmpfs /tmp -v "${config}:/etc/devopstools:ro" -v "${data}:/var/lib/devopstools" @envArgs $tag @($container.args) 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0 -Because $out
+        $out | Should -Match 'Environment : prod'
+        $out | Should -Match 'ExitCode\s+: 0'
+        Test-Path (Join-Path $data 'reports/service-stats.html') | Should -BeTrue
+    }
+
+    It 'the image holds the module: every cmdlet the manifest exports' {
+        $exported = (Import-PowerShellDataFile (Join-Path $env:DEVOPSTOOLS_REPO_ROOT 'DevOpsTools.psd1')).CmdletsToExport.Count
+        $out = & podman run --rm $tag -Command 'Import-Module DevOpsTools; @(Get-Command -Module DevOpsTools).Count' 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0 -Because $out
+        [int]$out.Trim() | Should -Be $exported
+    }
+}

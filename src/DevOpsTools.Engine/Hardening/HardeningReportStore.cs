@@ -48,6 +48,19 @@ public sealed partial class HardeningReportStore
         }
     }
 
+    /// <summary>Forgets a removed server's last report.</summary>
+    public void Forget(string environment, string server)
+    {
+        if (NamePattern().IsMatch(environment) && NamePattern().IsMatch(server))
+        {
+            var path = Path.Combine(_data.Root, "hardening", environment, server + ".json");
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
     /// <summary>The kept reports of an environment, by server name; none when it was never hardened here.</summary>
     public IReadOnlyList<StoredHardeningReport> Load(string environment)
     {

@@ -39,6 +39,20 @@ public sealed partial class PortSources
     private static string Show(string value) =>
         string.Concat(value.Take(60).Select(c => char.IsControl(c) || c == '\\' ? $"\\x{(int)c:x2}" : c.ToString()));
 
+    /// <summary>Forgets a removed server's record, so a new server of the same name starts without it.</summary>
+    public void Forget(string environment, string server)
+    {
+        if (NamePattern().IsMatch(environment) && NamePattern().IsMatch(server))
+        {
+            // File.Delete throws when the directory is missing; no record is nothing to forget.
+            var path = Path.Combine(_data.Root, "port-sources", environment, server);
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
     /// <summary>The recorded sources per port of one server; empty when nothing is recorded (a server named by -HostName has no environment, so no record).</summary>
     public IReadOnlyDictionary<int, IReadOnlyList<string>> Read(string environment, string server)
     {

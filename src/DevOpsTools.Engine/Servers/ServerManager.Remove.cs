@@ -26,6 +26,11 @@ public sealed partial class ServerManager
                 _knownHosts.Remove(server.Address, server.SshPort);
             }
 
+            // What the module kept about this server (FW-001's allowed sources, the last
+            // hardening report) must not pass to a new server that gets the same name.
+            new PortSources(_data).Forget(server.Environment, server.Name);
+            new Hardening.HardeningReportStore(_data).Forget(server.Environment, server.Name);
+
             context.Output.WriteVerbose($"Removed server {server.Environment}/{server.Name}.");
             if (emitRemoved)
             {

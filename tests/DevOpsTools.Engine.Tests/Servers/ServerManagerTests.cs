@@ -158,6 +158,29 @@ public class ServerManagerTests : IDisposable
         Assert.DoesNotContain("devopstools:test/", File.ReadAllText(Path.Combine(_root, "known_hosts")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Removing_a_server_forgets_its_allowed_sources_and_last_hardening_report_only()
+    {
+        var manager = Manager;
+        var emitted = new List<Server>();
+        await manager.CreateAsync([Request("web-1"), Request("db-1")], new CreateOptions { SkipSshWait = true }, Context(emitted.Add, CancellationToken.None));
+        var data = new ModuleData(_root);
+        var sources = new PortSources(data);
+        var reports = new DevOpsTools.Engine.Hardening.HardeningReportStore(data);
+        foreach (var server in emitted)
+        {
+            Assert.True(sources.Record("test", server.Name, 5432, ["10.0.0.5"], apply: true));
+            reports.Save([new DevOpsTools.HardeningReport { Server = server, Profile = "Baseline", Mode = "Test" }]);
+        }
+
+        var db = emitted.Single(s => s.Name == "db-1");
+        await manager.RemoveAsync([db], 10, false, Context(null, CancellationToken.None));
+
+        Assert.Empty(sources.Read("test", "db-1"));
+        Assert.Equal(["web-1"], reports.Load("test").Select(r => r.Server));
+        Assert.Equal(["10.0.0.5"], sources.Read("test", "web-1")[5432]);
+    }
+
     public void Dispose()
     {
         _scratch.Dispose();
