@@ -103,6 +103,15 @@ ln -s /etc "`$d/nested/outside"
         $piped.Volume | Should -Be $volume
     }
 
+    It '-Volume names the app spec''s volumes, checked to exist on the server' {
+        $named = $server | Backup-AppData -App hello -Volume hello-data -Path (Join-Path $dataRoot 'named') -ErrorAction Stop
+        $named.Volume | Should -Be $volume
+        $server | Backup-AppData -App hello -Volume nope -Path (Join-Path $dataRoot 'nope') -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'VolumeNotFound*'
+        $failed[0].Exception.Message | Should -BeLike "*dot-$envName-hello-nope*server $envName/apps*"
+        Get-AppBackup -Path (Join-Path $dataRoot 'nope') | Should -BeNullOrEmpty
+    }
+
     It 'restores onto the server of the manifest into a fresh volume whose checksum, computed there, equals the original''s' {
         Test-ServerVolume $fresh | Should -BeFalse
         $restored = $backup | Restore-AppData -TargetVolume $fresh -Confirm:$false -ErrorAction Stop
@@ -148,6 +157,20 @@ ln -s /etc "`$d/nested/outside"
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'BackupChecksumMismatch*'
         $failed[0].Exception.Message | Should -BeLike "*$file*"
         Get-ServerVolumeChecksum $fresh | Should -Be $before
+    }
+
+    It 'refuses a backup whose server its provider no longer lists, naming it, and restores nothing' {
+        $moved = Join-Path $dataRoot 'moved'
+        New-Item -ItemType Directory -Force $moved | Out-Null
+        Copy-Item $backup.Path $moved
+        $manifest = Get-Content -Raw $backup.ManifestPath | ConvertFrom-Json
+        $manifest.server = 'gone'
+        $manifest | ConvertTo-Json | Set-Content (Join-Path $moved (Split-Path -Leaf $backup.ManifestPath))
+
+        Restore-AppData -Id $backup.Id -Environment $envName -App hello -Path $moved -TargetVolume $other -Force -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'ServerNotFound*'
+        $failed[0].Exception.Message | Should -BeLike "*$envName/gone*-Server*"
+        Test-ServerVolume $other | Should -BeFalse
     }
 
     It '-WhatIf restores nothing on the server' {

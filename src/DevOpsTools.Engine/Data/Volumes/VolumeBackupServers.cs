@@ -13,7 +13,7 @@ public static class VolumeBackupServers
         var servers = await new ServerManager(data).ListAsync(provider, backup.Environment, context).ConfigureAwait(false);
         return servers.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal))
             ?? throw new DevOpsToolsException(ErrorIds.ServerNotFound, ErrorKind.ObjectNotFound,
-                $"Volume backup {backup} was taken on server {backup.Environment}/{name}, which provider {provider} no longer lists; nothing was restored.", name)
+                $"Volume backup {backup} was taken on server {backup.Environment}/{name}, which provider {provider} no longer lists; nothing was restored. -Server restores onto another server.", name)
             {
                 RecommendedAction = "Give the server to restore onto with -Server (Get-Server), or create it and deploy the app again.",
             };
