@@ -181,6 +181,37 @@ ln -s /etc "`$d/nested/outside"
         Get-ServerVolumeChecksum $fresh | Should -Be $before
     }
 
+    It 'stopped midway (Ctrl+C), a backup over SSH leaves no file that looks complete, no partial file, and no export running on the server' {
+        $big = "dot-$envName-hello-big"
+        # 512 MB of incompressible data, so the stream takes long enough to be stopped.
+        Invoke-OnServer "set -eu; podman volume create -- '$big' >/dev/null; d=`$(podman volume inspect --format '{{.Mountpoint}}' -- '$big'); for i in 1 2 3 4 5 6 7 8; do head -c 67108864 /dev/urandom > `"`$d/chunk`$i.bin`"; done" | Out-Null
+        $dir = Join-Path $dataRoot 'stopped'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({ param($Module, $Server, $Dir) Import-Module $Module; $Server | Backup-AppData -App hello -Volume big -Path $Dir }).
+                AddArgument($env:DEVOPSTOOLS_TEST_MODULE).AddArgument($server).AddArgument($dir)
+            $run = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not (Get-ChildItem -Force $dir -Filter '*.partial' -ErrorAction SilentlyContinue | Where-Object Length -gt 0) -and -not $run.IsCompleted -and [DateTime]::UtcNow -lt $deadline) {
+                Start-Sleep -Milliseconds 10
+            }
+            $run.IsCompleted | Should -BeFalse -Because 'the export must still be running when it is stopped'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 15 -Because 'Ctrl+C stops promptly'
+        } finally { $ps.Dispose() }
+        Get-ChildItem -Force $dir | Should -BeNullOrEmpty
+        Get-AppBackup -Path $dir | Should -BeNullOrEmpty
+        # The remote export ends with the stop (bound loosely: the machine is shared and slow).
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        do {
+            $running = (Invoke-OnServer "pgrep -f 'podman volume export' >/dev/null && echo running || echo ended").Trim()
+            if ($running -eq 'running') { Start-Sleep -Seconds 1 }
+        } while ($running -eq 'running' -and [DateTime]::UtcNow -lt $deadline)
+        $running | Should -Be 'ended'
+        Invoke-OnServer "podman volume rm -f -- '$big' >/dev/null" | Out-Null
+    }
+
     It 'refuses a volume name podman would not accept before anything reaches the server' {
         { Restore-AppData -Backup $backup -TargetVolume 'x;rm -rf /' -Force } | Should -Throw
         Test-ServerVolume $volume | Should -BeTrue
