@@ -227,9 +227,11 @@ Describe 'Backups of app volumes on this machine' {
     }
 
     It 'a deployment on the pipeline binds -Environment and -App' {
-        $deployment = [pscustomobject]@{ App = $App; Environment = $EnvName }
+        # A Deployment on this machine has no Server: this machine's volumes.
+        $deployment = [pscustomobject]@{ App = $App; Environment = $EnvName; Server = $null }
         $backup = $deployment | Backup-AppData -Volume data -Path (Join-Path $DataRoot 'piped')
         $backup.Volume | Should -Be $Source
+        $backup.Server | Should -BeNullOrEmpty
         $backup.Path | Should -BeLike (Join-Path $DataRoot 'piped/*.tar')
     }
 }

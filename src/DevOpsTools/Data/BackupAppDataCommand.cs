@@ -49,7 +49,15 @@ public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
     [ArgumentCompleter(typeof(AppVolumeCompleter))]
     public string App { get; set; } = string.Empty;
 
-    /// <summary>The app's volumes to back up, by their names in the app spec (default: every volume its deployment on this machine mounts).</summary>
+    /// <summary>
+    /// The container-host server the app is deployed on (Get-Server or New-Server output; a
+    /// Deployment's Server binds here): its volumes there are archived over SSH. Default: this machine.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = VolumeSet)]
+    [AllowNull]
+    public Server? Server { get; set; }
+
+    /// <summary>The app's volumes to back up, by their names in the app spec (default: every volume its deployment on this machine, or on -Server, mounts).</summary>
     [Parameter(ParameterSetName = VolumeSet)]
     [ValidatePattern(Validation.Rfc1123LabelPattern)]
     [ArgumentCompleter(typeof(AppVolumeCompleter))]
@@ -122,14 +130,27 @@ public sealed class BackupAppDataCommand : DevOpsToolsCmdlet
             return;
         }
 
-        var which = Volume is { Length: > 0 } ? $"volume(s) {string.Join(", ", Volume)}" : "every volume its deployment on this machine mounts";
-        if (!ShouldProcess(label, $"Back up {which} of app {label} to {path ?? "the module data directory"}{(Keep is null ? string.Empty : $", then keep the newest {Keep} per volume")}"))
+        var where = Server is null ? "this machine" : $"server {Server.Label}";
+        var which = Volume is { Length: > 0 } ? $"volume(s) {string.Join(", ", Volume)}" : "every volume its deployment mounts";
+        if (!ShouldProcess($"{label} on {where}", $"Back up {which} of app {label} on {where}{(Server is null ? string.Empty : " (over SSH)")} to {path ?? "the module data directory"}{(Keep is null ? string.Empty : $", then keep the newest {Keep} per volume")}"))
         {
             return;
         }
 
         try
         {
+            if (Server is { } server)
+            {
+                // The server's podman streams each archive over SSH into the backup file here.
+                WriteObject(RunEngine(async context =>
+                {
+                    await using var pool = new SshConnectionPool(ModuleData.Default);
+                    await using var shell = await new SshRemoteShellFactory(pool).OpenAsync(server, context.CancellationToken).ConfigureAwait(false);
+                    return await new VolumeBackups(new SshVolumeHost(shell), ModuleData.Default).BackupAsync(Environment, App, Volume, path, Keep, context).ConfigureAwait(false);
+                }), enumerateCollection: true);
+                return;
+            }
+
             var host = new PodmanVolumeHost(PodmanCli.Locate(), ModuleData.Default);
             WriteObject(RunEngine(context => new VolumeBackups(host, ModuleData.Default).BackupAsync(Environment, App, Volume, path, Keep, context)), enumerateCollection: true);
         }

@@ -23,6 +23,14 @@ public sealed class RestoreAppDataCommand : BackupCmdletBase
     [ArgumentCompleter(typeof(AppVolumeCompleter))]
     public string? TargetVolume { get; set; }
 
+    /// <summary>
+    /// For a volume backup: the container-host server to restore onto over SSH (default: the
+    /// server the backup was taken on, from its manifest, or this machine for a backup taken here).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Server? Server { get; set; }
+
     protected override void ProcessRecordCore()
     {
         foreach (var backup in Selected())
@@ -33,10 +41,10 @@ public sealed class RestoreAppDataCommand : BackupCmdletBase
                 continue;
             }
 
-            if (TargetVolume is not null)
+            if (TargetVolume is not null || Server is not null)
             {
                 WriteEngineError(new DevOpsToolsException(ErrorIds.InvalidParameter, ErrorKind.InvalidArgument,
-                    $"-TargetVolume is for volume backups; {backup.Id} is a backup of database {backup.Database}.", backup.Id), backup);
+                    $"{(TargetVolume is not null ? "-TargetVolume" : "-Server")} is for volume backups; {backup.Id} is a backup of database {backup.Database}.", backup.Id), backup);
                 continue;
             }
 
@@ -66,13 +74,27 @@ public sealed class RestoreAppDataCommand : BackupCmdletBase
     private void RestoreVolume(AppBackup backup)
     {
         var target = TargetVolume ?? backup.Volume ?? string.Empty;
-        if (!ShouldChange(target, $"Restore volume backup {backup.Id} of {backup.CreatedAt:u} into volume {target} (created when missing; a volume with data is replaced only with -Force)", Force))
+        var where = Server is not null ? $"server {Server.Label}" : backup.Server is not null ? $"server {backup.Environment}/{backup.Server}" : "this machine";
+        if (!ShouldChange($"{target} on {where}", $"Restore volume backup {backup.Id} of {backup.CreatedAt:u} into volume {target} on {where} (created when missing; a volume with data is replaced only with -Force)", Force))
         {
             return;
         }
 
         try
         {
+            if (Server is not null || backup.Server is not null)
+            {
+                // The archive streams over SSH into the server's podman volume import.
+                WriteObject(RunEngine(async context =>
+                {
+                    await using var pool = new SshConnectionPool(ModuleData.Default);
+                    var server = Server ?? await VolumeBackupServers.FindAsync(ModuleData.Default, backup, context).ConfigureAwait(false);
+                    await using var shell = await new SshRemoteShellFactory(pool).OpenAsync(server, context.CancellationToken).ConfigureAwait(false);
+                    return await new VolumeBackups(new SshVolumeHost(shell), ModuleData.Default).RestoreAsync(backup, TargetVolume, Force, context).ConfigureAwait(false);
+                }));
+                return;
+            }
+
             var host = new PodmanVolumeHost(PodmanCli.Locate(), ModuleData.Default);
             WriteObject(RunEngine(context => new VolumeBackups(host, ModuleData.Default).RestoreAsync(backup, TargetVolume, Force, context)));
         }

@@ -4,13 +4,17 @@ namespace DevOpsTools.Engine.Data.Volumes;
 
 /// <summary>
 /// Where app volumes live: the seam between the volume backup logic (<see cref="VolumeBackups"/>)
-/// and the container engine. This machine's Podman implements it (<see cref="PodmanVolumeHost"/>).
+/// and the container engine. This machine's Podman implements it (<see cref="PodmanVolumeHost"/>), and a
+/// container-host server's over SSH (<see cref="SshVolumeHost"/>).
 /// Volume names are validated before they get here and are passed as data, never shell text.
 /// </summary>
 public interface IVolumeHost
 {
-    /// <summary>For messages: "this machine".</summary>
+    /// <summary>For messages: "this machine", "server test/web-1".</summary>
     string Label { get; }
+
+    /// <summary>The server the volumes are on (recorded in a backup's manifest, restored there); null for this machine.</summary>
+    Server? Server => null;
 
     /// <summary>The container engine's version, recorded in a backup's manifest.</summary>
     Task<string> VersionAsync(CancellationToken cancellationToken);

@@ -182,6 +182,8 @@ public sealed class VolumeBackups
                 Service = app,
                 Database = string.Empty,
                 Volume = volume,
+                Server = _host.Server?.Name,
+                Provider = _host.Server?.Provider,
                 Engine = Engine,
                 Version = version,
                 Format = Format,
