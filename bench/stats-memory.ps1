@@ -33,37 +33,10 @@ param(
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
-if (-not (Get-Command nginx -ErrorAction SilentlyContinue)) { throw 'nginx is needed (apt-get install nginx).' }
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 
-$prefix = Join-Path ([IO.Path]::GetTempPath()) ("devopstools-bench-nginx-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
-New-Item -ItemType Directory -Force (Join-Path $prefix 'logs') | Out-Null
-$listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-$listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-@"
-worker_processes auto;
-pid $prefix/nginx.pid;
-error_log $prefix/logs/error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $prefix/body;
-    proxy_temp_path $prefix/proxy;
-    fastcgi_temp_path $prefix/fastcgi;
-    uwsgi_temp_path $prefix/uwsgi;
-    scgi_temp_path $prefix/scgi;
-    server {
-        listen 127.0.0.1:${port};
-        location / { return 200 "ok"; }
-    }
-}
-"@ | Set-Content (Join-Path $prefix 'nginx.conf')
+Import-Module (Join-Path $PSScriptRoot 'BenchNginx.psm1') -Force
 
-$startedFile = Join-Path $prefix 'probe-started'
-$heapFile = Join-Path $prefix 'heap.csv'
-$resultFile = Join-Path $prefix 'result.json'
-$errorFile = Join-Path $prefix 'error.txt'
 $duration = [TimeSpan]::FromMinutes($Minutes)
 
 # The child: import the module, warm up briefly (JIT, connection pool: not measured), start the
@@ -115,8 +88,14 @@ function Get-SampleAt([object[]] $samples, [double] $seconds) {
 }
 
 $loadBefore = (Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3
-& nginx -p $prefix -c (Join-Path $prefix 'nginx.conf') 2>&1 | Out-Null
-if ($LASTEXITCODE -ne 0) { throw "nginx did not start: $(Get-Content -Raw (Join-Path $prefix 'logs/error.log'))" }
+$nginx = Start-BenchNginx
+$prefix = $nginx.Prefix
+$port = $nginx.Port
+# The child's files go beside nginx's, in the directory Stop-BenchNginx removes.
+$startedFile = Join-Path $prefix 'probe-started'
+$heapFile = Join-Path $prefix 'heap.csv'
+$resultFile = Join-Path $prefix 'result.json'
+$errorFile = Join-Path $prefix 'error.txt'
 $child = $null
 $samples = [System.Collections.Generic.List[object]]::new()
 try {
@@ -155,9 +134,7 @@ try {
 }
 finally {
     if ($child -and -not $child.HasExited) { $child.Kill($true); $null = $child.WaitForExit(5000) }
-    & nginx -p $prefix -c (Join-Path $prefix 'nginx.conf') -s stop 2>&1 | Out-Null
-    Start-Sleep -Milliseconds 500
-    Remove-Item -Recurse -Force $prefix -ErrorAction SilentlyContinue
+    Stop-BenchNginx $nginx
 }
 $loadAfter = (Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3
 

@@ -30,29 +30,7 @@ foreach ($tool in 'hey', 'wrk', 'nginx') {
     if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "$tool is needed (apt-get install hey wrk nginx)." }
 }
 
-$prefix = Join-Path ([IO.Path]::GetTempPath()) ("devopstools-bench-nginx-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
-New-Item -ItemType Directory -Force (Join-Path $prefix 'logs') | Out-Null
-$listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-$listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-@"
-worker_processes auto;
-pid $prefix/nginx.pid;
-error_log $prefix/logs/error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $prefix/body;
-    proxy_temp_path $prefix/proxy;
-    fastcgi_temp_path $prefix/fastcgi;
-    uwsgi_temp_path $prefix/uwsgi;
-    scgi_temp_path $prefix/scgi;
-    server {
-        listen 127.0.0.1:${port};
-        location / { return 200 "ok"; }
-    }
-}
-"@ | Set-Content (Join-Path $prefix 'nginx.conf')
+Import-Module (Join-Path $PSScriptRoot 'BenchNginx.psm1') -Force
 
 # hey gives each of its c workers n/c requests (integer division), so a count that is a multiple
 # of c is the only one both tools send in full.
@@ -101,8 +79,8 @@ function Get-Median([double[]] $values) {
 }
 
 $loadBefore = (Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3
-& nginx -p $prefix -c (Join-Path $prefix 'nginx.conf') 2>&1 | Out-Null
-if ($LASTEXITCODE -ne 0) { throw "nginx did not start: $(Get-Content -Raw (Join-Path $prefix 'logs/error.log'))" }
+$nginx = Start-BenchNginx
+$port = $nginx.Port
 try {
     # Warm-up: JIT and connection pools on both sides, not measured.
     $null = Invoke-Probe 8
@@ -130,9 +108,7 @@ try {
     }
 }
 finally {
-    & nginx -p $prefix -c (Join-Path $prefix 'nginx.conf') -s stop 2>&1 | Out-Null
-    Start-Sleep -Milliseconds 500
-    Remove-Item -Recurse -Force $prefix -ErrorAction SilentlyContinue
+    Stop-BenchNginx $nginx
 }
 $loadAfter = (Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3
 
