@@ -82,7 +82,15 @@ public static partial class StatsEndpointServer
             var delay = slot >= 100 - (slow ?? 0) ? slowMs ?? 0 : fastMs ?? 0;
             if (delay > 0)
             {
+                // Timers run on a coarse clock and may fire up to a millisecond early: wait out
+                // the rest, so that an answer is never faster than asked (the tests bound
+                // percentiles from below by the delay).
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await Task.Delay(delay, http.RequestAborted);
+                while (System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds < delay)
+                {
+                    await Task.Delay(1, http.RequestAborted);
+                }
             }
 
             return Results.Text("ok");
